@@ -1,0 +1,78 @@
+//! The vocabulary of concur: Python's `concurrent.futures`, in Rust.
+//!
+//! A [`Future<T>`] is a handle to one task's outcome. It starts *pending*, may
+//! become *running*, and ends *finished* (with a value or an [`Error`]) or
+//! *cancelled* — `cancel` only succeeds while pending, and a cancelled future is
+//! done at once for every waiter. Executors complete futures through a
+//! [`Promise<T>`]; completing one costs a single atomic operation when nobody
+//! waits on it.
+//!
+//! Many futures are watched together with [`wait`] (first completed, first
+//! exception, all completed) and [`as_completed`] (an iterator, and a `Stream`,
+//! in completion order). They may have different value types and come from
+//! different backends.
+//!
+//! Every backend — threads, processes, async, or a third party's — implements
+//! the [`Executor`] trait: `submit(fn, arg)`, a lazy windowed `map`, `try_submit`,
+//! `stats` and `shutdown`. The `conformance` feature holds the suite that proves
+//! a backend keeps the contract.
+//!
+//! ```
+//! use concur_core::{as_completed, wait, Promise, ReturnWhen};
+//! use std::time::Duration;
+//!
+//! // What a backend does: one promise per task, completed by a worker.
+//! let promises: Vec<Promise<u64>> = (0..4).map(|_| Promise::new()).collect();
+//! let futures: Vec<_> = promises.iter().map(|p| p.future()).collect();
+//! let worker = std::thread::spawn(move || {
+//!     for (i, p) in promises.into_iter().enumerate() {
+//!         if p.set_running() {
+//!             p.set_result(i as u64 * 10);
+//!         }
+//!     }
+//! });
+//!
+//! // What a user does.
+//! let mut total = 0;
+//! for f in as_completed(&futures, Some(Duration::from_secs(30))) {
+//!     total += f.expect("no timeout").result(None).expect("no failure");
+//! }
+//! assert_eq!(total, 60);
+//! let r = wait(&futures, None, ReturnWhen::AllCompleted);
+//! assert!(r.not_done.is_empty());
+//! worker.join().unwrap();
+//! ```
+#![warn(missing_docs, missing_debug_implementations)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod any;
+mod as_completed;
+mod blocking;
+mod collector;
+mod error;
+mod executor;
+mod future;
+mod hook;
+mod map;
+mod panic;
+mod promise;
+mod state;
+mod stats;
+mod timer;
+mod wait;
+
+#[cfg(feature = "conformance")]
+#[cfg_attr(docsrs, doc(cfg(feature = "conformance")))]
+pub mod conformance;
+
+pub use crate::any::{AnyFuture, Waitable};
+pub use crate::as_completed::{AsCompleted, as_completed};
+pub use crate::error::{Error, ExitStatus};
+pub use crate::executor::{ChunkResult, Executor, MapOptions, Payload, Stats};
+pub use crate::future::Future;
+pub use crate::hook::{WaitHook, set_wait_hook};
+pub use crate::map::Map;
+pub use crate::panic::{catch_panic, payload_message, run_chunk};
+pub use crate::promise::Promise;
+pub use crate::stats::StatsCounter;
+pub use crate::wait::{DoneAndNotDone, ReturnWhen, wait};

@@ -1,0 +1,85 @@
+//! Running a task body and turning its panic into [`Error::Panicked`].
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
+
+use crate::Error;
+
+thread_local! {
+    /// True while `catch_panic` runs a task on this thread.
+    static IN_TASK: Cell<bool> = const { Cell::new(false) };
+    /// The backtrace captured by the hook for the panic being caught.
+    static BACKTRACE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+static HOOK: Once = Once::new();
+
+/// The text of a panic payload (`&str` or `String`), or a placeholder.
+pub fn payload_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_owned()
+    }
+}
+
+fn install_hook() {
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if IN_TASK.with(Cell::get) {
+                // A task's panic is the task's outcome, reported through its future
+                // (Python does not print a task's exception either). Keep the
+                // backtrace for the error when the user asked for backtraces.
+                let wanted = std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0");
+                if wanted {
+                    let bt = std::backtrace::Backtrace::force_capture().to_string();
+                    BACKTRACE.with(|b| *b.borrow_mut() = Some(bt));
+                }
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `f`, turning a panic into [`Error::Panicked`] with its message (and the
+/// backtrace when `RUST_BACKTRACE` is set). Backends run every task through it.
+///
+/// ```
+/// use concur_core::{catch_panic, Error};
+/// assert_eq!(catch_panic(|| 2 + 2), Ok(4));
+/// let err = catch_panic(|| -> u8 { panic!("boom") }).unwrap_err();
+/// assert!(matches!(err, Error::Panicked { message, .. } if message == "boom"));
+/// ```
+///
+/// # Errors
+///
+/// [`Error::Panicked`] when `f` panics.
+pub fn catch_panic<R>(f: impl FnOnce() -> R) -> Result<R, Error> {
+    install_hook();
+    let was = IN_TASK.with(|t| t.replace(true));
+    let res = panic::catch_unwind(AssertUnwindSafe(f));
+    IN_TASK.with(|t| t.set(was));
+    res.map_err(|payload| Error::Panicked {
+        message: payload_message(&*payload),
+        backtrace: BACKTRACE.with(|b| b.borrow_mut().take()),
+    })
+}
+
+/// Runs `f` over each item of a chunk, each item failing alone (what `map` with a
+/// `chunksize` sends to one worker).
+///
+/// ```
+/// let out = concur_core::run_chunk(|x: u32| 10 / x, vec![5, 0, 2]);
+/// assert_eq!(out[0], Ok(2));
+/// assert!(out[1].is_err());
+/// assert_eq!(out[2], Ok(5));
+/// ```
+pub fn run_chunk<A, R>(f: impl Fn(A) -> R, items: Vec<A>) -> Vec<Result<R, Error>> {
+    items.into_iter().map(|a| catch_panic(|| f(a))).collect()
+}

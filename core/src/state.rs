@@ -1,0 +1,350 @@
+//! The shared state behind a [`Future`](crate::Future) and its [`Promise`](crate::Promise).
+//!
+//! # The state word
+//!
+//! One `AtomicUsize` holds the phase and two flags:
+//!
+//! ```text
+//!   bits 0-1  phase: PENDING -> RUNNING -> FINISHED, or PENDING -> CANCELLED
+//!   bit  2    WAITERS: somebody registered in `waiters` (set under the mutex)
+//!   bit  3    TAKEN: a consuming call moved the value out
+//! ```
+//!
+//! Completing a future is one read-modify-write on this word. Only when the
+//! previous value carries `WAITERS` does the completer lock the waiter list and
+//! wake what is there; with nobody waiting, completion takes no lock and makes no
+//! system call.
+//!
+//! # Why no wake-up is missed
+//!
+//! A waiter locks the list, pushes itself, then sets `WAITERS` with `fetch_or`.
+//! The completer moves the phase with `fetch_add`. Both are read-modify-writes of
+//! the same word, so one comes first in its modification order:
+//! - the completer first: the waiter's `fetch_or` returns a done phase, so the
+//!   waiter pops its own entry (it still holds the lock) and handles completion
+//!   itself;
+//! - the waiter first: the completer's `fetch_add` returns `WAITERS`, so it locks
+//!   the list (after the waiter released it) and finds the entry.
+//!
+//! # Who touches the value
+//!
+//! The value slot is written once, by the promise, while the phase is `RUNNING`
+//! (a phase that only the promise can leave), and published by the `Release` half
+//! of the `fetch_add` to `FINISHED`. Readers load the phase with `Acquire` first.
+//! A consuming read sets `TAKEN`, then waits for the reader count to drop to zero
+//! before moving the value out; a cloning read bumps the reader count, then checks
+//! `TAKEN`. Both sides use `SeqCst` so at least one sees the other (Dekker).
+
+use std::cell::UnsafeCell;
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Waker;
+use std::thread::Thread;
+
+use crate::Error;
+use crate::Future;
+
+pub(crate) const PHASE: usize = 0b11;
+pub(crate) const PENDING: usize = 0;
+pub(crate) const RUNNING: usize = 1;
+pub(crate) const FINISHED: usize = 2;
+pub(crate) const CANCELLED: usize = 3;
+const WAITERS: usize = 0b100;
+const TAKEN: usize = 0b1000;
+
+/// Something that wants to hear about a completion (a `wait` or `as_completed`
+/// call watching many futures at once).
+pub(crate) trait Listener: Send + Sync {
+    /// Called once, on the completing thread, with the token given at registration.
+    fn notify(&self, token: usize);
+}
+
+/// A blocked thread waiting for one future.
+pub(crate) struct ThreadSignal {
+    pub(crate) done: std::sync::atomic::AtomicBool,
+    pub(crate) thread: Thread,
+}
+
+type Callback<T> = Box<dyn FnOnce(&Future<T>) + Send>;
+
+pub(crate) enum Waiter<T> {
+    Thread(Arc<ThreadSignal>),
+    Waker(Waker),
+    Listener(Arc<dyn Listener>, usize),
+    Callback(Callback<T>),
+}
+
+struct Waiters<T> {
+    next_id: u64,
+    list: Vec<(u64, Waiter<T>)>,
+}
+
+/// The heap cell shared by every handle of one future.
+pub(crate) struct Inner<T> {
+    /// Phase and flags, see the module docs.
+    state: AtomicUsize,
+    /// Cloning reads in progress (see "Who touches the value").
+    readers: AtomicUsize,
+    /// Written once while RUNNING, read after FINISHED.
+    value: UnsafeCell<Option<Result<T, Error>>>,
+    /// Registered waiters; only locked by waiters and by a completer that saw `WAITERS`.
+    waiters: Mutex<Waiters<T>>,
+}
+
+// SAFETY: the value is written by one thread before being published with
+// Release and read by others after an Acquire load; reads hand out `&T` to many
+// threads at once (needs `T: Sync`) and a consuming read moves `T` to another
+// thread (needs `T: Send`). Everything else is atomics and a mutex.
+unsafe impl<T: Send + Sync> Sync for Inner<T> {}
+// SAFETY: see above; sending the cell sends the `T` inside it.
+unsafe impl<T: Send + Sync> Send for Inner<T> {}
+
+pub(crate) enum Registered<T> {
+    Id(u64),
+    AlreadyDone(Waiter<T>),
+}
+
+impl<T> Inner<T> {
+    pub(crate) fn new() -> Self {
+        Inner {
+            state: AtomicUsize::new(PENDING),
+            readers: AtomicUsize::new(0),
+            value: UnsafeCell::new(None),
+            waiters: Mutex::new(Waiters { next_id: 0, list: Vec::new() }),
+        }
+    }
+
+    /// The current phase. `Acquire` pairs with the completer's `Release`, so a
+    /// caller that sees FINISHED may read the value.
+    #[inline]
+    pub(crate) fn phase(&self) -> usize {
+        self.state.load(Ordering::Acquire) & PHASE
+    }
+
+    #[inline]
+    pub(crate) fn is_done(&self) -> bool {
+        self.phase() >= FINISHED
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Waiters<T>> {
+        // A panic never happens while the lock is held (callbacks run outside it),
+        // but a poisoned lock is still a valid list.
+        self.waiters.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a waiter, or hands it back when the future is already done.
+    pub(crate) fn register(&self, waiter: Waiter<T>) -> Registered<T> {
+        if self.is_done() {
+            return Registered::AlreadyDone(waiter);
+        }
+        let mut w = self.lock();
+        let id = w.next_id;
+        w.next_id += 1;
+        w.list.push((id, waiter));
+        // Pairs with the completer's fetch_add: see "Why no wake-up is missed".
+        let prev = self.state.fetch_or(WAITERS, Ordering::AcqRel);
+        if prev & PHASE >= FINISHED {
+            let (_, waiter) = w.list.pop().expect("just pushed");
+            return Registered::AlreadyDone(waiter);
+        }
+        Registered::Id(id)
+    }
+
+    /// Registers `waker` unless an equivalent one is already registered.
+    /// Returns false when the future is already done.
+    pub(crate) fn register_waker(&self, waker: &Waker) -> bool {
+        if self.is_done() {
+            return false;
+        }
+        {
+            let w = self.lock();
+            let present = w
+                .list
+                .iter()
+                .any(|(_, x)| matches!(x, Waiter::Waker(old) if old.will_wake(waker)));
+            if present {
+                drop(w);
+                return !self.is_done();
+            }
+        }
+        match self.register(Waiter::Waker(waker.clone())) {
+            Registered::Id(_) => true,
+            Registered::AlreadyDone(_) => false,
+        }
+    }
+
+    /// Removes a waiter that is no longer interested (a timed-out wait).
+    pub(crate) fn deregister(&self, id: u64) {
+        let mut w = self.lock();
+        if let Some(pos) = w.list.iter().position(|(i, _)| *i == id) {
+            w.list.remove(pos);
+        }
+    }
+
+    /// PENDING -> RUNNING. False if the future was cancelled (or already left PENDING).
+    pub(crate) fn set_running(&self) -> bool {
+        self.state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+                (s & PHASE == PENDING).then_some((s & !PHASE) | RUNNING)
+            })
+            .is_ok()
+    }
+
+    /// PENDING -> CANCELLED. True also when already cancelled.
+    pub(crate) fn cancel(self: &Arc<Self>) -> bool
+    where
+        T: Send + Sync + 'static,
+    {
+        let res = self.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+            (s & PHASE == PENDING).then_some((s & !PHASE) | CANCELLED)
+        });
+        match res {
+            Ok(prev) => {
+                if prev & WAITERS != 0 {
+                    self.wake_all();
+                }
+                true
+            }
+            Err(now) => now & PHASE == CANCELLED,
+        }
+    }
+
+    /// Stores the outcome and wakes the waiters. Returns the outcome back when
+    /// the future was cancelled or already completed.
+    pub(crate) fn complete(self: &Arc<Self>, outcome: Result<T, Error>) -> Result<(), Result<T, Error>>
+    where
+        T: Send + Sync + 'static,
+    {
+        // Claim the slot: from PENDING we move to RUNNING first, so a concurrent
+        // cancel cannot win once we write.
+        let mut s = self.state.load(Ordering::Acquire);
+        loop {
+            match s & PHASE {
+                RUNNING => break,
+                PENDING => match self.state.compare_exchange_weak(
+                    s,
+                    (s & !PHASE) | RUNNING,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
+                    Ok(_) => break,
+                    Err(now) => s = now,
+                },
+                _ => return Err(outcome),
+            }
+        }
+        // SAFETY: the phase is RUNNING, which only the (unique) promise leaves, and
+        // nobody reads the slot before FINISHED is published below.
+        unsafe { *self.value.get() = Some(outcome) };
+        // RUNNING (1) -> FINISHED (2). Release publishes the value; Acquire pairs
+        // with a waiter's fetch_or of WAITERS.
+        let prev = self.state.fetch_add(FINISHED - RUNNING, Ordering::AcqRel);
+        debug_assert_eq!(prev & PHASE, RUNNING);
+        if prev & WAITERS != 0 {
+            self.wake_all();
+        }
+        Ok(())
+    }
+
+    /// Wakes every registered waiter and runs the callbacks, in registration order.
+    fn wake_all(self: &Arc<Self>)
+    where
+        T: Send + Sync + 'static,
+    {
+        let list = std::mem::take(&mut self.lock().list);
+        let mut handle: Option<Future<T>> = None;
+        for (_, waiter) in list {
+            match waiter {
+                Waiter::Thread(sig) => {
+                    // Release pairs with the Acquire load in the parked thread's loop.
+                    sig.done.store(true, Ordering::Release);
+                    sig.thread.unpark();
+                }
+                Waiter::Waker(w) => w.wake(),
+                Waiter::Listener(l, token) => l.notify(token),
+                Waiter::Callback(cb) => {
+                    let fut = handle.get_or_insert_with(|| Future::from_inner(self.clone()));
+                    run_callback(cb, fut);
+                }
+            }
+        }
+    }
+
+    /// Runs `f` on the stored outcome. The caller has seen a done phase.
+    pub(crate) fn with_outcome<U>(&self, f: impl FnOnce(&Result<T, Error>) -> U) -> Result<U, Error> {
+        match self.phase() {
+            FINISHED => {}
+            CANCELLED => return Err(Error::Cancelled),
+            _ => return Err(Error::invalid_state("the future is not done")),
+        }
+        self.readers.fetch_add(1, Ordering::SeqCst);
+        let out = if self.state.load(Ordering::SeqCst) & TAKEN != 0 {
+            Err(taken())
+        } else {
+            // SAFETY: FINISHED was observed with Acquire, so the write is visible and
+            // final; TAKEN is clear after we announced ourselves in `readers`, so a
+            // consuming read waits for us before moving the value.
+            let slot = unsafe { &*self.value.get() };
+            Ok(f(slot.as_ref().expect("a finished future holds its outcome")))
+        };
+        // Release: our read of the slot happens before a taker's Acquire load of 0.
+        self.readers.fetch_sub(1, Ordering::Release);
+        out
+    }
+
+    /// Moves the outcome out. The caller has seen a done phase.
+    pub(crate) fn take_outcome(&self) -> Result<T, Error> {
+        match self.phase() {
+            FINISHED => {}
+            CANCELLED => return Err(Error::Cancelled),
+            _ => return Err(Error::invalid_state("the future is not done")),
+        }
+        let prev = self.state.fetch_or(TAKEN, Ordering::SeqCst);
+        if prev & TAKEN != 0 {
+            return Err(taken());
+        }
+        // Readers that started before TAKEN was set finish a clone; wait for them.
+        while self.readers.load(Ordering::SeqCst) != 0 {
+            std::thread::yield_now();
+        }
+        // SAFETY: we set TAKEN first and saw no reader afterwards, so no reference
+        // into the slot exists and none will be created.
+        let slot = unsafe { &mut *self.value.get() };
+        slot.take().expect("a finished future holds its outcome")
+    }
+
+    /// True when the outcome is an error (a cancelled future is not an error here,
+    /// as in Python's FIRST_EXCEPTION).
+    pub(crate) fn is_failed(&self) -> bool {
+        self.phase() == FINISHED && self.with_outcome(|r| r.is_err()).unwrap_or(false)
+    }
+}
+
+fn taken() -> Error {
+    Error::invalid_state("the result was moved out by a consuming call (into_result or .await by value)")
+}
+
+/// Runs a done-callback, reporting (not propagating) a panic.
+pub(crate) fn run_callback<T>(cb: Callback<T>, fut: &Future<T>) {
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb(fut)));
+    if let Err(payload) = res {
+        let msg = crate::panic::payload_message(&*payload);
+        eprintln!("concur: a done-callback panicked: {msg}");
+    }
+}
+
+impl<T> fmt::Debug for Inner<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(phase_name(self.phase()))
+    }
+}
+
+pub(crate) fn phase_name(phase: usize) -> &'static str {
+    match phase {
+        PENDING => "pending",
+        RUNNING => "running",
+        FINISHED => "finished",
+        _ => "cancelled",
+    }
+}
