@@ -21,8 +21,8 @@ struct Slot<F> {
 /// twice. When `timeout` passes first, yields `Err(Error::Timeout)` once and
 /// stops. Created by [`as_completed`].
 ///
-/// It is both a blocking [`Iterator`] and an async [`Stream`](futures_core::Stream)
-/// (the stream's timeout works on any runtime).
+/// It is a blocking [`Iterator`]; [`into_stream`](AsCompleted::into_stream) turns it
+/// into an async [`Stream`](futures_core::Stream) whose timeout works on any runtime.
 #[must_use = "as_completed does nothing unless iterated"]
 pub struct AsCompleted<F> {
     slots: Vec<Slot<F>>,
@@ -30,7 +30,8 @@ pub struct AsCompleted<F> {
     deadline: Option<Instant>,
     left: usize,
     ended: bool,
-    timer_armed: bool,
+    /// The waker the timer thread will wake at the deadline (stream use).
+    timer_waker: Option<std::task::Waker>,
 }
 
 /// Iterates over `futures` as they complete (Python's `as_completed`).
@@ -78,7 +79,7 @@ where
         }
     }
     let left = slots.len();
-    AsCompleted { slots, collector, deadline, left, ended: false, timer_armed: false }
+    AsCompleted { slots, collector, deadline, left, ended: false, timer_waker: None }
 }
 
 fn far_future() -> Instant {
@@ -136,11 +137,43 @@ impl<F> Iterator for AsCompleted<F> {
     }
 }
 
-impl<F: Unpin> futures_core::Stream for AsCompleted<F> {
+/// [`AsCompleted`] as an async [`Stream`](futures_core::Stream), for `async` code on any
+/// runtime: no thread blocks while it waits. Created by [`AsCompleted::into_stream`].
+///
+/// ```
+/// use concur_core::{as_completed, Promise};
+/// use futures_lite::StreamExt;
+/// use std::time::Duration;
+///
+/// let p = Promise::new();
+/// let futs = vec![p.future()];
+/// std::thread::spawn(move || p.set_result(1u8));
+/// let done = futures_lite::future::block_on(async {
+///     let mut s = as_completed(&futs, Some(Duration::from_secs(30))).into_stream();
+///     let mut n = 0;
+///     while let Some(f) = s.next().await {
+///         n += f.unwrap().await.unwrap();
+///     }
+///     n
+/// });
+/// assert_eq!(done, 1);
+/// ```
+#[must_use = "streams do nothing unless polled"]
+#[derive(Debug)]
+pub struct AsCompletedStream<F>(AsCompleted<F>);
+
+impl<F> AsCompleted<F> {
+    /// This iterator as an async stream.
+    pub fn into_stream(self) -> AsCompletedStream<F> {
+        AsCompletedStream(self)
+    }
+}
+
+impl<F: Unpin> futures_core::Stream for AsCompletedStream<F> {
     type Item = Result<F, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.get_mut();
+        let this = &mut self.get_mut().0;
         while !this.ended && this.left > 0 {
             match this.collector.poll_next(cx) {
                 Some(i) => {
@@ -153,8 +186,9 @@ impl<F: Unpin> futures_core::Stream for AsCompleted<F> {
                         if Instant::now() >= d {
                             return Poll::Ready(this.time_out());
                         }
-                        if !this.timer_armed {
-                            this.timer_armed = true;
+                        let armed = this.timer_waker.as_ref().is_some_and(|w| w.will_wake(cx.waker()));
+                        if !armed {
+                            this.timer_waker = Some(cx.waker().clone());
                             crate::timer::wake_at(d, cx.waker().clone());
                         }
                     }

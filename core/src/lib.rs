@@ -8,8 +8,8 @@
 //! waits on it.
 //!
 //! Many futures are watched together with [`wait`] (first completed, first
-//! exception, all completed) and [`as_completed`] (an iterator, and a `Stream`,
-//! in completion order). They may have different value types and come from
+//! exception, all completed) and [`as_completed`] (an iterator, or a `Stream`
+//! through `into_stream`, in completion order). They may have different value types and come from
 //! different backends.
 //!
 //! Every backend — threads, processes, async, or a third party's — implements
@@ -66,7 +66,7 @@ mod wait;
 pub mod conformance;
 
 pub use crate::any::{AnyFuture, Waitable};
-pub use crate::as_completed::{AsCompleted, as_completed};
+pub use crate::as_completed::{AsCompleted, AsCompletedStream, as_completed};
 pub use crate::error::{Error, ExitStatus};
 pub use crate::executor::{ChunkResult, Executor, MapOptions, Payload, Stats};
 pub use crate::future::Future;
