@@ -1,1 +1,66 @@
-fn main() {}
+//! `cargo xtask`: the project's own tooling, a plain binary (no argument parser).
+//!
+//! One module per subcommand; `cargo xtask ci` is exactly what CI runs
+//! (`.ci/run` calls it). Every sub-step invokes `cargo` with the inherited
+//! environment, so `CARGO_TARGET_DIR=... cargo xtask ci` builds in that directory.
+
+mod bench_cmd;
+mod ci;
+mod conformance;
+mod features;
+mod util;
+
+use std::process::ExitCode;
+
+const HELP: &str = "\
+cargo xtask <command> [options]
+
+Commands:
+  ci                     everything CI runs, in order, failing fast:
+                         fmt --check, clippy -D warnings, test --workspace --all-features,
+                         conformance, features; prints the time of each step
+  conformance            runs the conformance suite of every backend that has
+                         tests/conformance.rs, plus the third-party proof in core;
+                         one line per backend: `conformance <backend>: N passed, M failed`
+  features               cargo check of the facade `concur` under every feature
+                         combination, and its doctests with all features
+  bench [--quick] [--only W1,W3] [--reps N] [--no-python]
+                         the benchmark harness (release build): W1 overhead,
+                         W2 map-chunked, W3 cpu-scaling, with the anchors (rayon,
+                         std::thread, Python's concurrent.futures when python3 is
+                         on PATH); writes target/bench/results.{jsonl,md} and chart.svg
+  help                   this screen
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        print!("{HELP}");
+        return ExitCode::SUCCESS;
+    };
+    let outcome = match command.as_str() {
+        "ci" => no_args(command, rest).and_then(|()| ci::run()),
+        "conformance" => no_args(command, rest).and_then(|()| conformance::run()),
+        "features" => no_args(command, rest).and_then(|()| features::run()),
+        "bench" => bench_cmd::run_bench(rest),
+        "help" | "-h" | "--help" => {
+            print!("{HELP}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n\n{HELP}")),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn no_args(command: &str, rest: &[String]) -> Result<(), String> {
+    match rest.first() {
+        None => Ok(()),
+        Some(arg) => Err(format!("`{command}` takes no arguments, got `{arg}`")),
+    }
+}

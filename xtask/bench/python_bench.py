@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""The Python anchor of `cargo xtask bench`: W1-W3 on concurrent.futures.ThreadPoolExecutor.
+
+Prints one JSON object per line, in the harness's format:
+{"workload":"W1","impl":"python-threadpool","n":..,"seconds":..,"per_sec":..,"extra":{..}}
+`seconds` is the median of --reps repetitions; min and max are in `extra`.
+
+Notes (also in each record's `extra`):
+- W2: ThreadPoolExecutor.map ignores `chunksize` (only ProcessPoolExecutor uses it) and
+  creates one future per item, so n is 1/100 of the Rust runs to finish in seconds.
+- W3: the limit is 12 000 (WORKLOADS.md), not 30 000: pure-Python trial division is slow.
+"""
+
+import argparse
+import concurrent.futures as cf
+import json
+import os
+import statistics
+import sys
+import time
+
+
+def ident(x):
+    return x
+
+
+def square(x):
+    return x * x
+
+
+def count_primes(limit):
+    count = 0
+    for i in range(2, limit + 1):
+        prime = True
+        for j in range(2, i):
+            if i % j == 0:
+                prime = False
+                break
+        count += prime
+    return count
+
+
+def sample(reps, once):
+    """Runs `once` (which returns seconds) `reps` times: median, min, max."""
+    times = sorted(once() for _ in range(reps))
+    return statistics.median(times), times[0], times[-1]
+
+
+def record(workload, impl, n, stats, reps, **extra):
+    median, lo, hi = stats
+    extra = {"min_seconds": lo, "max_seconds": hi, "reps": reps, **extra}
+    print(json.dumps({
+        "workload": workload,
+        "impl": impl,
+        "n": n,
+        "seconds": median,
+        "per_sec": n / median if median > 0 else 0.0,
+        "extra": extra,
+    }), flush=True)
+
+
+def w1(n, reps):
+    workers = os.cpu_count() or 2
+    with cf.ThreadPoolExecutor(max_workers=workers) as pool:
+        for f in [pool.submit(ident, i) for i in range(10)]:
+            f.result()
+
+        def once():
+            start = time.perf_counter()
+            futures = [pool.submit(ident, i) for i in range(n)]
+            for i, f in enumerate(futures):
+                assert f.result() == i
+            return time.perf_counter() - start
+
+        record("W1", "python-threadpool", n, sample(reps, once), reps, workers=workers)
+
+
+def w2(n, reps):
+    expected = sum(x * x for x in range(n))
+    with cf.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        def once():
+            start = time.perf_counter()
+            total = sum(pool.map(square, range(n), chunksize=1000))
+            assert total == expected
+            return time.perf_counter() - start
+
+        record("W2", "python-threadpool", n, sample(reps, once), reps, chunksize=1000,
+               note="chunksize ignored by ThreadPoolExecutor; n is 1/100 of Rust's")
+
+
+def w3(limit, reps):
+    expected = count_primes(limit)
+
+    def serial():
+        start = time.perf_counter()
+        assert count_primes(limit) == expected and count_primes(limit) == expected
+        return time.perf_counter() - start
+
+    def threads():
+        start = time.perf_counter()
+        with cf.ThreadPoolExecutor(max_workers=2) as pool:
+            a = pool.submit(count_primes, limit)
+            b = pool.submit(count_primes, limit)
+            assert a.result() == expected and b.result() == expected
+        return time.perf_counter() - start
+
+    s = sample(reps, serial)
+    t = sample(reps, threads)
+    note = "limit 12 000 for Python (WORKLOADS.md)"
+    record("W3", "python-serial", limit, s, reps, primes=expected, note=note)
+    record("W3", "python-threadpool", limit, t, reps, speedup=round(s[0] / t[0], 2), note=note)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="divide every n by 10")
+    parser.add_argument("--only", default="", help="comma-separated workloads, e.g. W1,W3")
+    parser.add_argument("--reps", type=int, default=5, help="repetitions per figure")
+    args = parser.parse_args()
+    only = {w.strip().upper() for w in args.only.split(",") if w.strip()}
+    scale = 10 if args.quick else 1
+
+    def wants(w):
+        return not only or w in only
+
+    if wants("W1"):
+        w1(100_000 // scale, args.reps)
+    if wants("W2"):
+        w2(100_000 // scale, args.reps)
+    if wants("W3"):
+        w3(12_000 // scale, args.reps)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
