@@ -1,9 +1,9 @@
 //! `cargo xtask ci`: everything CI runs, in order, failing fast.
 
-use crate::util::{cargo, exec, run_steps};
+use crate::util::{Step, cargo, exec, run_steps};
 
 /// The steps of CI. Add a step here and it runs locally and in CI alike.
-const STEPS: &[(&str, fn() -> Result<(), String>)] = &[
+const STEPS: &[Step] = &[
     ("fmt", fmt),
     ("clippy", clippy),
     ("test", test),

@@ -6,14 +6,13 @@
 //! picked up with no edit here. Further checks (a downstream crate, ...) are
 //! added to [`STEPS`].
 
-use crate::util::{cargo, exec, metadata, run_steps};
+use crate::util::{Step, cargo, exec, metadata, run_steps};
 
 /// The package checked.
 const FACADE: &str = "concur";
 
 /// The steps of `cargo xtask features`, in order.
-const STEPS: &[(&str, fn() -> Result<(), String>)] =
-    &[("check combos", check_combinations), ("doctests", doctests)];
+const STEPS: &[Step] = &[("check combos", check_combinations), ("doctests", doctests)];
 
 /// Runs every step.
 ///

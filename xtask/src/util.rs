@@ -110,15 +110,15 @@ pub(crate) fn metadata() -> Result<serde_json::Value, String> {
         .map_err(|e| format!("cargo metadata printed invalid JSON: {e}"))
 }
 
+/// A named step of `ci` or `features`.
+pub(crate) type Step = (&'static str, fn() -> Result<(), String>);
+
 /// Runs named steps in order, failing fast, then prints the time of each.
 ///
 /// # Errors
 ///
 /// The first failing step's error, prefixed with its name.
-pub(crate) fn run_steps(
-    title: &str,
-    steps: &[(&str, fn() -> Result<(), String>)],
-) -> Result<(), String> {
+pub(crate) fn run_steps(title: &str, steps: &[Step]) -> Result<(), String> {
     let mut timings: Vec<(&str, Duration, bool)> = Vec::new();
     let mut failure = None;
     for (name, step) in steps {
