@@ -1,1 +1,81 @@
-//! placeholder
+//! concur's async backend: [`AsyncPool`], N threads running a [`smol`] executor,
+//! and the glue that lets async code await any concur future.
+//!
+//! # The model
+//!
+//! An [`AsyncPool`] runs async tasks on N executor threads (default: one per
+//! core). [`AsyncPool::spawn`] hands back a concur [`Future`](concur_core::Future)
+//! — the same handle the thread and process pools return — so an async task can be
+//! cancelled while it waits for a thread (it is then dropped without ever being
+//! polled), observed with callbacks, `wait` and `as_completed`, and awaited. A
+//! task that panics fails its future with `Error::Panicked`; the threads go on.
+//!
+//! The pool also implements the common [`Executor`](concur_core::Executor) trait,
+//! so code written against it runs here too. Async code gets:
+//!
+//! - [`to_thread`] (alias [`unblock`]): a blocking call off the executor threads,
+//!   awaited (Python's `asyncio.to_thread`);
+//! - awaiting a future from *any* backend — every concur future is a
+//!   `std::future::Future`, so a thread-pool or process-pool future is simply
+//!   `.await`ed, with no thread blocked meanwhile (Python's `asyncio.wrap_future`);
+//! - [`as_completed`] as a `Stream` (`as_completed(..).into_stream()`), with a
+//!   timeout, over futures from any backend, and [`gather`] / [`try_gather`];
+//! - [`map_stream`]: `map` over any executor as a `Stream`, lazily pulled with a
+//!   `buffersize` window (over a process pool: aiomultiprocess's `Pool.map`).
+//!
+//! # Which backend when
+//!
+//! | the work | pick | why |
+//! |---|---|---|
+//! | CPU-bound Rust code | `concur-threads` (`ThreadPool`) | one task per core, no async overhead, work stealing |
+//! | CPU-bound code that may crash, leak or must be killable | `concur-process` (`ProcessPool`) | isolation per worker process |
+//! | many slow waits (network, timers, other futures) | `concur-async` (`AsyncPool`) | thousands of waiting tasks on a few threads |
+//! | a few blocking calls inside async code | [`to_thread`] | keeps the executor threads free |
+//!
+//! An async task that computes for long holds an executor thread just as a
+//! blocking call does: with N threads, N such tasks stop every other task on the
+//! pool. Send CPU-bound work to a thread or process pool and `.await` its future.
+//!
+//! # Example
+//!
+//! Many slow waits on two threads, results as they complete:
+//!
+//! ```
+//! use concur_async::{AsyncPool, as_completed};
+//! use futures_lite::StreamExt;
+//! use std::time::Duration;
+//!
+//! let pool = AsyncPool::builder().threads(2).build()?;
+//! let futures: Vec<_> = (0..100u64)
+//!     .map(|i| pool.spawn(async move {
+//!         smol::Timer::after(Duration::from_millis(i % 10)).await;
+//!         i
+//!     }))
+//!     .collect();
+//! let total = smol::block_on(async {
+//!     let mut done = as_completed(&futures, Some(Duration::from_secs(30))).into_stream();
+//!     let mut total = 0;
+//!     while let Some(f) = done.next().await {
+//!         total += f?.result(None)?;
+//!     }
+//!     Ok::<u64, concur_core::Error>(total)
+//! })?;
+//! assert_eq!(total, (0..100).sum());
+//! # Ok::<(), concur_core::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod builder;
+mod gather;
+mod map_stream;
+mod pool;
+mod unblock;
+
+pub use crate::builder::Builder;
+pub use crate::gather::{gather, try_gather};
+pub use crate::map_stream::{MapStream, map_stream};
+pub use crate::pool::AsyncPool;
+pub use crate::unblock::{to_thread, unblock};
+pub use concur_core::{AsCompleted, AsCompletedStream, as_completed};

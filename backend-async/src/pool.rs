@@ -1,0 +1,463 @@
+//! [`AsyncPool`]: N executor threads running one smol executor.
+//!
+//! # How a task runs
+//!
+//! `spawn` (and `submit`, which wraps the function call in an `async` block)
+//! creates a [`Promise`], registers its future for `shutdown(cancel_futures)`, and
+//! spawns a wrapper task on the [`smol::Executor`]. On its first poll the wrapper
+//! calls [`Promise::set_running`]: false means the future was cancelled while the
+//! task waited, and the user's future is dropped without ever being polled.
+//! Otherwise each poll of the user's future runs inside
+//! [`catch_panic`](concur_core::catch_panic), so a panic becomes
+//! [`Error::Panicked`] and the executor thread goes on.
+//!
+//! # Shutdown
+//!
+//! `closed` and `live` (tasks accepted and not yet dropped) form a Dekker pair,
+//! both `SeqCst`: `accept` increments `live` then reads `closed`, `shutdown`
+//! stores `closed` then reads `live`. So either the task is refused, or shutdown
+//! sees it live and the task's last `release` sees `closed` and closes the stop
+//! channel. The executor threads return from `Executor::run` once the stop channel
+//! is closed, which happens only when no task is left.
+
+use std::cell::Cell;
+use std::fmt;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::task::Poll;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use concur_core::{
+    AnyFuture, ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter,
+    catch_panic, run_chunk, set_wait_hook,
+};
+use smol::channel::{Receiver, Sender};
+
+use crate::Builder;
+
+thread_local! {
+    /// The `Shared` (by address) whose executor this thread runs, 0 elsewhere.
+    static CURRENT: Cell<usize> = const { Cell::new(0) };
+}
+
+/// A pool of executor threads for async tasks, and a concur [`Executor`].
+///
+/// - [`spawn`](AsyncPool::spawn) runs a Rust `Future` and hands back a concur
+///   [`Future`]: cancellable while pending (the task is then dropped unpolled),
+///   usable with `wait`, `as_completed` and callbacks like a future of any other
+///   backend, and awaitable from any async code.
+/// - The [`Executor`] trait's `submit(fn, arg)` runs the function as a task on the
+///   executor threads, so `max_workers` is the number of threads: a function that
+///   blocks holds its thread, exactly as on a thread pool, and at most
+///   `max_workers` functions run at once. Blocking calls *inside* async code
+///   belong in [`to_thread`](crate::to_thread) instead, which keeps the executor
+///   threads free.
+///
+/// Dropping the pool shuts it down and waits (`shutdown(true, false)`): every
+/// accepted task runs to the end, then the executor threads exit and are joined.
+///
+/// ```
+/// use concur_async::AsyncPool;
+/// use concur_core::Executor;
+///
+/// fn double(x: u32) -> u32 { 2 * x }
+///
+/// let pool = AsyncPool::builder().threads(2).build()?;
+/// let a = pool.spawn(async { 40 + 2 });
+/// let b = pool.submit(double, 21);
+/// assert_eq!(a.result(None)?, 42);
+/// assert_eq!(smol::block_on(b)?, 42);
+/// # Ok::<(), concur_core::Error>(())
+/// ```
+pub struct AsyncPool {
+    shared: Arc<Shared>,
+}
+
+/// What the pool handle, the executor threads and every task share.
+pub(crate) struct Shared {
+    /// The executor all threads run.
+    ex: Arc<smol::Executor<'static>>,
+    /// Number of executor threads (`max_workers`).
+    threads: usize,
+    /// Bound of `try_submit` / `try_spawn` on `queued`.
+    max_queued: Option<usize>,
+    /// The task counters behind `stats()`.
+    stats: StatsCounter,
+    /// Set by `shutdown`; no task is accepted afterwards. SeqCst: pairs with `live`.
+    closed: AtomicBool,
+    /// Tasks accepted and not yet dropped by the executor. SeqCst: pairs with `closed`.
+    live: AtomicUsize,
+    /// Tasks accepted and not yet picked up by an executor thread. Only a bound
+    /// check reads it, so `Relaxed` suffices (it orders nothing else).
+    queued: AtomicUsize,
+    /// Futures of tasks that may not have started, for `shutdown(cancel_futures)`.
+    pending: Mutex<Registry>,
+    /// Closed (never sent on) when the executor threads must return.
+    stop: Sender<()>,
+    /// Executor threads that have not exited yet; `exited` is notified as each exits.
+    running: Mutex<usize>,
+    exited: Condvar,
+    /// Join handles of the executor threads, taken by the first waiting shutdown.
+    handles: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// The futures of tasks that may still be pending. Entries are not removed when a
+/// task starts (that would cost a lock per task); instead the list is swept of
+/// started and finished futures whenever it doubles, so it stays within twice the
+/// number of pending tasks (plus 64) and a push costs O(1) amortized.
+#[derive(Default)]
+struct Registry {
+    futures: Vec<AnyFuture>,
+    sweep_at: usize,
+}
+
+impl Registry {
+    fn push(&mut self, future: AnyFuture) {
+        if self.futures.len() >= self.sweep_at {
+            self.futures.retain(|f| !f.is_done() && !f.is_running());
+            self.sweep_at = (2 * self.futures.len()).max(64);
+        }
+        self.futures.push(future);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl AsyncPool {
+    /// A pool with the default configuration: one executor thread per available
+    /// core, no queue bound.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Broken`] if an executor thread cannot be started.
+    pub fn new() -> Result<Self, Error> {
+        Builder::new().build()
+    }
+
+    /// A [`Builder`] to set the number of threads, the queue bound and the thread names.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    pub(crate) fn start(
+        threads: usize,
+        max_queued: Option<usize>,
+        prefix: &str,
+    ) -> Result<Self, Error> {
+        let (stop, stop_rx) = smol::channel::bounded(1);
+        let shared = Arc::new(Shared {
+            ex: Arc::new(smol::Executor::new()),
+            threads,
+            max_queued,
+            stats: StatsCounter::default(),
+            closed: AtomicBool::new(false),
+            live: AtomicUsize::new(0),
+            queued: AtomicUsize::new(0),
+            pending: Mutex::new(Registry::default()),
+            stop,
+            running: Mutex::new(0),
+            exited: Condvar::new(),
+            handles: Mutex::new(Vec::with_capacity(threads)),
+        });
+        let pool = AsyncPool { shared };
+        for i in 0..threads {
+            let shared = pool.shared.clone();
+            let stop_rx = stop_rx.clone();
+            *lock(&pool.shared.running) += 1;
+            let spawned = std::thread::Builder::new()
+                .name(format!("{prefix}-{i}"))
+                .spawn(move || worker(shared, stop_rx));
+            match spawned {
+                Ok(handle) => lock(&pool.shared.handles).push(handle),
+                Err(e) => {
+                    *lock(&pool.shared.running) -= 1;
+                    // Dropping `pool` stops and joins the threads already started.
+                    return Err(Error::broken(format!(
+                        "could not start an executor thread: {e}"
+                    )));
+                }
+            }
+        }
+        Ok(pool)
+    }
+
+    /// The number of executor threads.
+    pub fn threads(&self) -> usize {
+        self.shared.threads
+    }
+
+    /// Runs `future` on the pool and returns its concur [`Future`].
+    ///
+    /// The task starts (and its future turns running) on its first poll; until
+    /// then [`Future::cancel`] succeeds and the task is dropped without being
+    /// polled. A panic inside the task fails the future with [`Error::Panicked`].
+    /// After [`shutdown`](Executor::shutdown) the returned future has already
+    /// failed with [`Error::Shutdown`].
+    ///
+    /// ```
+    /// use concur_async::AsyncPool;
+    /// let pool = AsyncPool::builder().threads(1).build()?;
+    /// let f = pool.spawn(async {
+    ///     smol::Timer::after(std::time::Duration::from_millis(1)).await;
+    ///     "slept"
+    /// });
+    /// assert_eq!(f.result(None)?, "slept");
+    ///
+    /// let boom = pool.spawn(async { panic!("boom") });
+    /// assert!(matches!(boom.error(None)?, Some(concur_core::Error::Panicked { .. })));
+    /// # Ok::<(), concur_core::Error>(())
+    /// ```
+    pub fn spawn<T, F>(&self, future: F) -> Future<T>
+    where
+        F: std::future::Future<Output = T> + Send + 'static,
+        T: Send + Sync + 'static,
+    {
+        self.shared
+            .spawn_task(future, None)
+            .unwrap_or_else(Future::failed)
+    }
+
+    /// As [`spawn`](AsyncPool::spawn), but refuses instead of queueing beyond the
+    /// `max_queued` bound.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Full`] when `max_queued` tasks wait for a thread,
+    /// [`Error::Shutdown`] after shutdown.
+    pub fn try_spawn<T, F>(&self, future: F) -> Result<Future<T>, Error>
+    where
+        F: std::future::Future<Output = T> + Send + 'static,
+        T: Send + Sync + 'static,
+    {
+        self.shared.spawn_task(future, self.shared.max_queued)
+    }
+}
+
+impl Shared {
+    /// Counts a new task in, unless the pool is closed or (with `bound`) full.
+    fn accept(&self, bound: Option<usize>) -> Result<(), Error> {
+        self.live.fetch_add(1, Ordering::SeqCst);
+        if self.closed.load(Ordering::SeqCst) {
+            self.release();
+            return Err(Error::Shutdown);
+        }
+        match bound {
+            None => {
+                self.queued.fetch_add(1, Ordering::Relaxed);
+            }
+            Some(max) => {
+                let admitted =
+                    self.queued
+                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |q| {
+                            (q < max).then_some(q + 1)
+                        });
+                if admitted.is_err() {
+                    self.release();
+                    return Err(Error::Full { max_queued: max });
+                }
+            }
+        }
+        self.stats.submitted();
+        Ok(())
+    }
+
+    /// A task is gone; the last one after shutdown stops the executor threads.
+    fn release(&self) {
+        if self.live.fetch_sub(1, Ordering::SeqCst) == 1 && self.closed.load(Ordering::SeqCst) {
+            self.stop.close();
+        }
+    }
+
+    pub(crate) fn spawn_task<T, F>(
+        self: &Arc<Self>,
+        future: F,
+        bound: Option<usize>,
+    ) -> Result<Future<T>, Error>
+    where
+        F: std::future::Future<Output = T> + Send + 'static,
+        T: Send + Sync + 'static,
+    {
+        self.accept(bound)?;
+        let guard = TaskGuard {
+            shared: self.clone(),
+            picked_up: false,
+        };
+        let promise = Promise::new();
+        let handle = promise.future();
+        lock(&self.pending).push(handle.as_any());
+        self.ex.spawn(run_task(guard, promise, future)).detach();
+        Ok(handle)
+    }
+
+    fn shutdown(&self, wait: bool, cancel_futures: bool) {
+        self.closed.store(true, Ordering::SeqCst);
+        let pending = std::mem::take(&mut lock(&self.pending).futures);
+        if cancel_futures {
+            for f in &pending {
+                f.cancel();
+            }
+        }
+        drop(pending);
+        if self.live.load(Ordering::SeqCst) == 0 {
+            self.stop.close();
+        }
+        // A task that shuts its own pool down cannot wait for itself.
+        let on_own_thread = CURRENT.with(Cell::get) == self as *const Shared as usize;
+        if wait && !on_own_thread {
+            let mut running = lock(&self.running);
+            while *running > 0 {
+                running = self.exited.wait(running).unwrap_or_else(|e| e.into_inner());
+            }
+            drop(running);
+            let handles = std::mem::take(&mut *lock(&self.handles));
+            for h in handles {
+                // The thread has already left `worker`; a join error would be a
+                // panic outside any task, which `worker` does not let through.
+                let _ = h.join();
+            }
+        }
+    }
+}
+
+/// Counts a task from acceptance until the executor drops it, even unpolled.
+struct TaskGuard {
+    shared: Arc<Shared>,
+    picked_up: bool,
+}
+
+impl TaskGuard {
+    fn pick_up(&mut self) {
+        self.picked_up = true;
+        self.shared.queued.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        if !self.picked_up {
+            // Dropped without a poll: its promise (dropped beside it) cancels the future.
+            self.shared.queued.fetch_sub(1, Ordering::Relaxed);
+            self.shared.stats.cancelled();
+        }
+        self.shared.release();
+    }
+}
+
+/// The wrapper every task runs in. Its arguments live in the returned future, so
+/// dropping it unpolled drops `guard` and `promise` (cancelling the future).
+async fn run_task<T, F>(mut guard: TaskGuard, promise: Promise<T>, future: F)
+where
+    F: std::future::Future<Output = T>,
+    T: Send + Sync + 'static,
+{
+    guard.pick_up();
+    let stats = &guard.shared.stats;
+    if !promise.set_running() {
+        // Cancelled while queued: drop the user's future without polling it.
+        stats.cancelled();
+        return;
+    }
+    stats.started();
+    let outcome = {
+        let mut future = pin!(future);
+        std::future::poll_fn(|cx| match catch_panic(|| future.as_mut().poll(cx)) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Err(e) => Poll::Ready(Err(e)),
+        })
+        .await
+    };
+    stats.finished(outcome.is_ok());
+    promise.complete(outcome);
+}
+
+/// The body of an executor thread.
+fn worker(shared: Arc<Shared>, stop: Receiver<()>) {
+    struct Exit(Arc<Shared>);
+    impl Drop for Exit {
+        fn drop(&mut self) {
+            set_wait_hook(None);
+            CURRENT.with(|c| c.set(0));
+            *lock(&self.0.running) -= 1;
+            self.0.exited.notify_all();
+        }
+    }
+    let exit = Exit(shared);
+    let shared = &exit.0;
+    CURRENT.with(|c| c.set(Arc::as_ptr(shared) as usize));
+    // A task that blocks on a concur future (`result()`, `wait`) runs other
+    // queued tasks meanwhile, so a 1-thread pool does not deadlock on a task
+    // waiting for a task queued behind it.
+    let ex = shared.ex.clone();
+    set_wait_hook(Some(Box::new(move |done, deadline| {
+        loop {
+            if done() {
+                return true;
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) || !ex.try_tick() {
+                return done();
+            }
+        }
+    })));
+    // `smol::block_on` drives the I/O reactor and timers while the executor is
+    // idle. Task panics are caught inside the tasks; async-executor also keeps a
+    // panic in a task's drop inside that task.
+    smol::block_on(shared.ex.run(async {
+        let _ = stop.recv().await;
+    }));
+}
+
+impl Executor for AsyncPool {
+    fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Future<R> {
+        self.spawn(async move { f(arg) })
+    }
+
+    fn try_submit<A: Payload, R: Payload>(
+        &self,
+        f: fn(A) -> R,
+        arg: A,
+    ) -> Result<Future<R>, Error> {
+        self.try_spawn(async move { f(arg) })
+    }
+
+    fn submit_chunk<A: Payload, R: Payload>(
+        &self,
+        f: fn(A) -> R,
+        items: Vec<A>,
+    ) -> Future<ChunkResult<R>> {
+        self.spawn(async move { run_chunk(f, items) })
+    }
+
+    fn max_workers(&self) -> usize {
+        self.shared.threads
+    }
+
+    fn stats(&self) -> Stats {
+        self.shared.stats.snapshot(*lock(&self.shared.running))
+    }
+
+    fn shutdown(&self, wait: bool, cancel_futures: bool) {
+        self.shared.shutdown(wait, cancel_futures);
+    }
+}
+
+impl Drop for AsyncPool {
+    fn drop(&mut self) {
+        self.shared.shutdown(true, false);
+    }
+}
+
+impl fmt::Debug for AsyncPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncPool")
+            .field("threads", &self.shared.threads)
+            .field("max_queued", &self.shared.max_queued)
+            .field("closed", &self.shared.closed.load(Ordering::Relaxed))
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
