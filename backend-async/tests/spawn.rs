@@ -1,0 +1,208 @@
+//! `AsyncPool::spawn`: results, panics, cancellation of pending tasks, stats.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use concur_async::AsyncPool;
+use concur_core::{Error, Executor};
+
+const LONG: Duration = Duration::from_secs(30);
+
+/// Occupies one executor thread until the returned sender sends (or is dropped).
+fn block_one_thread(pool: &AsyncPool) -> (mpsc::Sender<()>, concur_core::Future<()>) {
+    let (started_tx, started_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let blocker = pool.spawn(async move {
+        started_tx.send(()).unwrap();
+        // Deliberately blocking: this task holds its executor thread.
+        let _ = release_rx.recv();
+    });
+    started_rx
+        .recv_timeout(LONG)
+        .expect("the blocking task starts");
+    (release_tx, blocker)
+}
+
+#[test]
+fn spawned_tasks_return_their_values() {
+    let pool = AsyncPool::builder().threads(2).build().unwrap();
+    let futures: Vec<_> = (0..1000u64)
+        .map(|i| pool.spawn(async move { i * 2 }))
+        .collect();
+    for (i, f) in futures.iter().enumerate() {
+        assert_eq!(f.result(Some(LONG)), Ok(i as u64 * 2));
+    }
+}
+
+#[test]
+fn a_panicking_task_fails_alone_and_the_threads_survive() {
+    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let boom = pool.spawn(async {
+        smol::future::yield_now().await;
+        if true {
+            panic!("boom at the second poll");
+        }
+        1u8
+    });
+    match boom.result(Some(LONG)) {
+        Err(Error::Panicked { message, .. }) => assert_eq!(message, "boom at the second poll"),
+        other => panic!("expected Panicked, got {other:?}"),
+    }
+    // The single executor thread is still there.
+    assert_eq!(pool.spawn(async { 7 }).result(Some(LONG)), Ok(7));
+    fn explode(x: u32) -> u32 {
+        panic!("fn panicked with {x}")
+    }
+    match pool.submit(explode, 3).result(Some(LONG)) {
+        Err(Error::Panicked { message, .. }) => assert_eq!(message, "fn panicked with 3"),
+        other => panic!("expected Panicked, got {other:?}"),
+    }
+    assert_eq!(pool.stats().workers, 1);
+}
+
+struct SignalOnDrop(Option<mpsc::Sender<()>>);
+impl Drop for SignalOnDrop {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+#[test]
+fn cancelling_a_pending_task_drops_it_unpolled() {
+    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let (release, blocker) = block_one_thread(&pool);
+
+    let polled = Arc::new(AtomicBool::new(false));
+    let (dropped_tx, dropped_rx) = mpsc::channel();
+    let guard = SignalOnDrop(Some(dropped_tx));
+    let p = polled.clone();
+    let pending = pool.spawn(async move {
+        let _guard = guard;
+        p.store(true, Ordering::SeqCst);
+        5
+    });
+    assert!(!pending.is_running(), "the only thread is busy");
+    assert!(pending.cancel());
+    assert!(pending.is_cancelled());
+    assert_eq!(
+        pending.result(Some(Duration::ZERO)),
+        Err(Error::Cancelled),
+        "done at once"
+    );
+
+    release.send(()).unwrap();
+    blocker.result(Some(LONG)).unwrap();
+    dropped_rx
+        .recv_timeout(LONG)
+        .expect("the cancelled task is dropped");
+    assert!(
+        !polled.load(Ordering::SeqCst),
+        "a cancelled task is never polled"
+    );
+
+    let s = pool.stats();
+    assert_eq!(s.cancelled, 1);
+    assert_eq!(s.completed, 1);
+}
+
+#[test]
+fn a_running_task_cannot_be_cancelled() {
+    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let (release, blocker) = block_one_thread(&pool);
+    assert!(blocker.is_running());
+    assert!(!blocker.cancel());
+    release.send(()).unwrap();
+    assert_eq!(blocker.result(Some(LONG)), Ok(()));
+    assert!(!blocker.cancel(), "nor a finished one");
+}
+
+#[test]
+fn an_awaiting_task_is_running_and_lets_others_run() {
+    // One thread; the first task awaits a channel fed by the tenth: the thread is
+    // not blocked while a task awaits.
+    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let (tx, rx) = smol::channel::bounded::<u32>(1);
+    let waiter = pool.spawn(async move { rx.recv().await.unwrap() });
+    let others: Vec<_> = (0..8u32).map(|i| pool.spawn(async move { i })).collect();
+    let feeder = pool.spawn(async move { tx.send(99).await.unwrap() });
+    for (i, f) in others.iter().enumerate() {
+        assert_eq!(f.result(Some(LONG)), Ok(i as u32));
+    }
+    assert_eq!(feeder.result(Some(LONG)), Ok(()));
+    assert_eq!(waiter.result(Some(LONG)), Ok(99));
+}
+
+#[test]
+fn callbacks_fire_once_on_completion() {
+    let pool = AsyncPool::builder().threads(2).build().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let f = pool.spawn(async { "done" });
+    f.add_done_callback(move |f| tx.send(f.result(None)).unwrap());
+    assert_eq!(rx.recv_timeout(LONG).unwrap(), Ok("done"));
+    assert!(
+        rx.recv_timeout(Duration::from_millis(50)).is_err(),
+        "only once"
+    );
+}
+
+#[test]
+fn a_task_blocking_on_another_task_of_a_one_thread_pool_does_not_deadlock() {
+    // The executor thread runs queued tasks while a task blocks on a concur future.
+    let pool = Arc::new(AsyncPool::builder().threads(1).build().unwrap());
+    let inner_pool = pool.clone();
+    let outer = pool.spawn(async move {
+        let inner = inner_pool.spawn(async { 41 });
+        inner.result(Some(LONG)).map(|v| v + 1)
+    });
+    assert_eq!(outer.result(Some(LONG)), Ok(Ok(42)));
+}
+
+#[test]
+fn stats_add_up() {
+    let pool = AsyncPool::builder().threads(2).build().unwrap();
+    let ok: Vec<_> = (0..10).map(|i| pool.spawn(async move { i })).collect();
+    let bad = pool.spawn(async { panic!("no") });
+    for f in &ok {
+        f.result(Some(LONG)).unwrap();
+    }
+    assert!(bad.error(Some(LONG)).unwrap().is_some());
+    let s = pool.stats();
+    assert_eq!(s.submitted, 11);
+    assert_eq!(
+        (s.completed, s.failed, s.queued, s.running, s.cancelled),
+        (10, 1, 0, 0, 0)
+    );
+    assert_eq!(
+        s.submitted,
+        s.queued + s.running + s.completed + s.failed + s.cancelled
+    );
+    assert_eq!(s.workers, 2);
+}
+
+#[test]
+fn zero_threads_is_refused() {
+    assert!(matches!(
+        AsyncPool::builder().threads(0).build(),
+        Err(Error::InvalidConfig { .. })
+    ));
+    assert!(matches!(
+        AsyncPool::builder().threads(1).max_queued(Some(0)).build(),
+        Err(Error::InvalidConfig { .. })
+    ));
+}
+
+#[test]
+fn threads_carry_the_name_prefix() {
+    let pool = AsyncPool::builder()
+        .threads(2)
+        .thread_name_prefix("fetcher")
+        .build()
+        .unwrap();
+    let name = pool.spawn(async { std::thread::current().name().map(str::to_owned) });
+    let name = name.result(Some(LONG)).unwrap().unwrap();
+    assert!(name.starts_with("fetcher-"), "{name}");
+}
