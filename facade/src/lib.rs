@@ -1,1 +1,66 @@
-//! placeholder
+//! **concur**: Python's `concurrent.futures`, in Rust, with interchangeable
+//! backends.
+//!
+//! This is the crate a user depends on. It re-exports the vocabulary of
+//! [`concur_core`] at its root — [`Future`], [`wait`], [`as_completed`], the
+//! [`Executor`] trait, [`Error`] — and each backend under a short module path,
+//! behind a cargo feature:
+//!
+//! | feature | module | backend |
+//! |---|---|---|
+//! | `threads` (default) | [`threads`] | a work-stealing thread pool (`concur-threads`) |
+//! | `full` | | every backend above |
+//!
+//! With `default-features = false` only the vocabulary is compiled. Code written
+//! against the [`Executor`] trait runs unchanged on any backend; [`prelude`]
+//! brings the common names into scope.
+//!
+//! A [`Future`] starts *pending*, may become *running*, and ends *finished* (a
+//! value or an [`Error`]) or *cancelled*; `cancel` succeeds only while pending.
+//!
+//! # Example
+//!
+//! ```
+//! # #[cfg(feature = "threads")] {
+//! use concur::prelude::*;
+//!
+//! fn square(x: u64) -> u64 {
+//!     x * x
+//! }
+//!
+//! let pool = ThreadPool::new(2)?;
+//! let futures: Vec<Future<u64>> = (1..=4).map(|x| pool.submit(square, x)).collect();
+//! let mut total = 0;
+//! for f in as_completed(&futures, None) {
+//!     total += f?.result(None)?;
+//! }
+//! assert_eq!(total, 1 + 4 + 9 + 16);
+//! # }
+//! # Ok::<(), concur::Error>(())
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+
+pub use concur_core::*;
+
+/// The work-stealing thread pool: [`ThreadPool`](threads::ThreadPool) (the
+/// `concur-threads` crate).
+#[cfg(feature = "threads")]
+#[cfg_attr(docsrs, doc(cfg(feature = "threads")))]
+pub mod threads {
+    pub use concur_threads::*;
+}
+
+/// The names most programs need: `use concur::prelude::*;`.
+pub mod prelude {
+    pub use concur_core::{Error, Executor, Future, MapOptions, ReturnWhen, as_completed, wait};
+
+    #[cfg(feature = "threads")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "threads")))]
+    pub use concur_threads::ThreadPool;
+}
+
+// The README's example runs as a doctest, so the README stays true.
+#[cfg(all(doctest, feature = "threads"))]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -27,8 +27,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
+/// A backend's suite: the records of the workloads `Config` asks for.
+type Suite = fn(&Config) -> Vec<Record>;
+
 /// Every suite, in the order they run. One line per backend: register yours here.
-const SUITES: &[(&str, fn(&Config) -> Vec<Record>)] = &[
+const SUITES: &[(&str, Suite)] = &[
     ("threads", threads::run), // concur-threads, rayon, std::thread
     ("python", python::run),   // Python's concurrent.futures (when python3 is on PATH)
 ];
