@@ -1,0 +1,69 @@
+//! Async code awaits futures of any backend (Python's `asyncio.wrap_future`),
+//! without blocking an executor thread.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use concur_async::AsyncPool;
+use concur_core::{Error, Promise};
+
+const LONG: Duration = Duration::from_secs(30);
+
+#[test]
+fn awaiting_a_future_completed_by_a_plain_thread() {
+    // A one-thread pool: while the first task awaits a pending future, the other
+    // tasks on the same thread still run, and one of them triggers the producer.
+    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let promise = Promise::<String>::new();
+    let foreign = promise.future();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let producer = std::thread::spawn(move || {
+        go_rx.recv_timeout(LONG).expect("go");
+        assert!(promise.set_running());
+        promise.set_result("from another thread".to_owned());
+    });
+
+    let waiter = pool.spawn(async move { foreign.await });
+    let progress: Vec<_> = (0..10u32).map(|i| pool.spawn(async move { i })).collect();
+    for (i, f) in progress.iter().enumerate() {
+        assert_eq!(
+            f.result(Some(LONG)),
+            Ok(i as u32),
+            "other tasks run meanwhile"
+        );
+    }
+    assert!(!waiter.is_done());
+    pool.spawn(async move { go_tx.send(()).unwrap() })
+        .result(Some(LONG))
+        .unwrap();
+    assert_eq!(
+        waiter.result(Some(LONG)),
+        Ok(Ok("from another thread".to_owned()))
+    );
+    producer.join().unwrap();
+}
+
+#[test]
+fn awaiting_a_future_by_reference_leaves_it_readable() {
+    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let promise = Promise::<u64>::new();
+    let foreign = promise.future();
+    let f2 = foreign.clone();
+    let waiter = pool.spawn(async move { (&f2).await.map(|v| v + 1) });
+    assert!(promise.set_running());
+    promise.set_result(41);
+    assert_eq!(waiter.result(Some(LONG)), Ok(Ok(42)));
+    assert_eq!(foreign.result(None), Ok(41));
+}
+
+#[test]
+fn awaiting_a_cancelled_foreign_future_yields_cancelled() {
+    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let promise = Promise::<u8>::new();
+    let foreign = promise.future();
+    let f2 = foreign.clone();
+    let waiter = pool.spawn(async move { f2.await });
+    assert!(foreign.cancel());
+    assert_eq!(waiter.result(Some(LONG)), Ok(Err(Error::Cancelled)));
+    drop(promise);
+}
