@@ -1,0 +1,167 @@
+//! [`ThreadPool`]: the handle users hold, and its [`Executor`] implementation.
+
+use std::sync::Arc;
+
+use concur_core::{ChunkResult, Error, Executor, Future, Payload, Promise, Stats, run_chunk};
+
+use crate::Builder;
+use crate::job::Job;
+use crate::registry::Registry;
+
+/// A work-stealing pool of threads, as Python's `ThreadPoolExecutor`.
+///
+/// Workers start lazily, up to `max_workers`; tasks run on them and complete
+/// their [`Future`]. Besides the [`Executor`] trait (plain `fn(A) -> R` tasks
+/// that every backend runs), a thread pool takes closures ([`spawn`](ThreadPool::spawn))
+/// and closures that borrow from the caller ([`scope`](ThreadPool::scope)).
+///
+/// Dropping the pool is `shutdown(wait = true, cancel_futures = false)`: queued
+/// tasks run and the workers are joined.
+///
+/// ```
+/// use concur_core::Executor;
+/// use concur_threads::ThreadPool;
+///
+/// fn square(x: u64) -> u64 { x * x }
+///
+/// let pool = ThreadPool::new(2).unwrap();
+/// let fut = pool.submit(square, 7);
+/// assert_eq!(fut.result(None), Ok(49));
+/// ```
+#[derive(Debug)]
+pub struct ThreadPool {
+    registry: Arc<Registry>,
+}
+
+impl ThreadPool {
+    /// A [`Builder`] to configure a pool.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// A pool of at most `max_workers` threads, with the other defaults.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] when `max_workers` is 0.
+    pub fn new(max_workers: usize) -> Result<Self, Error> {
+        Builder::new().max_workers(max_workers).build()
+    }
+
+    pub(crate) fn from_registry(registry: Arc<Registry>) -> Self {
+        ThreadPool { registry }
+    }
+
+    pub(crate) fn registry(&self) -> &Arc<Registry> {
+        &self.registry
+    }
+
+    /// Runs the closure `f` on the pool and returns its future.
+    ///
+    /// Called from one of this pool's workers, the task goes to that worker's
+    /// own deque (run next, LIFO, unless another worker steals it). A panic in
+    /// `f` fails the future with [`Error::Panicked`]; the worker lives on.
+    /// After shutdown the future is already failed with [`Error::Shutdown`].
+    ///
+    /// ```
+    /// let pool = concur_threads::ThreadPool::new(2).unwrap();
+    /// let data = vec![1, 2, 3];
+    /// let sum = pool.spawn(move || data.iter().sum::<i32>());
+    /// assert_eq!(sum.result(None), Ok(6));
+    /// ```
+    pub fn spawn<R, F>(&self, f: F) -> Future<R>
+    where
+        R: Send + Sync + 'static,
+        F: FnOnce() -> R + Send + 'static,
+    {
+        self.spawn_inner(f, false)
+    }
+
+    #[inline]
+    fn spawn_inner<R, F>(&self, f: F, reserved: bool) -> Future<R>
+    where
+        R: Send + Sync + 'static,
+        F: FnOnce() -> R + Send + 'static,
+    {
+        let promise = Promise::new();
+        let future = promise.future();
+        if let Err((job, error)) = self.registry.inject(Job::new(f, promise), reserved) {
+            // Fail rather than cancel: the task was refused, not withdrawn.
+            job.execute(
+                crate::job::Action::Fail(error),
+                &concur_core::StatsCounter::default(),
+            );
+        }
+        future
+    }
+
+    /// As [`spawn`](ThreadPool::spawn), but refuses when `max_queued` tasks wait.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Full`] at the bound, [`Error::Shutdown`] after shutdown
+    /// ([`Error::Broken`] if an initializer panicked).
+    pub fn try_spawn<R, F>(&self, f: F) -> Result<Future<R>, Error>
+    where
+        R: Send + Sync + 'static,
+        F: FnOnce() -> R + Send + 'static,
+    {
+        self.registry.reserve()?;
+        let promise = Promise::new();
+        let future = promise.future();
+        match self.registry.inject(Job::new(f, promise), true) {
+            Ok(()) => Ok(future),
+            Err((job, error)) => {
+                drop(job);
+                Err(error)
+            }
+        }
+    }
+
+    /// How many times a worker went to sleep since the pool started: a probe
+    /// for tests and tuning (an idle pool sleeps instead of spinning, so this
+    /// stays still while nothing is submitted).
+    pub fn sleeps(&self) -> usize {
+        self.registry.naps()
+    }
+}
+
+impl Executor for ThreadPool {
+    fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Future<R> {
+        self.spawn_inner(move || f(arg), false)
+    }
+
+    fn try_submit<A: Payload, R: Payload>(
+        &self,
+        f: fn(A) -> R,
+        arg: A,
+    ) -> Result<Future<R>, Error> {
+        self.try_spawn(move || f(arg))
+    }
+
+    fn submit_chunk<A: Payload, R: Payload>(
+        &self,
+        f: fn(A) -> R,
+        items: Vec<A>,
+    ) -> Future<ChunkResult<R>> {
+        self.spawn_inner(move || run_chunk(f, items), false)
+    }
+
+    fn max_workers(&self) -> usize {
+        self.registry.config.max_workers
+    }
+
+    fn stats(&self) -> Stats {
+        self.registry.stats.snapshot(self.registry.alive())
+    }
+
+    fn shutdown(&self, wait: bool, cancel_futures: bool) {
+        self.registry.shutdown(wait, cancel_futures);
+    }
+}
+
+impl Drop for ThreadPool {
+    fn drop(&mut self) {
+        self.registry.shutdown(true, false);
+    }
+}

@@ -1,0 +1,311 @@
+//! The state every worker and every handle of one pool share.
+//!
+//! # The submit protocol
+//!
+//! `state` packs a `SHUTDOWN` bit with a count of submitters in flight.
+//! A submitter adds one, checks the bit, pushes its job, wakes or starts a
+//! worker, and subtracts one. `shutdown` sets the bit, then waits for the
+//! count to drop to zero. So once `state == SHUTDOWN` (bit set, nobody in
+//! flight) no job will ever be pushed again, and a worker that then finds every
+//! queue empty may exit without stranding a job. The common case costs the
+//! submitter two uncontended read-modify-writes on a cache line of its own.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::{JoinHandle, ThreadId};
+
+use concur_core::{Error, StatsCounter};
+use crossbeam_deque::{Injector, Steal, Stealer, Worker};
+use crossbeam_utils::CachePadded;
+
+use crate::builder::Config;
+use crate::job::{Action, Job};
+use crate::sleep::Sleep;
+
+/// Set in `state` once the pool stops accepting work.
+const SHUTDOWN: usize = 1;
+/// One submitter in flight, in `state`.
+const SUBMITTER: usize = 2;
+
+/// Shared by the pool handle and its workers (each holds an `Arc`).
+#[derive(Debug)]
+pub(crate) struct Registry {
+    /// The global FIFO queue tasks from outside the pool go to.
+    pub(crate) injector: Injector<Job<'static>>,
+    /// The stealing end of worker `i`'s deque, set before worker `i` starts.
+    pub(crate) stealers: Box<[OnceLock<Stealer<Job<'static>>>]>,
+    /// `SHUTDOWN` bit + submitters in flight × `SUBMITTER` (see module docs).
+    state: CachePadded<AtomicUsize>,
+    /// Parking idle workers.
+    pub(crate) sleep: Sleep,
+    /// Worker slots claimed so far (threads started, never decreases).
+    started: AtomicUsize,
+    /// Worker threads alive.
+    alive: AtomicUsize,
+    /// Workers looking for work or asleep (not running a task).
+    pub(crate) idle: CachePadded<AtomicUsize>,
+    /// Tasks in the queues, kept only when `max_queued` is set.
+    queued: CachePadded<AtomicUsize>,
+    /// Task counters behind `stats()`.
+    pub(crate) stats: StatsCounter,
+    /// Join handles of the started workers, taken by `shutdown(wait = true)`.
+    handles: Mutex<Vec<(ThreadId, JoinHandle<()>)>>,
+    /// Why the pool broke (an initializer panicked), if it did.
+    broken: OnceLock<String>,
+    /// What the builder set.
+    pub(crate) config: Config,
+}
+
+impl Registry {
+    pub(crate) fn new(config: Config) -> Arc<Self> {
+        Arc::new(Registry {
+            injector: Injector::new(),
+            stealers: (0..config.max_workers).map(|_| OnceLock::new()).collect(),
+            state: CachePadded::new(AtomicUsize::new(0)),
+            sleep: Sleep::default(),
+            started: AtomicUsize::new(0),
+            alive: AtomicUsize::new(0),
+            idle: CachePadded::new(AtomicUsize::new(0)),
+            queued: CachePadded::new(AtomicUsize::new(0)),
+            stats: StatsCounter::default(),
+            handles: Mutex::new(Vec::new()),
+            broken: OnceLock::new(),
+            config,
+        })
+    }
+
+    /// Why new work is refused: the pool is broken, or shut down.
+    fn refusal(&self) -> Error {
+        match self.broken.get() {
+            Some(reason) => Error::broken(reason.clone()),
+            None => Error::Shutdown,
+        }
+    }
+
+    /// Reserves a queue slot for `try_submit`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Full`] at the `max_queued` bound, or the refusal after shutdown.
+    pub(crate) fn reserve(&self) -> Result<(), Error> {
+        if self.state.load(Ordering::Acquire) & SHUTDOWN != 0 {
+            return Err(self.refusal());
+        }
+        if let Some(max) = self.config.max_queued {
+            self.queued
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |q| {
+                    (q < max).then_some(q + 1)
+                })
+                .map_err(|_| Error::Full { max_queued: max })?;
+        }
+        Ok(())
+    }
+
+    /// Queues `job` (on the calling worker's own deque when called from one of
+    /// this pool's workers, else on the global injector), then wakes a sleeping
+    /// worker or starts a new one if none is idle. `reserved` says `reserve`
+    /// already counted it.
+    ///
+    /// # Errors
+    ///
+    /// Hands the job back with the refusal after shutdown.
+    pub(crate) fn inject(
+        self: &Arc<Self>,
+        job: Job<'static>,
+        reserved: bool,
+    ) -> Result<(), (Job<'static>, Error)> {
+        let prev = self.state.fetch_add(SUBMITTER, Ordering::SeqCst);
+        if prev & SHUTDOWN != 0 {
+            self.state.fetch_sub(SUBMITTER, Ordering::SeqCst);
+            if reserved {
+                self.dequeued();
+            }
+            return Err((job, self.refusal()));
+        }
+        if !reserved && self.config.max_queued.is_some() {
+            self.queued.fetch_add(1, Ordering::AcqRel);
+        }
+        self.stats.submitted();
+        if let Some(job) = crate::worker::push_local(self, job) {
+            self.injector.push(job);
+        }
+        let stranded = self.notify_new_work();
+        // Our push happens before a worker's exit check reads a zero count.
+        self.state.fetch_sub(SUBMITTER, Ordering::SeqCst);
+        if let Some(reason) = stranded {
+            self.break_pool(reason);
+        }
+        Ok(())
+    }
+
+    /// After new work became visible: wakes a sleeper, or starts a worker when
+    /// none is idle and fewer than `max_workers` were started. Returns why the
+    /// pool must break when no thread could be started and none is alive.
+    #[inline]
+    pub(crate) fn notify_new_work(self: &Arc<Self>) -> Option<String> {
+        if self.sleep.wake_one() {
+            return None;
+        }
+        if self.idle.load(Ordering::SeqCst) == 0
+            && self.started.load(Ordering::Relaxed) < self.config.max_workers
+        {
+            return self.start_worker();
+        }
+        None
+    }
+
+    /// A job left the queues (taken by a worker or drained).
+    #[inline]
+    pub(crate) fn dequeued(&self) {
+        if self.config.max_queued.is_some() {
+            self.queued.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    #[cold]
+    fn start_worker(self: &Arc<Self>) -> Option<String> {
+        // Under the handles lock, so a `shutdown` that set its bit before we
+        // looked is seen here, and one that sets it after finds our handle.
+        let mut handles = self.lock_handles();
+        if self.is_shutdown() && self.alive() > 0 {
+            // The live workers will drain the queues.
+            return None;
+        }
+        let claimed = self
+            .started
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.config.max_workers).then_some(n + 1)
+            });
+        let Ok(index) = claimed else { return None };
+        let local = Worker::new_lifo();
+        if self.stealers[index].set(local.stealer()).is_err() {
+            unreachable!("each worker slot is claimed once");
+        }
+        self.alive.fetch_add(1, Ordering::SeqCst);
+        let registry = self.clone();
+        let mut builder = std::thread::Builder::new()
+            .name(format!("{}-{}", self.config.thread_name_prefix, index));
+        if let Some(size) = self.config.stack_size {
+            builder = builder.stack_size(size);
+        }
+        match builder.spawn(move || crate::worker::main_loop(registry, index, local)) {
+            Ok(handle) => {
+                handles.push((handle.thread().id(), handle));
+                None
+            }
+            Err(e) => {
+                self.alive.fetch_sub(1, Ordering::SeqCst);
+                // With no worker alive nobody would ever run the queued work.
+                (self.alive() == 0).then(|| format!("could not start a worker thread: {e}"))
+            }
+        }
+    }
+
+    fn lock_handles(&self) -> std::sync::MutexGuard<'_, Vec<(ThreadId, JoinHandle<()>)>> {
+        self.handles.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// True once shut down with nobody in flight: no job will be pushed again.
+    #[inline]
+    pub(crate) fn closed(&self) -> bool {
+        self.state.load(Ordering::SeqCst) == SHUTDOWN
+    }
+
+    /// True once shutdown started.
+    #[inline]
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.state.load(Ordering::SeqCst) & SHUTDOWN != 0
+    }
+
+    /// A worker exited.
+    pub(crate) fn worker_exited(&self) {
+        self.alive.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Live worker threads.
+    pub(crate) fn alive(&self) -> usize {
+        self.alive.load(Ordering::SeqCst)
+    }
+
+    /// True when every queue looks empty.
+    pub(crate) fn queues_empty(&self) -> bool {
+        self.injector.is_empty()
+            && self
+                .stealers
+                .iter()
+                .all(|s| s.get().is_none_or(Stealer::is_empty))
+    }
+
+    /// Sets the `SHUTDOWN` bit and waits until no submitter is in flight.
+    fn close(&self) {
+        self.state.fetch_or(SHUTDOWN, Ordering::SeqCst);
+        while !self.closed() {
+            std::thread::yield_now();
+        }
+    }
+
+    /// Takes every queued job out and ends it with `action`.
+    fn drain(&self, action: impl Fn() -> Action) {
+        let take = |steal: &dyn Fn() -> Steal<Job<'static>>| {
+            loop {
+                match steal() {
+                    Steal::Success(job) => {
+                        self.dequeued();
+                        job.execute(action(), &self.stats);
+                    }
+                    Steal::Retry => {}
+                    Steal::Empty => break,
+                }
+            }
+        };
+        take(&|| self.injector.steal());
+        for s in self.stealers.iter().filter_map(OnceLock::get) {
+            take(&|| s.steal());
+        }
+    }
+
+    /// `Executor::shutdown`: refuse new work, optionally cancel what is queued,
+    /// wake every worker so it can exit once the queues are empty, and
+    /// optionally join them (never the calling thread itself).
+    pub(crate) fn shutdown(&self, wait: bool, cancel_futures: bool) {
+        self.close();
+        if cancel_futures {
+            self.drain(|| Action::Cancel);
+        }
+        self.sleep.wake_all();
+        if wait {
+            let me = std::thread::current().id();
+            loop {
+                let batch: Vec<_> = {
+                    let mut handles = self.lock_handles();
+                    let (mine, others): (Vec<_>, Vec<_>) =
+                        handles.drain(..).partition(|(id, _)| *id == me);
+                    *handles = mine;
+                    others
+                };
+                if batch.is_empty() {
+                    break;
+                }
+                for (_, handle) in batch {
+                    // Workers catch task panics; a join error is a bug we cannot act on.
+                    let _ = handle.join();
+                }
+            }
+        }
+    }
+
+    /// Breaks the pool (an initializer panicked): refuse new work with
+    /// [`Error::Broken`], fail everything queued with it, wake every worker.
+    pub(crate) fn break_pool(&self, reason: String) {
+        let _ = self.broken.set(reason);
+        self.close();
+        let error = self.refusal();
+        self.drain(|| Action::Fail(error.clone()));
+        self.sleep.wake_all();
+    }
+
+    /// How many times a worker went to sleep.
+    pub(crate) fn naps(&self) -> usize {
+        self.sleep.naps()
+    }
+}
