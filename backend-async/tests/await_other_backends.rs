@@ -23,7 +23,7 @@ fn awaiting_a_future_completed_by_a_plain_thread() {
         promise.set_result("from another thread".to_owned());
     });
 
-    let waiter = pool.spawn(async move { foreign.await });
+    let waiter = pool.spawn(async move { foreign.await.map(|s| s + "!") });
     let progress: Vec<_> = (0..10u32).map(|i| pool.spawn(async move { i })).collect();
     for (i, f) in progress.iter().enumerate() {
         assert_eq!(
@@ -38,7 +38,7 @@ fn awaiting_a_future_completed_by_a_plain_thread() {
         .unwrap();
     assert_eq!(
         waiter.result(Some(LONG)),
-        Ok(Ok("from another thread".to_owned()))
+        Ok(Ok("from another thread!".to_owned()))
     );
     producer.join().unwrap();
 }
@@ -62,7 +62,7 @@ fn awaiting_a_cancelled_foreign_future_yields_cancelled() {
     let promise = Promise::<u8>::new();
     let foreign = promise.future();
     let f2 = foreign.clone();
-    let waiter = pool.spawn(async move { f2.await });
+    let waiter = pool.spawn(async move { f2.await.map(u32::from) });
     assert!(foreign.cancel());
     assert_eq!(waiter.result(Some(LONG)), Ok(Err(Error::Cancelled)));
     drop(promise);
