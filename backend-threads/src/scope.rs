@@ -159,7 +159,7 @@ impl ThreadPool {
     /// pool.scope(|s| {
     ///     for chunk in numbers.chunks_mut(2) {
     ///         let total = &total;
-    ///         let _ = s.spawn(move || {
+    ///         let _task = s.spawn(move || {
     ///             for n in chunk.iter_mut() {
     ///                 *n *= 10;
     ///                 total.fetch_add(*n, std::sync::atomic::Ordering::Relaxed);

@@ -14,7 +14,7 @@ fn tasks_borrow_and_mutate_the_stack() {
     pool.scope(|s| {
         for chunk in data.chunks_mut(100) {
             let counter = &counter;
-            let _ = s.spawn(move || {
+            let _task = s.spawn(move || {
                 chunk.iter_mut().for_each(|x| *x *= 2);
                 counter.fetch_add(1, Ordering::Relaxed);
             });
@@ -49,7 +49,7 @@ fn a_panic_of_the_scope_closure_waits_for_the_tasks_first() {
     let g = gate.clone();
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         pool.scope(|s| {
-            let _ = s.spawn(|| {
+            let _task = s.spawn(|| {
                 // Blocks until the scope closure has panicked and released the lock.
                 drop(g.lock());
                 done.fetch_add(1, Ordering::SeqCst);
