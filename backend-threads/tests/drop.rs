@@ -24,7 +24,7 @@ fn drop_joins_all_threads() {
         let futures: Vec<_> = (0..200).map(|i| pool.submit(square, i)).collect();
         let started = pool.stats().workers;
         assert!(
-            started >= 1 && started <= 4,
+            (1..=4).contains(&started),
             "round {round}: {started} workers"
         );
         drop(pool);
