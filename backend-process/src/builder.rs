@@ -1,0 +1,179 @@
+//! [`Builder`]: how a [`ProcessPool`] is configured.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use concur_core::{Error, Payload};
+
+use crate::ProcessPool;
+use crate::codec::{self, CallRef};
+use crate::pool::Config;
+use crate::spawn::SpawnConfig;
+use crate::task;
+
+/// Configures and starts a [`ProcessPool`].
+///
+/// ```
+/// use concur_process::ProcessPool;
+/// use concur_core::{Error, Executor};
+/// use std::time::Duration;
+///
+/// fn setup(level: u8) { assert_eq!(level, 3) }
+///
+/// let pool = ProcessPool::builder()
+///     .max_workers(2)
+///     .initializer(setup, 3)
+///     .max_tasks_per_child(100)
+///     .task_timeout(Duration::from_secs(30))
+///     .build()?;
+/// assert_eq!(pool.max_workers(), 2);
+///
+/// let err = ProcessPool::builder().max_workers(0).build().unwrap_err();
+/// assert!(matches!(err, Error::InvalidConfig { .. }));
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct Builder {
+    max_workers: Option<usize>,
+    max_queued: Option<usize>,
+    max_tasks_per_child: Option<usize>,
+    max_memory_per_child: Option<u64>,
+    task_timeout: Option<Duration>,
+    inflight_per_worker: usize,
+    break_on_worker_loss: bool,
+    initializer: Option<Result<(CallRef, Vec<u8>), Error>>,
+    program: Option<PathBuf>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    /// The defaults: as many workers as the machine's available parallelism, no
+    /// queue bound, no recycling, no task timeout, 2 tasks in flight per worker,
+    /// a lost worker costs only its task.
+    pub fn new() -> Self {
+        Builder {
+            max_workers: None,
+            max_queued: None,
+            max_tasks_per_child: None,
+            max_memory_per_child: None,
+            task_timeout: None,
+            inflight_per_worker: 2,
+            break_on_worker_loss: false,
+            initializer: None,
+            program: None,
+        }
+    }
+
+    /// The number of worker processes (at least 1; default: available parallelism).
+    pub fn max_workers(mut self, n: usize) -> Self {
+        self.max_workers = Some(n);
+        self
+    }
+
+    /// Bounds the tasks accepted but not started: `try_submit` beyond it fails
+    /// with [`Error::Full`]. `None` (the default): no bound.
+    pub fn max_queued(mut self, n: impl Into<Option<usize>>) -> Self {
+        self.max_queued = n.into();
+        self
+    }
+
+    /// Replaces a worker after it ran `n` tasks (Python's `max_tasks_per_child`).
+    pub fn max_tasks_per_child(mut self, n: usize) -> Self {
+        self.max_tasks_per_child = Some(n);
+        self
+    }
+
+    /// Replaces a worker once its resident memory passes `bytes`, checked after
+    /// each task (loky's memory-leak protection).
+    pub fn max_memory_per_child(mut self, bytes: u64) -> Self {
+        self.max_memory_per_child = Some(bytes);
+        self
+    }
+
+    /// A deadline for every task's run; see
+    /// [`ProcessPool::submit_with_timeout`].
+    pub fn task_timeout(mut self, timeout: Duration) -> Self {
+        self.task_timeout = Some(timeout);
+        self
+    }
+
+    /// Tasks sent ahead to each worker (at least 1; default 2), so that a worker
+    /// finds its next task waiting instead of idling while the parent reacts.
+    /// Tasks waiting in a window are not running yet: they can still be cancelled.
+    pub fn inflight_per_worker(mut self, n: usize) -> Self {
+        self.inflight_per_worker = n;
+        self
+    }
+
+    /// Python's behaviour on a lost worker: the pool breaks, every pending task
+    /// fails with [`Error::Broken`] and new submissions are refused. By default
+    /// (`false`) only the tasks the lost worker was running fail, with
+    /// [`Error::WorkerLost`], and a new worker takes its place.
+    pub fn break_on_worker_loss(mut self, yes: bool) -> Self {
+        self.break_on_worker_loss = yes;
+        self
+    }
+
+    /// Runs `f(arg)` in each worker before its first task (Python's
+    /// `initializer`). If it panics the pool breaks, as in Python.
+    pub fn initializer<A: Payload>(mut self, f: fn(A), arg: A) -> Self {
+        self.initializer = Some(codec::encode_value(&arg).map(|bytes| (task::init_ref(f), bytes)));
+        self
+    }
+
+    /// The executable workers are started from. The default, `/proc/self/exe`,
+    /// is the running binary even if its file was replaced since; any other path
+    /// must be the very same file, or the handshake refuses the worker.
+    pub fn program(mut self, path: impl Into<PathBuf>) -> Self {
+        self.program = Some(path.into());
+        self
+    }
+
+    /// Starts the workers and waits for their handshakes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] for 0 workers, a window of 0 or a
+    /// `max_tasks_per_child` of 0; [`Error::Encode`] if the initializer's argument
+    /// cannot be encoded; [`Error::Broken`] if a worker cannot be started or is
+    /// refused by the handshake.
+    pub fn build(self) -> Result<ProcessPool, Error> {
+        let max_workers = match self.max_workers {
+            Some(0) => return Err(Error::invalid_config("max_workers must be at least 1")),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if self.inflight_per_worker == 0 {
+            return Err(Error::invalid_config(
+                "inflight_per_worker must be at least 1",
+            ));
+        }
+        if self.max_tasks_per_child == Some(0) {
+            return Err(Error::invalid_config(
+                "max_tasks_per_child must be at least 1",
+            ));
+        }
+        let initializer = self.initializer.transpose()?;
+        ProcessPool::start(Config {
+            max_workers,
+            max_queued: self.max_queued,
+            max_tasks_per_child: self.max_tasks_per_child.map(|n| n as u64),
+            task_timeout: self.task_timeout,
+            window: self.inflight_per_worker,
+            break_on_worker_loss: self.break_on_worker_loss,
+            spawn: SpawnConfig {
+                program: self
+                    .program
+                    .unwrap_or_else(|| PathBuf::from("/proc/self/exe")),
+                initializer,
+                max_memory: self.max_memory_per_child,
+            },
+        })
+    }
+}
