@@ -15,7 +15,8 @@
 //! `pub(crate) fn run(config: &Config) -> Vec<Record>` (see [`threads`]), then add
 //! two lines here: `mod <backend>;` below, and one entry in [`SUITES`].
 //! Use [`Config::wants`] to skip workloads left out by `--only`, [`Config::n`] for
-//! sizes (divided by 10 under `--quick`) and [`Config::sample`] to time.
+//! sizes (divided by 10 under `--quick`; [`Config::quadratic_n`] for W3's limit,
+//! whose work grows as its square) and [`Config::sample`] to time.
 
 mod python;
 mod report;
@@ -41,7 +42,7 @@ const WORKLOADS: &[&str] = &["W1", "W2", "W3"];
 
 const USAGE: &str = "\
 usage: cargo xtask bench [--quick] [--only W1,W3] [--reps N] [--no-python]
-  --quick      divide every n by 10
+  --quick      divide the work of every workload by 10 (n / 10; W3's limit / sqrt(10))
   --only LIST  run only these workloads (comma-separated: W1, W2, W3)
   --reps N     repetitions per figure (default 5); the median is reported
   --no-python  skip Python's concurrent.futures even when python3 is on PATH
@@ -109,6 +110,18 @@ impl Config {
     /// The size to use for a workload whose full size is `full`.
     pub(crate) fn n(&self, full: u64) -> u64 {
         if self.quick { (full / 10).max(1) } else { full }
+    }
+
+    /// The limit to use for W3, whose work grows as limit²: under `--quick` the
+    /// limit is divided by √10 so that the *work* is divided by 10, as for the
+    /// other workloads (a limit divided by 10 would leave ~3 ms of work, too
+    /// little to see any speedup past the pool's start-up).
+    pub(crate) fn quadratic_n(&self, full: u64) -> u64 {
+        if self.quick {
+            ((full as f64) / 10f64.sqrt()).round() as u64
+        } else {
+            full
+        }
     }
 
     /// Runs `once` `reps` times; `once` returns the time of the part it measures
@@ -330,6 +343,7 @@ mod tests {
         let config = Config::parse(&args).expect("valid");
         assert!(config.wants("W1") && config.wants("W3") && !config.wants("W2"));
         assert_eq!(config.n(100_000), 10_000);
+        assert_eq!(config.quadratic_n(30_000), 9_487);
         assert!(Config::parse(&["--only".into(), "W9".into()]).is_err());
     }
 

@@ -13,7 +13,7 @@ fn title(workload: &str) -> &'static str {
     match workload {
         "W1" => "overhead: submit + result of no-op tasks (tasks/s)",
         "W2" => "map-chunked: map(square, chunksize 1000) summed (items/s)",
-        "W3" => "cpu-scaling: two count_primes(limit) tasks on 2 workers (limit/s)",
+        "W3" => "cpu-scaling: two count_primes(limit) tasks on 2 workers (limit / seconds)",
         _ => "",
     }
 }
@@ -31,10 +31,19 @@ pub(crate) fn derive_ratios(records: &mut [Record]) {
             .iter_mut()
             .filter(|r| r.workload == workload && !r.imp.starts_with("rayon"))
         {
-            let ratio = (r.per_sec / rayon * 1000.0).round() / 1000.0;
-            r.extra.insert("vs_rayon".into(), json!(ratio));
+            r.extra
+                .insert("vs_rayon".into(), json!(three_digits(r.per_sec / rayon)));
         }
     }
+}
+
+/// `x` rounded to three significant digits (ratios far below 1 stay readable).
+pub(crate) fn three_digits(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(2 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
 }
 
 /// Writes `results.jsonl`, `results.md` and `chart.svg` under `dir`; returns the table.
@@ -131,7 +140,7 @@ pub(crate) fn svg(records: &[Record]) -> String {
     const ROW: f64 = 24.0;
     const HEAD: f64 = 34.0;
     let groups = workloads(records);
-    let height = 20.0 + groups.len() as f64 * (HEAD + 10.0) + records.len() as f64 * ROW;
+    let height = 30.0 + groups.len() as f64 * (HEAD + 10.0) + records.len() as f64 * ROW;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -226,5 +235,7 @@ mod tests {
         assert!(chart.starts_with("<svg") && chart.trim_end().ends_with("</svg>"));
         assert_eq!(chart.matches("<rect x=").count(), 3);
         assert_eq!(grouped(1234567.0), "1 234 567");
+        assert_eq!(three_digits(0.0123456), 0.0123);
+        assert_eq!(three_digits(1.7345), 1.73);
     }
 }

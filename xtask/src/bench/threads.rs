@@ -168,7 +168,7 @@ fn w2(config: &Config) -> Vec<Record> {
 }
 
 fn w3(config: &Config) -> Vec<Record> {
-    let limit = config.n(30_000);
+    let limit = config.quadratic_n(30_000);
     let expected = count_primes(limit);
     let check = |a: u64, b: u64| assert!(a == expected && b == expected, "count_primes disagrees");
 
