@@ -1,0 +1,147 @@
+//! The task functions scenarios submit: plain `fn`s with serializable arguments,
+//! so they run unchanged in a worker thread or a worker process.
+
+use std::io::Read;
+use std::net::{Ipv4Addr, TcpStream};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// How long a gated task waits for its gate before giving up (and panicking), so
+/// that nothing stays blocked forever if a test process vanished.
+const GATE_PATIENCE: Duration = Duration::from_secs(60);
+
+/// Returns its argument.
+pub(crate) fn ident(x: u64) -> u64 {
+    x
+}
+
+/// Returns `x * x`.
+pub(crate) fn square(x: u64) -> u64 {
+    x * x
+}
+
+/// Panics with `message`.
+pub(crate) fn panics(message: String) -> u64 {
+    panic!("{message}")
+}
+
+/// `x * x`, but panics with `"bad item {x}"` when `x == bad`.
+pub(crate) fn square_unless(args: (u64, u64)) -> u64 {
+    let (x, bad) = args;
+    if x == bad {
+        panic!("bad item {x}");
+    }
+    x * x
+}
+
+/// The text `square_unless` panics with for `x`.
+pub(crate) fn bad_item_message(x: u64) -> String {
+    format!("bad item {x}")
+}
+
+/// Connects to the gate on `port` (port 0: no gate) and waits until it opens,
+/// then returns `x`. A gate that is gone counts as open.
+pub(crate) fn gated(args: (u16, u64)) -> u64 {
+    let (port, x) = args;
+    if port != 0 {
+        pass_gate(port);
+    }
+    x
+}
+
+/// Waits on the gate on `port`, then panics with `message`.
+pub(crate) fn gated_panic(args: (u16, String)) -> u64 {
+    pass_gate(args.0);
+    panic!("{}", args.1)
+}
+
+/// Connects to the gate on `port` without waiting (the gate counts it: a signal
+/// that this task ran), then returns `x`.
+pub(crate) fn signal(args: (u16, u64)) -> u64 {
+    let (port, x) = args;
+    let _ = TcpStream::connect((Ipv4Addr::LOCALHOST, port));
+    x
+}
+
+/// `gated` when `block`, else `signal`, on `port`; returns `x`.
+pub(crate) fn gated_or_signal(args: (bool, u16, u64)) -> u64 {
+    let (block, port, x) = args;
+    if block {
+        gated((port, x))
+    } else {
+        signal((port, x))
+    }
+}
+
+fn pass_gate(port: u16) {
+    let Ok(mut conn) = TcpStream::connect((Ipv4Addr::LOCALHOST, port)) else {
+        return; // the gate was dropped: it is open
+    };
+    let _ = conn.set_read_timeout(Some(GATE_PATIENCE));
+    let mut byte = [0u8; 1];
+    match conn.read(&mut byte) {
+        Ok(_) => {} // the byte, or the gate closed the connection: open either way
+        Err(e) => panic!("the gate on port {port} did not open within {GATE_PATIENCE:?}: {e}"),
+    }
+}
+
+/// A value that is serializable but not `Clone`, for `into_result`.
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Unclonable {
+    /// Some content to check.
+    pub(crate) values: Vec<u64>,
+    /// More content.
+    pub(crate) label: String,
+}
+
+/// Builds an [`Unclonable`] holding `0..n`.
+pub(crate) fn make_unclonable(n: u64) -> Unclonable {
+    Unclonable {
+        values: (0..n).collect(),
+        label: format!("{n} values"),
+    }
+}
+
+/// Returns the length and a checksum of `bytes`.
+pub(crate) fn checksum(bytes: Vec<u8>) -> (usize, u64) {
+    let sum = bytes.iter().enumerate().fold(0u64, |acc, (i, b)| {
+        acc.wrapping_mul(31).wrapping_add(u64::from(*b) ^ i as u64)
+    });
+    (bytes.len(), sum)
+}
+
+/// What `checksum` computes, in the test process.
+pub(crate) fn local_checksum(bytes: &[u8]) -> (usize, u64) {
+    checksum(bytes.to_vec())
+}
+
+/// Returns a string of `n` copies of `c`.
+pub(crate) fn repeat(args: (char, usize)) -> String {
+    std::iter::repeat_n(args.0, args.1).collect()
+}
+
+/// A structured payload: an enum and an option travel both ways.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum Shape {
+    /// A square with a side.
+    Square(u32),
+    /// A rectangle with two sides.
+    Rect {
+        /// Width.
+        w: u32,
+        /// Height.
+        h: u32,
+    },
+    /// No shape.
+    Empty,
+}
+
+/// The area of a shape, `None` for `Empty`.
+pub(crate) fn area(shape: Shape) -> Option<u64> {
+    match shape {
+        Shape::Square(s) => Some(u64::from(s) * u64::from(s)),
+        Shape::Rect { w, h } => Some(u64::from(w) * u64::from(h)),
+        Shape::Empty => None,
+    }
+}
