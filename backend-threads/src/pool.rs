@@ -152,7 +152,7 @@ impl Executor for ThreadPool {
     }
 
     fn stats(&self) -> Stats {
-        self.registry.stats.snapshot(self.registry.alive())
+        self.registry.snapshot()
     }
 
     fn shutdown(&self, wait: bool, cancel_futures: bool) {

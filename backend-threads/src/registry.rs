@@ -2,30 +2,37 @@
 //!
 //! # The submit protocol
 //!
-//! `state` packs a `SHUTDOWN` bit with a count of submitters in flight.
-//! A submitter adds one, checks the bit, pushes its job, wakes or starts a
-//! worker, and subtracts one. `shutdown` sets the bit, then waits for the
-//! count to drop to zero. So once `state == SHUTDOWN` (bit set, nobody in
-//! flight) no job will ever be pushed again, and a worker that then finds every
-//! queue empty may exit without stranding a job. The common case costs the
-//! submitter two uncontended read-modify-writes on a cache line of its own.
+//! A submitter increments `in_flight`, checks `shutdown`, pushes its job,
+//! wakes or starts a worker, and decrements `in_flight`. `shutdown` sets its
+//! flag, then waits for `in_flight` to drop to zero. Both sides write one
+//! variable and then read the other, all `SeqCst`, so either the submitter
+//! sees the flag (and refuses) or `shutdown` sees it in flight (and waits for
+//! its push). Once the pool is *closed* (flag set, nobody in flight) no job
+//! will ever be pushed again, and a worker that then finds every queue empty
+//! may exit without stranding a job.
+//!
+//! The common case costs the submitter two uncontended read-modify-writes on a
+//! cache line of its own (`in_flight`); the flag's line is read-mostly, so idle
+//! workers polling it do not steal the submitter's line.
+//!
+//! # Counters
+//!
+//! `stats()` adds up one [`StatsCounter`] per worker (started, completed,
+//! failed, cancelled: bumped only by that worker, on its own cache line) and a
+//! shared one (submitted, and what `shutdown` or a refusal ends off the
+//! workers), so the submit path and the workers never write the same line.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::{JoinHandle, ThreadId};
 
-use concur_core::{Error, StatsCounter};
+use concur_core::{Error, Stats, StatsCounter};
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use crossbeam_utils::CachePadded;
 
 use crate::builder::Config;
 use crate::job::{Action, Job};
 use crate::sleep::Sleep;
-
-/// Set in `state` once the pool stops accepting work.
-const SHUTDOWN: usize = 1;
-/// One submitter in flight, in `state`.
-const SUBMITTER: usize = 2;
 
 /// Shared by the pool handle and its workers (each holds an `Arc`).
 #[derive(Debug)]
@@ -34,8 +41,10 @@ pub(crate) struct Registry {
     pub(crate) injector: Injector<Job<'static>>,
     /// The stealing end of worker `i`'s deque, set before worker `i` starts.
     pub(crate) stealers: Box<[OnceLock<Stealer<Job<'static>>>]>,
-    /// `SHUTDOWN` bit + submitters in flight × `SUBMITTER` (see module docs).
-    state: CachePadded<AtomicUsize>,
+    /// Set once the pool stops accepting work (see module docs).
+    shutdown: CachePadded<AtomicBool>,
+    /// Submitters between their `shutdown` check and the end of their push.
+    in_flight: CachePadded<AtomicUsize>,
     /// Parking idle workers.
     pub(crate) sleep: Sleep,
     /// Worker slots claimed so far (threads started, never decreases).
@@ -46,8 +55,10 @@ pub(crate) struct Registry {
     pub(crate) idle: CachePadded<AtomicUsize>,
     /// Tasks in the queues, kept only when `max_queued` is set.
     queued: CachePadded<AtomicUsize>,
-    /// Task counters behind `stats()`.
-    pub(crate) stats: StatsCounter,
+    /// Submissions, and jobs ended off the workers (drained, refused).
+    pub(crate) stats: CachePadded<StatsCounter>,
+    /// Jobs ended by worker `i` (see module docs).
+    pub(crate) worker_stats: Box<[CachePadded<StatsCounter>]>,
     /// Join handles of the started workers, taken by `shutdown(wait = true)`.
     handles: Mutex<Vec<(ThreadId, JoinHandle<()>)>>,
     /// Why the pool broke (an initializer panicked), if it did.
@@ -61,13 +72,17 @@ impl Registry {
         Arc::new(Registry {
             injector: Injector::new(),
             stealers: (0..config.max_workers).map(|_| OnceLock::new()).collect(),
-            state: CachePadded::new(AtomicUsize::new(0)),
+            shutdown: CachePadded::new(AtomicBool::new(false)),
+            in_flight: CachePadded::new(AtomicUsize::new(0)),
             sleep: Sleep::default(),
             started: AtomicUsize::new(0),
             alive: AtomicUsize::new(0),
             idle: CachePadded::new(AtomicUsize::new(0)),
             queued: CachePadded::new(AtomicUsize::new(0)),
-            stats: StatsCounter::default(),
+            stats: CachePadded::new(StatsCounter::default()),
+            worker_stats: (0..config.max_workers)
+                .map(|_| CachePadded::new(StatsCounter::default()))
+                .collect(),
             handles: Mutex::new(Vec::new()),
             broken: OnceLock::new(),
             config,
@@ -88,7 +103,7 @@ impl Registry {
     ///
     /// [`Error::Full`] at the `max_queued` bound, or the refusal after shutdown.
     pub(crate) fn reserve(&self) -> Result<(), Error> {
-        if self.state.load(Ordering::Acquire) & SHUTDOWN != 0 {
+        if self.is_shutdown() {
             return Err(self.refusal());
         }
         if let Some(max) = self.config.max_queued {
@@ -114,9 +129,9 @@ impl Registry {
         job: Job<'static>,
         reserved: bool,
     ) -> Result<(), (Job<'static>, Error)> {
-        let prev = self.state.fetch_add(SUBMITTER, Ordering::SeqCst);
-        if prev & SHUTDOWN != 0 {
-            self.state.fetch_sub(SUBMITTER, Ordering::SeqCst);
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        if self.is_shutdown() {
+            self.in_flight.fetch_sub(1, Ordering::SeqCst);
             if reserved {
                 self.dequeued();
             }
@@ -131,7 +146,7 @@ impl Registry {
         }
         let stranded = self.notify_new_work();
         // Our push happens before a worker's exit check reads a zero count.
-        self.state.fetch_sub(SUBMITTER, Ordering::SeqCst);
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
         if let Some(reason) = stranded {
             self.break_pool(reason);
         }
@@ -208,13 +223,13 @@ impl Registry {
     /// True once shut down with nobody in flight: no job will be pushed again.
     #[inline]
     pub(crate) fn closed(&self) -> bool {
-        self.state.load(Ordering::SeqCst) == SHUTDOWN
+        self.is_shutdown() && self.in_flight.load(Ordering::SeqCst) == 0
     }
 
     /// True once shutdown started.
     #[inline]
     pub(crate) fn is_shutdown(&self) -> bool {
-        self.state.load(Ordering::SeqCst) & SHUTDOWN != 0
+        self.shutdown.load(Ordering::SeqCst)
     }
 
     /// A worker exited.
@@ -236,9 +251,9 @@ impl Registry {
                 .all(|s| s.get().is_none_or(Stealer::is_empty))
     }
 
-    /// Sets the `SHUTDOWN` bit and waits until no submitter is in flight.
+    /// Sets the `shutdown` flag and waits until no submitter is in flight.
     fn close(&self) {
-        self.state.fetch_or(SHUTDOWN, Ordering::SeqCst);
+        self.shutdown.store(true, Ordering::SeqCst);
         while !self.closed() {
             std::thread::yield_now();
         }
@@ -302,6 +317,30 @@ impl Registry {
         let error = self.refusal();
         self.drain(|| Action::Fail(error.clone()));
         self.sleep.wake_all();
+    }
+
+    /// The task counters, added up over the workers (read first: later stages
+    /// before earlier ones keeps the derived counts non-negative).
+    pub(crate) fn snapshot(&self) -> Stats {
+        let mut total = Stats {
+            workers: self.alive(),
+            ..Stats::default()
+        };
+        let mut started = 0;
+        let mut add = |s: Stats| {
+            total.completed += s.completed;
+            total.failed += s.failed;
+            total.cancelled += s.cancelled;
+            started += s.running + s.completed + s.failed;
+        };
+        self.worker_stats.iter().for_each(|c| add(c.snapshot(0)));
+        let shared = self.stats.snapshot(0);
+        let submitted = shared.submitted;
+        add(shared);
+        total.submitted = submitted.max(started + total.cancelled);
+        total.queued = total.submitted - started - total.cancelled;
+        total.running = started - total.completed - total.failed;
+        total
     }
 
     /// How many times a worker went to sleep.

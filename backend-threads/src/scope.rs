@@ -4,8 +4,8 @@
 //!
 //! A scoped task is a `Job<'scope>`: its closure may hold references that are
 //! only valid until [`ThreadPool::scope`] returns. The queues hold
-//! `Job<'static>`, so [`Scope::spawn`] erases the lifetime (the one `unsafe`
-//! block of this crate). That is sound because `scope` cannot return, normally
+//! `Job<'static>`, so [`Scope::spawn`] erases the lifetime (the only `unsafe`
+//! outside job.rs's type erasure). That is sound because `scope` cannot return, normally
 //! or by unwinding, before every job it spawned is gone:
 //!
 //! - `pending` counts the scope itself plus every job spawned and not yet
@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex};
 use concur_core::{Future, Promise, StatsCounter};
 
 use crate::ThreadPool;
-use crate::job::{Action, Body, Job};
+use crate::job::{Action, Job};
 use crate::registry::Registry;
 
 /// A scope to spawn tasks that borrow from the stack of [`ThreadPool::scope`]'s
@@ -130,13 +130,12 @@ impl<'scope> Scope<'scope, '_> {
             job: Some(Job::new(f, promise)),
             state: self.state.clone(),
         };
-        let body = Job::from_fn(move |action, stats| guarded.run(action, stats)).into_body();
-        // SAFETY: only the lifetime changes ('scope to 'static; same type
-        // otherwise). The job cannot outlive 'scope: `ThreadPool::scope` does not
+        let job = Job::from_fn(move |action, stats: &StatsCounter| guarded.run(action, stats));
+        // SAFETY: the job cannot outlive 'scope: `ThreadPool::scope` does not
         // return before `pending` is zero, and `Guarded::drop` decrements it only
         // after the closure and its borrows were dropped (see the module docs).
-        let body: Body<'static> = unsafe { std::mem::transmute(body) };
-        if let Err((job, error)) = self.registry.inject(Job::from_body(body), false) {
+        let job = unsafe { job.erase() };
+        if let Err((job, error)) = self.registry.inject(job, false) {
             job.execute(Action::Fail(error), &StatsCounter::default());
         }
         future

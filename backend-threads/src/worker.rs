@@ -104,7 +104,7 @@ impl WorkerThread {
             // Work we moved here from the injector: let a sleeper steal it.
             let _ = registry.notify_new_work();
         }
-        job.execute(Action::Run, &registry.stats);
+        job.execute(Action::Run, &registry.worker_stats[self.index]);
     }
 
     /// The wait hook: runs queued jobs while `done()` is false, until none is
