@@ -260,14 +260,16 @@ impl Registry {
     }
 
     /// Takes every queued job out and ends it with `action`.
+    ///
+    /// Every job is taken out first and only then ended: ending one runs its
+    /// future's callbacks, which may unblock a worker, and that worker must not
+    /// find (and run) a job this drain was about to cancel.
     fn drain(&self, action: impl Fn() -> Action) {
-        let take = |steal: &dyn Fn() -> Steal<Job<'static>>| {
+        let mut jobs = Vec::new();
+        let mut take = |steal: &dyn Fn() -> Steal<Job<'static>>| {
             loop {
                 match steal() {
-                    Steal::Success(job) => {
-                        self.dequeued();
-                        job.execute(action(), &self.stats);
-                    }
+                    Steal::Success(job) => jobs.push(job),
                     Steal::Retry => {}
                     Steal::Empty => break,
                 }
@@ -276,6 +278,10 @@ impl Registry {
         take(&|| self.injector.steal());
         for s in self.stealers.iter().filter_map(OnceLock::get) {
             take(&|| s.steal());
+        }
+        for job in jobs {
+            self.dequeued();
+            job.execute(action(), &self.stats);
         }
     }
 
