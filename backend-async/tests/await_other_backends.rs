@@ -67,3 +67,47 @@ fn awaiting_a_cancelled_foreign_future_yields_cancelled() {
     assert_eq!(waiter.result(Some(LONG)), Ok(Err(Error::Cancelled)));
     drop(promise);
 }
+
+#[test]
+fn awaiting_a_thread_pool_future_blocks_no_executor_thread() {
+    let threads = concur_threads::ThreadPool::new(1).unwrap();
+    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    // The thread-pool task blocks until an async task on the 1-thread pool lets it go.
+    let on_threads = threads.spawn(move || {
+        go_rx.recv_timeout(LONG).expect("go");
+        6 * 7
+    });
+    let waiter = pool.spawn(async move { on_threads.await.map(|v| v + 1) });
+    let progress: Vec<_> = (0..10u32).map(|i| pool.spawn(async move { i })).collect();
+    for (i, f) in progress.iter().enumerate() {
+        assert_eq!(
+            f.result(Some(LONG)),
+            Ok(i as u32),
+            "other tasks run meanwhile"
+        );
+    }
+    pool.spawn(async move { go_tx.send(()).unwrap() })
+        .result(Some(LONG))
+        .unwrap();
+    assert_eq!(waiter.result(Some(LONG)), Ok(Ok(43)));
+}
+
+fn cube(x: u64) -> u64 {
+    x * x * x
+}
+
+#[test]
+fn awaiting_a_process_pool_future_from_async_code() {
+    use concur_core::Executor;
+    let processes = concur_process::ProcessPool::builder()
+        .max_workers(1)
+        .build()
+        .unwrap();
+    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let remote = processes.submit(cube, 3);
+    let waiter = pool.spawn(async move { remote.await.map(|v| v + 1) });
+    let local = pool.spawn(async { "the executor thread is free" });
+    assert_eq!(local.result(Some(LONG)), Ok("the executor thread is free"));
+    assert_eq!(waiter.result(Some(LONG)), Ok(Ok(28)));
+}
