@@ -107,8 +107,9 @@ impl Registry {
             return Err(self.refusal());
         }
         if let Some(max) = self.config.max_queued {
+            // Relaxed: `queued` is a bound, it publishes no data.
             self.queued
-                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |q| {
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |q| {
                     (q < max).then_some(q + 1)
                 })
                 .map_err(|_| Error::Full { max_queued: max })?;
@@ -138,7 +139,8 @@ impl Registry {
             return Err((job, self.refusal()));
         }
         if !reserved && self.config.max_queued.is_some() {
-            self.queued.fetch_add(1, Ordering::AcqRel);
+            // Relaxed: a bound, it publishes no data.
+            self.queued.fetch_add(1, Ordering::Relaxed);
         }
         self.stats.submitted();
         if let Some(job) = crate::worker::push_local(self, job) {
@@ -161,8 +163,11 @@ impl Registry {
         if self.sleep.wake_one() {
             return None;
         }
-        if self.idle.load(Ordering::SeqCst) == 0
-            && self.started.load(Ordering::Relaxed) < self.config.max_workers
+        // `started` first: it is read-mostly, while `idle` changes as workers
+        // come and go. Relaxed: a stale value only delays or adds a start,
+        // which `start_worker` re-checks.
+        if self.started.load(Ordering::Relaxed) < self.config.max_workers
+            && self.idle.load(Ordering::SeqCst) == 0
         {
             return self.start_worker();
         }
@@ -173,7 +178,8 @@ impl Registry {
     #[inline]
     pub(crate) fn dequeued(&self) {
         if self.config.max_queued.is_some() {
-            self.queued.fetch_sub(1, Ordering::AcqRel);
+            // Relaxed: a bound, it publishes no data.
+            self.queued.fetch_sub(1, Ordering::Relaxed);
         }
     }
 
@@ -186,9 +192,11 @@ impl Registry {
             // The live workers will drain the queues.
             return None;
         }
+        // Relaxed: the slot index is all we take from `started`; the stealer
+        // is published by its `OnceLock`, the worker's state by `spawn`.
         let claimed = self
             .started
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
                 (n < self.config.max_workers).then_some(n + 1)
             });
         let Ok(index) = claimed else { return None };

@@ -123,6 +123,8 @@ impl<'scope> Scope<'scope, '_> {
         F: FnOnce() -> R + Send + 'scope,
     {
         // The scope's own unit (or the spawning task's) is held: no zero here.
+        // Relaxed: the job is published to its runner by the queue, and the
+        // decrements that may reach zero are ordered by `fetch_sub`'s AcqRel.
         self.state.pending.fetch_add(1, Ordering::Relaxed);
         let promise = Promise::new();
         let future = promise.future();
