@@ -29,7 +29,9 @@ impl<T: Send + Sync + 'static> Erased for Inner<T> {
     fn error(&self) -> Option<Error> {
         match Inner::phase(self) {
             state::CANCELLED => Some(Error::Cancelled),
-            state::FINISHED => self.with_outcome(|r| r.as_ref().err().cloned()).unwrap_or(None),
+            state::FINISHED => self
+                .with_outcome(|r| r.as_ref().err().cloned())
+                .unwrap_or(None),
             _ => None,
         }
     }
@@ -120,7 +122,9 @@ impl AnyFuture {
 
 impl fmt::Debug for AnyFuture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AnyFuture").field("state", &state::phase_name(self.inner.phase())).finish()
+        f.debug_struct("AnyFuture")
+            .field("state", &state::phase_name(self.inner.phase()))
+            .finish()
     }
 }
 

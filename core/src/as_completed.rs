@@ -61,7 +61,11 @@ where
     for f in futures {
         let any = f.as_any();
         if seen.insert(any.key()) {
-            slots.push(Slot { fut: Some(f), any, listen_id: None });
+            slots.push(Slot {
+                fut: Some(f),
+                any,
+                listen_id: None,
+            });
         }
     }
     // Already finished ones first, in the order given.
@@ -79,7 +83,14 @@ where
         }
     }
     let left = slots.len();
-    AsCompleted { slots, collector, deadline, left, ended: false, timer_waker: None }
+    AsCompleted {
+        slots,
+        collector,
+        deadline,
+        left,
+        ended: false,
+        timer_waker: None,
+    }
 }
 
 fn far_future() -> Instant {
@@ -133,7 +144,10 @@ impl<F> Iterator for AsCompleted<F> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (0, Some(self.remaining() + usize::from(self.deadline.is_some())))
+        (
+            0,
+            Some(self.remaining() + usize::from(self.deadline.is_some())),
+        )
     }
 }
 
@@ -186,7 +200,10 @@ impl<F: Unpin> futures_core::Stream for AsCompletedStream<F> {
                         if Instant::now() >= d {
                             return Poll::Ready(this.time_out());
                         }
-                        let armed = this.timer_waker.as_ref().is_some_and(|w| w.will_wake(cx.waker()));
+                        let armed = this
+                            .timer_waker
+                            .as_ref()
+                            .is_some_and(|w| w.will_wake(cx.waker()));
                         if !armed {
                             this.timer_waker = Some(cx.waker().clone());
                             crate::timer::wake_at(d, cx.waker().clone());
@@ -208,6 +225,8 @@ impl<F> Drop for AsCompleted<F> {
 
 impl<F> fmt::Debug for AsCompleted<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AsCompleted").field("remaining", &self.remaining()).finish()
+        f.debug_struct("AsCompleted")
+            .field("remaining", &self.remaining())
+            .finish()
     }
 }

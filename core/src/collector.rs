@@ -50,7 +50,11 @@ impl Collector {
                     if now >= d {
                         return None;
                     }
-                    ready = self.cond.wait_timeout(ready, d - now).unwrap_or_else(|e| e.into_inner()).0;
+                    ready = self
+                        .cond
+                        .wait_timeout(ready, d - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
                 }
             }
         }

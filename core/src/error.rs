@@ -101,17 +101,23 @@ pub enum Error {
 impl Error {
     /// Shorthand for [`Error::InvalidConfig`].
     pub fn invalid_config(message: impl Into<String>) -> Self {
-        Error::InvalidConfig { message: message.into() }
+        Error::InvalidConfig {
+            message: message.into(),
+        }
     }
 
     /// Shorthand for [`Error::InvalidState`].
     pub fn invalid_state(message: impl Into<String>) -> Self {
-        Error::InvalidState { message: message.into() }
+        Error::InvalidState {
+            message: message.into(),
+        }
     }
 
     /// Shorthand for [`Error::Broken`].
     pub fn broken(reason: impl Into<String>) -> Self {
-        Error::Broken { reason: reason.into() }
+        Error::Broken {
+            reason: reason.into(),
+        }
     }
 
     /// True for [`Error::Timeout`].
@@ -143,10 +149,16 @@ impl fmt::Display for Error {
             Error::Shutdown => f.write_str("the executor has been shut down"),
             Error::Broken { reason } => write!(f, "the executor is broken: {reason}"),
             Error::Encode { type_name, message } => {
-                write!(f, "could not encode a value of type `{type_name}`: {message}")
+                write!(
+                    f,
+                    "could not encode a value of type `{type_name}`: {message}"
+                )
             }
             Error::Decode { type_name, message } => {
-                write!(f, "could not decode a value of type `{type_name}`: {message}")
+                write!(
+                    f,
+                    "could not decode a value of type `{type_name}`: {message}"
+                )
             }
             Error::InvalidState { message } => write!(f, "invalid state: {message}"),
             Error::InvalidConfig { message } => write!(f, "invalid configuration: {message}"),
@@ -165,12 +177,20 @@ mod tests {
 
     #[test]
     fn display_names_the_context() {
-        let lost = Error::WorkerLost { pid: 42, status: ExitStatus::Signal(9) };
+        let lost = Error::WorkerLost {
+            pid: 42,
+            status: ExitStatus::Signal(9),
+        };
         assert_eq!(lost.to_string(), "worker process 42 was lost (signal 9)");
-        let enc = Error::Encode { type_name: "Foo".into(), message: "nope".into() };
+        let enc = Error::Encode {
+            type_name: "Foo".into(),
+            message: "nope".into(),
+        };
         assert!(enc.to_string().contains("`Foo`"));
-        assert!(Error::invalid_config("max_workers must be at least 1")
-            .to_string()
-            .contains("max_workers"));
+        assert!(
+            Error::invalid_config("max_workers must be at least 1")
+                .to_string()
+                .contains("max_workers")
+        );
     }
 }

@@ -74,12 +74,17 @@ pub trait Executor {
     /// # Errors
     ///
     /// [`Error::Full`] when the bound is reached, [`Error::Shutdown`] after shutdown.
-    fn try_submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Result<Future<R>, Error>;
+    fn try_submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A)
+    -> Result<Future<R>, Error>;
 
     /// Schedules `f` over every item of `items` as one task (what `map` does with a
     /// `chunksize`); each item fails alone. [`run_chunk`](crate::run_chunk) is the
     /// body a backend runs.
-    fn submit_chunk<A: Payload, R: Payload>(&self, f: fn(A) -> R, items: Vec<A>) -> Future<ChunkResult<R>>;
+    fn submit_chunk<A: Payload, R: Payload>(
+        &self,
+        f: fn(A) -> R,
+        items: Vec<A>,
+    ) -> Future<ChunkResult<R>>;
 
     /// The most tasks this executor runs at once.
     fn max_workers(&self) -> usize;
@@ -103,7 +108,12 @@ pub trait Executor {
     /// # Errors
     ///
     /// [`Error::InvalidConfig`] for a `chunksize` or `buffersize` of 0.
-    fn map<'a, A, R, I>(&'a self, f: fn(A) -> R, items: I, options: MapOptions) -> Result<Map<'a, R>, Error>
+    fn map<'a, A, R, I>(
+        &'a self,
+        f: fn(A) -> R,
+        items: I,
+        options: MapOptions,
+    ) -> Result<Map<'a, R>, Error>
     where
         A: Payload,
         R: Payload,
@@ -112,11 +122,16 @@ pub trait Executor {
         Self: Sized,
     {
         options.validate()?;
-        let window = options.buffersize.unwrap_or_else(|| 4 * self.max_workers().max(1));
+        let window = options
+            .buffersize
+            .unwrap_or_else(|| 4 * self.max_workers().max(1));
         let chunksize = options.chunksize;
         let mut iter = items.into_iter();
         let source: crate::map::Source<'a, R> = if chunksize == 1 {
-            Box::new(move || iter.next().map(|a| crate::map::Task::Single(self.submit(f, a))))
+            Box::new(move || {
+                iter.next()
+                    .map(|a| crate::map::Task::Single(self.submit(f, a)))
+            })
         } else {
             Box::new(move || {
                 let chunk: Vec<A> = iter.by_ref().take(chunksize).collect();
@@ -150,7 +165,12 @@ pub struct MapOptions {
 
 impl Default for MapOptions {
     fn default() -> Self {
-        MapOptions { timeout: None, chunksize: 1, buffersize: None, ordered: true }
+        MapOptions {
+            timeout: None,
+            chunksize: 1,
+            buffersize: None,
+            ordered: true,
+        }
     }
 }
 

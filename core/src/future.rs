@@ -2,8 +2,8 @@
 
 use std::fmt;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -50,7 +50,9 @@ pub struct Future<T> {
 
 impl<T> Clone for Future<T> {
     fn clone(&self) -> Self {
-        Future { inner: self.inner.clone() }
+        Future {
+            inner: self.inner.clone(),
+        }
     }
 }
 
@@ -239,7 +241,9 @@ impl<T: Send + Sync + 'static> Future<T> {
 
 impl<T> fmt::Debug for Future<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Future").field("state", &state::phase_name(self.inner.phase())).finish()
+        f.debug_struct("Future")
+            .field("state", &state::phase_name(self.inner.phase()))
+            .finish()
     }
 }
 
@@ -248,7 +252,11 @@ impl<T: Send + Sync + 'static> std::future::Future for Future<T> {
     type Output = Result<T, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if self.poll_done(cx) { Poll::Ready(self.inner.take_outcome()) } else { Poll::Pending }
+        if self.poll_done(cx) {
+            Poll::Ready(self.inner.take_outcome())
+        } else {
+            Poll::Pending
+        }
     }
 }
 

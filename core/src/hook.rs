@@ -64,4 +64,3 @@ pub(crate) fn run_wait_hook(done: &dyn Fn() -> bool, deadline: Option<Instant>) 
     let hook = restore.0.as_ref().expect("present");
     hook(done, deadline)
 }
-

@@ -38,7 +38,9 @@ pub struct Promise<T: Send + Sync + 'static> {
 impl<T: Send + Sync + 'static> Promise<T> {
     /// A new pending future and its producer.
     pub fn new() -> Self {
-        Promise { inner: Some(Arc::new(Inner::new())) }
+        Promise {
+            inner: Some(Arc::new(Inner::new())),
+        }
     }
 
     fn inner(&self) -> &Arc<Inner<T>> {

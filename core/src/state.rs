@@ -111,7 +111,10 @@ impl<T> Inner<T> {
             state: AtomicUsize::new(PENDING),
             readers: AtomicUsize::new(0),
             value: UnsafeCell::new(None),
-            waiters: Mutex::new(Waiters { next_id: 0, list: Vec::new() }),
+            waiters: Mutex::new(Waiters {
+                next_id: 0,
+                list: Vec::new(),
+            }),
         }
     }
 
@@ -196,9 +199,11 @@ impl<T> Inner<T> {
     where
         T: Send + Sync + 'static,
     {
-        let res = self.state.fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
-            (s & PHASE == PENDING).then_some((s & !PHASE) | CANCELLED)
-        });
+        let res = self
+            .state
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
+                (s & PHASE == PENDING).then_some((s & !PHASE) | CANCELLED)
+            });
         match res {
             Ok(prev) => {
                 if prev & WAITERS != 0 {
@@ -212,7 +217,10 @@ impl<T> Inner<T> {
 
     /// Stores the outcome and wakes the waiters. Returns the outcome back when
     /// the future was cancelled or already completed.
-    pub(crate) fn complete(self: &Arc<Self>, outcome: Result<T, Error>) -> Result<(), Result<T, Error>>
+    pub(crate) fn complete(
+        self: &Arc<Self>,
+        outcome: Result<T, Error>,
+    ) -> Result<(), Result<T, Error>>
     where
         T: Send + Sync + 'static,
     {
@@ -272,7 +280,10 @@ impl<T> Inner<T> {
     }
 
     /// Runs `f` on the stored outcome. The caller has seen a done phase.
-    pub(crate) fn with_outcome<U>(&self, f: impl FnOnce(&Result<T, Error>) -> U) -> Result<U, Error> {
+    pub(crate) fn with_outcome<U>(
+        &self,
+        f: impl FnOnce(&Result<T, Error>) -> U,
+    ) -> Result<U, Error> {
         match self.phase() {
             FINISHED => {}
             CANCELLED => return Err(Error::Cancelled),
@@ -286,7 +297,9 @@ impl<T> Inner<T> {
             // final; TAKEN is clear after we announced ourselves in `readers`, so a
             // consuming read waits for us before moving the value.
             let slot = unsafe { &*self.value.get() };
-            Ok(f(slot.as_ref().expect("a finished future holds its outcome")))
+            Ok(f(slot
+                .as_ref()
+                .expect("a finished future holds its outcome")))
         };
         // Release: our read of the slot happens before a taker's Acquire load of 0.
         self.readers.fetch_sub(1, Ordering::Release);
@@ -322,7 +335,9 @@ impl<T> Inner<T> {
 }
 
 fn taken() -> Error {
-    Error::invalid_state("the result was moved out by a consuming call (into_result or .await by value)")
+    Error::invalid_state(
+        "the result was moved out by a consuming call (into_result or .await by value)",
+    )
 }
 
 /// Runs a done-callback, reporting (not propagating) a panic.

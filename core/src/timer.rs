@@ -64,7 +64,12 @@ fn run(t: &'static Timers) {
         }
         guard = match guard.0.peek().map(|Reverse(e)| e.at) {
             None => t.cond.wait(guard).unwrap_or_else(|e| e.into_inner()),
-            Some(at) => t.cond.wait_timeout(guard, at - now).unwrap_or_else(|e| e.into_inner()).0,
+            Some(at) => {
+                t.cond
+                    .wait_timeout(guard, at - now)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0
+            }
         };
     }
 }

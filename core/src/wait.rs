@@ -49,7 +49,11 @@ pub struct DoneAndNotDone<F> {
 /// assert_eq!(r.not_done.len(), 1);
 /// # drop(slow);
 /// ```
-pub fn wait<F, I>(futures: I, timeout: Option<Duration>, return_when: ReturnWhen) -> DoneAndNotDone<F>
+pub fn wait<F, I>(
+    futures: I,
+    timeout: Option<Duration>,
+    return_when: ReturnWhen,
+) -> DoneAndNotDone<F>
 where
     I: IntoIterator<Item = F>,
     F: Waitable,
@@ -71,7 +75,10 @@ where
             ReturnWhen::AllCompleted => all,
             ReturnWhen::FirstCompleted => all || done.iter().any(|d| *d),
             ReturnWhen::FirstException => {
-                all || entries.iter().zip(done).any(|((_, a), d)| *d && a.inner.is_failed())
+                all || entries
+                    .iter()
+                    .zip(done)
+                    .any(|((_, a), d)| *d && a.inner.is_failed())
             }
         }
     };
@@ -108,10 +115,17 @@ where
         }
     }
 
-    let mut out = DoneAndNotDone { done: Vec::new(), not_done: Vec::new() };
+    let mut out = DoneAndNotDone {
+        done: Vec::new(),
+        not_done: Vec::new(),
+    };
     for ((f, any), _) in entries.into_iter().zip(done) {
         // Re-read the state: a future may have finished after we stopped listening.
-        if any.is_done() { out.done.push(f) } else { out.not_done.push(f) }
+        if any.is_done() {
+            out.done.push(f)
+        } else {
+            out.not_done.push(f)
+        }
     }
     out
 }
