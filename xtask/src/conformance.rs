@@ -71,8 +71,16 @@ struct Summary {
     failed: u64,
 }
 
+/// Every distinct summary line of `output` (a failing suite prints its line
+/// again in its panic message).
 fn parse_summaries(output: &str) -> Vec<Summary> {
-    output.lines().filter_map(parse_summary).collect()
+    let mut found: Vec<Summary> = Vec::new();
+    for summary in output.lines().filter_map(parse_summary) {
+        if !found.contains(&summary) {
+            found.push(summary);
+        }
+    }
+    found
 }
 
 fn parse_summary(line: &str) -> Option<Summary> {
@@ -151,8 +159,8 @@ mod tests {
 
     #[test]
     fn parses_the_summary_line() {
-        let out =
-            "running 1 test\nconformance threads: 41 passed, 0 failed\ntest conformance ... ok\n";
+        let out = "running 1 test\nconformance threads: 41 passed, 0 failed\ntest conformance ... ok\n\
+             panicked at: conformance threads: 41 passed, 0 failed\n";
         assert_eq!(
             parse_summaries(out),
             vec![Summary {

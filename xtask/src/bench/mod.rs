@@ -18,6 +18,7 @@
 //! sizes (divided by 10 under `--quick`; [`Config::quadratic_n`] for W3's limit,
 //! whose work grows as its square) and [`Config::sample`] to time.
 
+mod async_pool;
 mod python;
 mod report;
 mod threads;
@@ -33,17 +34,18 @@ type Suite = fn(&Config) -> Vec<Record>;
 
 /// Every suite, in the order they run. One line per backend: register yours here.
 const SUITES: &[(&str, Suite)] = &[
-    ("threads", threads::run), // concur-threads, rayon, std::thread
-    ("python", python::run),   // Python's concurrent.futures (when python3 is on PATH)
+    ("threads", threads::run),  // concur-threads, rayon, std::thread
+    ("async", async_pool::run), // concur-async, raw async-executor, tokio
+    ("python", python::run),    // Python's concurrent.futures (when python3 is on PATH)
 ];
 
 /// The workloads this harness knows.
-const WORKLOADS: &[&str] = &["W1", "W2", "W3"];
+const WORKLOADS: &[&str] = &["W1", "W2", "W3", "W5"];
 
 const USAGE: &str = "\
 usage: cargo xtask bench [--quick] [--only W1,W3] [--reps N] [--no-python]
   --quick      divide the work of every workload by 10 (n / 10; W3's limit / sqrt(10))
-  --only LIST  run only these workloads (comma-separated: W1, W2, W3)
+  --only LIST  run only these workloads (comma-separated: W1, W2, W3, W5)
   --reps N     repetitions per figure (default 5); the median is reported
   --no-python  skip Python's concurrent.futures even when python3 is on PATH
 ";
