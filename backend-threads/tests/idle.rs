@@ -60,3 +60,25 @@ fn idle_workers_sleep_and_use_no_cpu() {
         Ok(5)
     );
 }
+
+#[test]
+fn sleeping_workers_wake_up_for_every_new_task() {
+    // Each round lets the workers fall asleep, then submits: a lost wake-up
+    // would leave the task queued and the result would time out.
+    let pool = ThreadPool::new(2).unwrap();
+    for i in 0..300u32 {
+        let naps = pool.sleeps();
+        assert_eq!(
+            pool.spawn(move || i).result(Some(Duration::from_secs(30))),
+            Ok(i)
+        );
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while pool.sleeps() == naps {
+            assert!(
+                Instant::now() < deadline,
+                "round {i}: no worker went back to sleep"
+            );
+            std::thread::yield_now();
+        }
+    }
+}

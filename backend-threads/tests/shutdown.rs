@@ -88,3 +88,42 @@ fn wait_without_cancel_runs_every_queued_task() {
     }
     assert_eq!(pool.stats().workers, 0);
 }
+
+#[test]
+fn submissions_racing_a_shutdown_all_end() {
+    // Submitters race `shutdown(wait = false)`: each future must end, with its
+    // value (accepted in time: it runs) or `Error::Shutdown` (refused). A job
+    // accepted but stranded after the workers exit would time out here.
+    for round in 0..200 {
+        let pool = ThreadPool::new(2).unwrap();
+        let futures = std::thread::scope(|s| {
+            let submitters: Vec<_> = (0..2)
+                .map(|t| {
+                    let pool = &pool;
+                    s.spawn(move || {
+                        (0..50u64)
+                            .map(|i| pool.spawn(move || t * 100 + i))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            pool.shutdown(false, round % 2 == 0);
+            submitters
+                .into_iter()
+                .flat_map(|h| h.join().unwrap())
+                .collect::<Vec<_>>()
+        });
+        for f in &futures {
+            match f.result(LONG) {
+                Ok(_) | Err(Error::Shutdown) | Err(Error::Cancelled) => {}
+                Err(other) => panic!("round {round}: {other:?}"),
+            }
+        }
+        let s = pool.stats();
+        assert_eq!(
+            s.submitted,
+            s.completed + s.cancelled,
+            "round {round}: {s:?}"
+        );
+    }
+}
