@@ -99,8 +99,6 @@ pub(crate) enum ToWorker {
     Refused { reason: String },
     /// Run a task; the argument is the tail or shared memory.
     Run { id: u64, call: CallRef, body: Body },
-    /// Drop a task not started yet (its future was cancelled).
-    Cancel { id: u64 },
     /// Exit once the tasks received so far are done.
     Exit,
 }
@@ -108,8 +106,6 @@ pub(crate) enum ToWorker {
 /// Worker → pool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum FromWorker {
-    /// The task starts now.
-    Started { id: u64 },
     /// The task ended; on success the encoded result is the tail or shared memory.
     Done {
         id: u64,

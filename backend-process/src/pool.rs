@@ -1,15 +1,17 @@
 //! [`ProcessPool`]: the scheduler on the parent side.
 //!
 //! One *slot thread* per worker slot owns a worker process: it spawns it, reads
-//! every message the worker sends (`Started`, `Done`, ...), reaps it when its
-//! channel closes, fails or requeues what it held, and spawns the replacement.
-//! Tasks wait in one FIFO queue; [`Shared::pump`] moves them into the workers'
-//! in-flight windows (up to `inflight_per_worker` each, spread level by level
-//! so that an idle worker is served before a busy one gets a second task).
+//! every message the worker sends (`Done`, ...), reaps it when its channel
+//! closes, fails or requeues what it held, and spawns the replacement. Tasks wait
+//! in one FIFO queue; [`Shared::pump`] moves them into the workers' in-flight
+//! windows (up to `inflight_per_worker` each, spread level by level so that an
+//! idle worker is served before a busy one gets a second task).
 //!
-//! A task counts as running only when its worker says `Started`, so a task that
-//! waits in a window behind a long task can still be cancelled: its future's
-//! cancel hook removes it from the window and tells the worker to drop it.
+//! A task is marked running when it is sent to a worker (as Python marks the
+//! tasks it moves to its call queue), so a future that reports "pending" is never
+//! run and `cancel` on it is exact. The worker runs its window in order, so the
+//! first task of a window is the one running: it is the one a lost worker takes
+//! down, while the others go back to the queue (and keep their running mark).
 //!
 //! Lock discipline: `Shared::state` is never held while a future is completed or
 //! a promise dropped (both can run user callbacks, which may submit). Tasks
@@ -17,7 +19,7 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -99,12 +101,21 @@ struct Link {
     pid: u32,
     to_worker: IpcBytesSender,
     shm_to_worker: IpcSender<IpcSharedMemory>,
-    /// Tasks sent and not done, in the order sent; the first started one runs.
+    /// Tasks sent and not done, in the order sent; the first one runs.
     inflight: VecDeque<Task>,
     /// Tasks sent over the worker's life (for `max_tasks_per_child`).
     sent: u64,
     /// `Exit` was sent, or the worker announced it retires, or it was killed.
     exiting: bool,
+    /// The worker announced it retires (memory limit): it runs nothing more.
+    retired: bool,
+    /// When the first task of the window started (about: when it was sent to an
+    /// idle worker, or when the task before it finished).
+    front_since: Instant,
+    /// The worker's last task took less than [`FAST_TASK`]: only then are tasks
+    /// sent ahead to it, where the saved round trip matters and a task is
+    /// unlikely to wait behind a long one while another worker idles.
+    fast: bool,
     /// The running task's deadline, for `task_timeout`.
     deadline: Option<(u64, Instant)>,
     /// The task whose timeout killed this worker.
@@ -118,16 +129,13 @@ struct Task {
     shm: Option<IpcSharedMemory>,
     sink: Box<dyn Sink>,
     timeout: Option<Duration>,
-    /// The worker said `Started`.
-    started: bool,
-    /// Started after its future was cancelled: the outcome is dropped.
-    ghost: bool,
+    /// `set_running` succeeded (on its first dispatch).
+    marked: bool,
 }
 
 /// A type-erased promise: decodes the result and completes the future.
 trait Sink: Send {
     fn set_running(&self) -> bool;
-    fn is_cancelled(&self) -> bool;
     /// Decodes, counts the outcome in `stats`, completes the future.
     fn finish(self: Box<Self>, outcome: Result<&[u8], Error>, stats: &StatsCounter);
     fn fail(self: Box<Self>, error: Error, stats: &StatsCounter);
@@ -139,9 +147,6 @@ impl<R: Payload> Sink for PromiseSink<R> {
     fn set_running(&self) -> bool {
         self.0.set_running()
     }
-    fn is_cancelled(&self) -> bool {
-        self.0.is_cancelled()
-    }
     fn finish(self: Box<Self>, outcome: Result<&[u8], Error>, stats: &StatsCounter) {
         let outcome = outcome.and_then(codec::decode_value::<R>);
         stats.finished(outcome.is_ok());
@@ -152,6 +157,9 @@ impl<R: Payload> Sink for PromiseSink<R> {
         self.0.set_error(error);
     }
 }
+
+/// A task shorter than this is "fast" (see `Link::fast`).
+const FAST_TASK: Duration = Duration::from_millis(1);
 
 thread_local! {
     /// True on the pool's own threads, where `shutdown(wait)` must not join.
@@ -186,20 +194,26 @@ impl Shared {
             for link in workers.iter_mut().flatten() {
                 if link.exiting
                     || link.inflight.len() != level
+                    || (level > 0 && !link.fast)
                     || cap.is_some_and(|c| link.sent >= c)
                 {
                     continue;
                 }
-                let task = loop {
+                let mut task = loop {
                     match queue.pop_front() {
                         None => break 'levels,
-                        Some(t) if t.sink.is_cancelled() => {
+                        Some(t) if t.marked => break t,
+                        Some(t) if t.sink.set_running() => break t,
+                        Some(t) => {
                             self.stats.cancelled();
                             dead.push(t);
                         }
-                        Some(t) => break t,
                     }
                 };
+                if !task.marked {
+                    task.marked = true;
+                    self.stats.started();
+                }
                 let sent = match &task.shm {
                     Some(shm) => link.shm_to_worker.send(shm.clone()).is_ok(),
                     None => true,
@@ -211,6 +225,13 @@ impl Shared {
                     continue;
                 }
                 link.sent += 1;
+                if link.inflight.is_empty() {
+                    link.front_since = Instant::now();
+                    if let Some(t) = task.timeout {
+                        link.deadline = Some((task.id, Instant::now() + t));
+                        self.timer_cv.notify_all();
+                    }
+                }
                 link.inflight.push_back(task);
             }
         }
@@ -225,28 +246,6 @@ impl Shared {
         }
     }
 
-    /// The cancel hook of task `id`: if it waits in a worker's window, take it
-    /// back and tell the worker to drop it.
-    fn cancel_in_window(&self, id: u64) {
-        let mut dead = Vec::new();
-        let mut st = self.lock();
-        for link in st.workers.iter_mut().flatten() {
-            if let Some(pos) = link.inflight.iter().position(|t| t.id == id && !t.started) {
-                dead.extend(link.inflight.remove(pos));
-                let _ = link
-                    .to_worker
-                    .send(&codec::encode_frame(&ToWorker::Cancel { id }, &[]));
-                self.stats.cancelled();
-                break;
-            }
-        }
-        if !dead.is_empty() {
-            self.pump(&mut st, &mut dead);
-        }
-        drop(st);
-        drop(dead);
-    }
-
     /// Breaks the pool (Python's `BrokenProcessPool`): no more work, every
     /// queued task fails with [`Error::Broken`], every worker is killed.
     fn break_pool(&self, reason: String) {
@@ -256,18 +255,12 @@ impl Shared {
         }
         st.broken = Some(reason.clone());
         st.shutdown = true;
-        let mut dead: Vec<Task> = st.queue.drain(..).collect();
+        let dead: Vec<Task> = st.queue.drain(..).collect();
         for link in st.workers.iter_mut().flatten() {
             link.exiting = true;
             // SAFETY: kill has no memory effects; the pid is a child not yet
             // reaped (its slot thread reaps it only after removing its link).
             unsafe { libc::kill(link.pid as i32, libc::SIGKILL) };
-            let (started, unstarted): (VecDeque<Task>, VecDeque<Task>) =
-                std::mem::take(&mut link.inflight)
-                    .into_iter()
-                    .partition(|t| t.started);
-            link.inflight = started;
-            dead.extend(unstarted);
         }
         drop(st);
         self.timer_cv.notify_all();
@@ -276,8 +269,11 @@ impl Shared {
         }
     }
 
+    /// Fails a task that is not in a worker (queued, or requeued after a loss).
     fn fail_unstarted(&self, task: Task, error: Error) {
-        if task.sink.set_running() {
+        if task.marked {
+            task.sink.fail(error, &self.stats);
+        } else if task.sink.set_running() {
             self.stats.started();
             task.sink.fail(error, &self.stats);
         } else {
@@ -392,10 +388,7 @@ impl Shared {
                     break;
                 }
             };
-            if let Some(tx) = ready.take() {
-                let _ = tx.send(Ok(()));
-            }
-            self.run_worker(slot, worker);
+            self.run_worker(slot, worker, ready.take());
         }
         if let Some(tx) = ready.take() {
             let _ = tx.send(Ok(()));
@@ -403,7 +396,12 @@ impl Shared {
         self.timer_cv.notify_all();
     }
 
-    fn run_worker(self: &Arc<Self>, slot: usize, worker: Spawned) {
+    fn run_worker(
+        self: &Arc<Self>,
+        slot: usize,
+        worker: Spawned,
+        ready: Option<std::sync::mpsc::Sender<Result<(), Error>>>,
+    ) {
         let Spawned {
             mut child,
             pid,
@@ -424,6 +422,9 @@ impl Shared {
                 exiting: false,
                 deadline: None,
                 timed_out: None,
+                retired: false,
+                front_since: Instant::now(),
+                fast: false,
             });
             if st.broken.is_some() {
                 // SAFETY: kill has no memory effects; `child` is not reaped yet.
@@ -432,6 +433,9 @@ impl Shared {
             self.pump(&mut st, &mut dead);
         }
         drop(dead);
+        if let Some(tx) = ready {
+            let _ = tx.send(Ok(()));
+        }
 
         while let Ok(frame) = from_worker.recv() {
             let Ok((msg, tail)) = codec::decode_frame::<FromWorker>(&frame) else {
@@ -440,24 +444,6 @@ impl Shared {
                 break;
             };
             match msg {
-                FromWorker::Started { id } => {
-                    let mut st = self.lock();
-                    if let Some(link) = st.workers[slot].as_mut() {
-                        if let Some(task) = link.inflight.iter_mut().find(|t| t.id == id) {
-                            task.started = true;
-                            if task.sink.set_running() {
-                                self.stats.started();
-                                if let Some(t) = task.timeout {
-                                    link.deadline = Some((id, Instant::now() + t));
-                                    self.timer_cv.notify_all();
-                                }
-                            } else {
-                                task.ghost = true;
-                                self.stats.cancelled();
-                            }
-                        }
-                    }
-                }
                 FromWorker::Done { id, outcome } => {
                     let shm = match outcome {
                         Ok(Body::Shared) => match shm_from_worker.recv() {
@@ -470,17 +456,25 @@ impl Shared {
                     let task = {
                         let mut st = self.lock();
                         let task = st.workers[slot].as_mut().and_then(|link| {
-                            if link.deadline.is_some_and(|(d, _)| d == id) {
-                                link.deadline = None;
-                            }
                             let pos = link.inflight.iter().position(|t| t.id == id)?;
-                            link.inflight.remove(pos)
+                            let task = link.inflight.remove(pos);
+                            let now = Instant::now();
+                            link.fast = now.duration_since(link.front_since) < FAST_TASK;
+                            link.front_since = now;
+                            // The worker starts the next task of its window now.
+                            link.deadline = link.inflight.front().and_then(|next| {
+                                next.timeout.map(|t| (next.id, Instant::now() + t))
+                            });
+                            if link.deadline.is_some() {
+                                self.timer_cv.notify_all();
+                            }
+                            task
                         });
                         self.pump(&mut st, &mut dead);
                         task
                     };
                     drop(dead);
-                    if let Some(task) = task.filter(|t| !t.ghost) {
+                    if let Some(task) = task {
                         let bytes = match (&outcome, &shm) {
                             (Err(e), _) => Err(e.clone()),
                             (Ok(_), Some(shm)) => Ok(&shm[..]),
@@ -495,6 +489,7 @@ impl Shared {
                 FromWorker::Retire { .. } => {
                     if let Some(link) = self.lock().workers[slot].as_mut() {
                         link.exiting = true;
+                        link.retired = true;
                     }
                 }
             }
@@ -506,26 +501,24 @@ impl Shared {
         let clean = link.exiting && status == ExitStatus::Code(0);
         let mut requeue = Vec::new();
         let mut failed = Vec::new();
-        let mut lost_started = false;
-        for task in link.inflight {
-            if task.ghost {
-                continue;
-            } else if task.started {
+        let mut inflight = link.inflight;
+        if !link.retired {
+            // The first task of the window is the one the worker was running.
+            if let Some(task) = inflight.pop_front() {
                 let error = if link.timed_out == Some(task.id) {
                     Error::Timeout
                 } else {
-                    lost_started = true;
                     Error::WorkerLost {
                         pid,
                         status: status.clone(),
                     }
                 };
                 failed.push((task, error));
-            } else {
-                requeue.push(task);
             }
         }
+        requeue.extend(inflight);
         let lost = !clean && link.timed_out.is_none();
+        let lost_running = lost && !failed.is_empty();
         let mut dead = Vec::new();
         {
             let mut st = self.lock();
@@ -549,7 +542,7 @@ impl Shared {
         for (task, error) in failed {
             task.sink.fail(error, &self.stats);
         }
-        if lost && self.config.break_on_worker_loss && (lost_started || !self.lock().shutdown) {
+        if lost && self.config.break_on_worker_loss && (lost_running || !self.lock().shutdown) {
             self.break_pool(format!("worker {pid} was lost ({status})"));
         }
         self.timer_cv.notify_all();
@@ -561,19 +554,13 @@ impl Shared {
             let mut st = self.lock();
             st.shutdown = true;
             if cancel_futures {
-                dead.extend(st.queue.drain(..));
-                for link in st.workers.iter_mut().flatten() {
-                    let (started, unstarted): (VecDeque<Task>, VecDeque<Task>) =
-                        std::mem::take(&mut link.inflight)
-                            .into_iter()
-                            .partition(|t| t.started);
-                    link.inflight = started;
-                    for task in unstarted {
-                        let cancel = ToWorker::Cancel { id: task.id };
-                        let _ = link.to_worker.send(&codec::encode_frame(&cancel, &[]));
-                        dead.push(task);
-                    }
-                }
+                // Tasks marked running (requeued after a lost worker) stay.
+                let (keep, cancel): (VecDeque<Task>, VecDeque<Task>) =
+                    std::mem::take(&mut st.queue)
+                        .into_iter()
+                        .partition(|t| t.marked);
+                st.queue = keep;
+                dead.extend(cancel);
                 for _ in &dead {
                     self.stats.cancelled();
                 }
@@ -695,14 +682,6 @@ impl ProcessPool {
         let shm = big.map(|bytes| IpcSharedMemory::from_bytes(&bytes));
         let promise = Promise::<R>::new();
         let future = promise.future();
-        let weak: Weak<Shared> = Arc::downgrade(&self.shared);
-        future.add_done_callback(move |f| {
-            if f.is_cancelled() {
-                if let Some(shared) = weak.upgrade() {
-                    shared.cancel_in_window(id);
-                }
-            }
-        });
         let timeout = timeout.or(self.shared.config.task_timeout);
         if timeout.is_some() {
             self.shared.start_timer();
@@ -713,8 +692,7 @@ impl ProcessPool {
             shm,
             sink: Box::new(PromiseSink(promise)),
             timeout,
-            started: false,
-            ghost: false,
+            marked: false,
         };
         match self.shared.enqueue(task, bounded) {
             Ok(()) => Ok(future),
@@ -755,7 +733,7 @@ impl ProcessPool {
     /// Sends `SIGTERM` to every worker after a `shutdown(wait = false,
     /// cancel_futures = true)`, then waits for the workers to be reaped (Python
     /// 3.14's `terminate_workers`). Running tasks fail with
-    /// [`Error::WorkerLost`]; tasks not started are cancelled.
+    /// [`Error::WorkerLost`]; queued tasks are cancelled.
     pub fn terminate_workers(&self) {
         self.shared.signal_workers(libc::SIGTERM);
     }

@@ -3,10 +3,9 @@
 //! runs tasks until told to exit or its pool is gone.
 //!
 //! Two threads: a reader that drains the pool's channel into a local queue (so the
-//! pool's sends never wait on a busy worker, a `Cancel` can remove a queued task,
-//! and a closed channel — the pool died — ends the process at once, even while a
-//! task runs), and the main thread that runs tasks one at a time and reports
-//! `Started` / `Done`.
+//! pool's sends never wait on a busy worker, and a closed channel — the pool
+//! died — ends the process at once, even while a task runs), and the main thread
+//! that runs tasks one at a time, in the order received, and reports `Done`.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex};
@@ -55,7 +54,6 @@ pub(crate) fn is_worker_process() -> bool {
 ///     concur_process::init(); // returns at once in the parent
 ///     // ... build pools, submit tasks ...
 /// }
-/// # main();
 /// ```
 pub fn init() {
     if is_worker_process() {
@@ -88,15 +86,6 @@ enum Job {
         shm: IpcSharedMemory,
     },
     Exit,
-}
-
-impl Job {
-    fn id(&self) -> Option<u64> {
-        match self {
-            Job::Run { id, .. } | Job::RunShared { id, .. } => Some(*id),
-            Job::Exit => None,
-        }
-    }
 }
 
 type Queue = Arc<(Mutex<VecDeque<Job>>, Condvar)>;
@@ -186,7 +175,7 @@ fn run() -> Result<i32, String> {
                 q = cv.wait(q).unwrap_or_else(|e| e.into_inner());
             }
         };
-        let (id, call, outcome) = match &job {
+        let (id, outcome) = match &job {
             Job::Exit => return Ok(0),
             Job::Run {
                 id,
@@ -194,20 +183,15 @@ fn run() -> Result<i32, String> {
                 frame,
                 tail_at,
             } => {
-                send(&outbox, &FromWorker::Started { id: *id }, &[]);
                 // SAFETY: as for the initializer: built by `call_ref`/`chunk_ref`
                 // in the pool, which checked this worker runs the same binary.
-                (*id, *call, unsafe {
-                    task::invoke(*call, &frame[*tail_at..])
-                })
+                (*id, unsafe { task::invoke(*call, &frame[*tail_at..]) })
             }
             Job::RunShared { id, call, shm } => {
-                send(&outbox, &FromWorker::Started { id: *id }, &[]);
                 // SAFETY: as above.
-                (*id, *call, unsafe { task::invoke(*call, shm) })
+                (*id, unsafe { task::invoke(*call, shm) })
             }
         };
-        let _ = call;
         drop(job);
         match outcome {
             Ok(bytes) if bytes.len() > codec::SHARED_THRESHOLD => {
@@ -302,11 +286,6 @@ fn read_loop(
                     pool_gone()
                 };
                 Job::RunShared { id, call, shm }
-            }
-            ToWorker::Cancel { id } => {
-                let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
-                q.retain(|job| job.id() != Some(id));
-                continue;
             }
             ToWorker::Exit => Job::Exit,
             ToWorker::Welcome { .. } | ToWorker::Refused { .. } => continue,
