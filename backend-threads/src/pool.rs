@@ -69,6 +69,16 @@ impl ThreadPool {
     /// let sum = pool.spawn(move || data.iter().sum::<i32>());
     /// assert_eq!(sum.result(None), Ok(6));
     /// ```
+    ///
+    /// The closure must own what it uses; borrowing from the caller takes
+    /// [`scope`](ThreadPool::scope):
+    ///
+    /// ```compile_fail,E0373
+    /// let pool = concur_threads::ThreadPool::new(1).unwrap();
+    /// let data = vec![1, 2, 3];
+    /// let len = pool.spawn(|| data.len()); // `data` does not live long enough
+    /// # drop(data);
+    /// ```
     pub fn spawn<R, F>(&self, f: F) -> Future<R>
     where
         R: Send + Sync + 'static,

@@ -171,6 +171,14 @@ impl ThreadPool {
     /// assert_eq!(numbers, [10, 20, 30, 40]);
     /// assert_eq!(total.into_inner(), 100);
     /// ```
+    ///
+    /// The scope cannot escape the closure, so no task outlives the call:
+    ///
+    /// ```compile_fail,E0521
+    /// let pool = concur_threads::ThreadPool::new(1).unwrap();
+    /// let mut escaped = None;
+    /// pool.scope(|s| escaped = Some(s));
+    /// ```
     pub fn scope<'env, F, T>(&self, f: F) -> T
     where
         F: for<'scope> FnOnce(&'scope Scope<'scope, 'env>) -> T,
