@@ -105,10 +105,10 @@ impl SimplePool {
         if q.shutdown {
             return Err(Error::Shutdown);
         }
-        if let (true, Some(max)) = (bounded, self.max_queued) {
-            if q.jobs.len() >= max {
-                return Err(Error::Full { max_queued: max });
-            }
+        if let (true, Some(max)) = (bounded, self.max_queued)
+            && q.jobs.len() >= max
+        {
+            return Err(Error::Full { max_queued: max });
         }
         q.jobs.push_back(job);
         self.shared.stats.submitted();

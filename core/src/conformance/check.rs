@@ -2,6 +2,7 @@
 //! naming what was expected and what was seen.
 
 use std::fmt::Debug;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::Error;
@@ -12,18 +13,40 @@ pub(crate) const LONG: Duration = Duration::from_secs(30);
 /// A timeout that is meant to expire (the behaviour under test).
 pub(crate) const SHORT: Duration = Duration::from_millis(100);
 
+/// The last check that passed (file, line): what a hang report points at.
+static LAST_PASSED: Mutex<Option<(&'static str, u32)>> = Mutex::new(None);
+
+/// Records that the check at `file:line` passed.
+pub(crate) fn passed(file: &'static str, line: u32) {
+    *LAST_PASSED.lock().unwrap_or_else(|e| e.into_inner()) = Some((file, line));
+}
+
+/// Forgets the last passed check (a new scenario starts).
+pub(crate) fn reset_progress() {
+    *LAST_PASSED.lock().unwrap_or_else(|e| e.into_inner()) = None;
+}
+
+/// Where the running scenario got to, for a hang report.
+pub(crate) fn progress() -> String {
+    match *LAST_PASSED.lock().unwrap_or_else(|e| e.into_inner()) {
+        Some((file, line)) => format!("the last check that passed is at {file}:{line}"),
+        None => "no check passed yet".to_owned(),
+    }
+}
+
 /// Returns `Err("<message> (file:line)")` from the scenario unless `cond` holds.
 macro_rules! ensure {
-    ($cond:expr, $($fmt:tt)+) => {
+    ($cond:expr, $($fmt:tt)+) => {{
         if !$cond {
             return Err(format!("{} (at {}:{})", format_args!($($fmt)+), file!(), line!()));
         }
-    };
+        $crate::conformance::check::passed(file!(), line!());
+    }};
 }
 
 /// Returns an error from the scenario unless `seen == expected`, showing both.
 macro_rules! ensure_eq {
-    ($seen:expr, $expected:expr, $($fmt:tt)+) => {
+    ($seen:expr, $expected:expr, $($fmt:tt)+) => {{
         match (&$seen, &$expected) {
             (seen, expected) => {
                 if seen != expected {
@@ -34,7 +57,24 @@ macro_rules! ensure_eq {
                 }
             }
         }
-    };
+        $crate::conformance::check::passed(file!(), line!());
+    }};
+}
+
+/// Polls `cond` (every millisecond) until it holds or `timeout` passes; true if
+/// it held. Only for state a backend may publish with a lag, such as `stats()`
+/// counters fed by messages from worker processes — never to order events.
+pub(crate) fn eventually(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if cond() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 /// Turns any `Result` into the scenario's error type, with context.

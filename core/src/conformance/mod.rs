@@ -240,6 +240,7 @@ where
             continue;
         }
         let start = Instant::now();
+        check::reset_progress();
         let outcome = run_one(name, body, Ctx { make: make.clone() });
         if verbose {
             let status = if outcome.is_ok() { "ok" } else { "FAILED" };
@@ -282,9 +283,10 @@ fn run_one<E: Executor + 'static>(
             outcome
         }
         // The thread is left behind: it cannot be stopped, only reported.
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            Err(format!("hung: not finished after {WATCHDOG:?}"))
-        }
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(format!(
+            "hung: not finished after {WATCHDOG:?} ({})",
+            check::progress()
+        )),
         Err(mpsc::RecvTimeoutError::Disconnected) => {
             Err("the scenario thread died without a verdict".to_owned())
         }

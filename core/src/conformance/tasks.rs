@@ -145,3 +145,31 @@ pub(crate) fn area(shape: Shape) -> Option<u64> {
         Shape::Empty => None,
     }
 }
+
+/// A value whose serialization always fails (its deserialization works): a
+/// backend that encodes payloads must fail that one task, nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub(crate) struct Unencodable(pub(crate) u64);
+
+impl Serialize for Unencodable {
+    fn serialize<S: serde::Serializer>(&self, _serializer: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom(
+            "Unencodable refuses to be serialized",
+        ))
+    }
+}
+
+/// Returns the number inside.
+pub(crate) fn open_unencodable(x: Unencodable) -> u64 {
+    x.0
+}
+
+/// Returns `x` wrapped in a value that cannot be serialized.
+pub(crate) fn make_unencodable(x: u64) -> Unencodable {
+    Unencodable(x)
+}
+
+/// Panics with a payload that is not a string.
+pub(crate) fn panics_with_number(x: u64) -> u64 {
+    std::panic::panic_any(x)
+}

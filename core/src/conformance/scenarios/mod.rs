@@ -21,6 +21,7 @@ mod basics;
 mod callbacks;
 mod cancel;
 mod completed;
+mod edge;
 mod map;
 mod pressure;
 mod shutdown;
@@ -44,12 +45,13 @@ pub(crate) fn all<E: Executor + 'static>() -> Vec<(&'static str, Body<E>)> {
     all.extend(map::list::<E>());
     all.extend(shutdown::list::<E>());
     all.extend(pressure::list::<E>());
+    all.extend(edge::list::<E>());
     all
 }
 
 /// What every scenario file uses.
 mod prelude {
-    pub(super) use super::super::check::{Check, LONG, SHORT, expect_panic, is_panic};
+    pub(super) use super::super::check::{Check, LONG, SHORT, eventually, expect_panic, is_panic};
     pub(super) use super::super::gate::Gate;
     pub(super) use super::super::tasks::*;
     pub(super) use super::super::{Ctx, Outcome, PoolConfig};
