@@ -83,15 +83,17 @@ pub(crate) struct Shared {
     threads: usize,
     /// Bound of `try_submit` / `try_spawn` on `queued`.
     max_queued: Option<usize>,
-    /// The task counters behind `stats()`.
-    stats: StatsCounter,
+    /// The task counters behind `stats()`. Written by the spawning thread and by
+    /// the executor threads: on a cache line of its own, as `live` and `queued`.
+    stats: Padded<StatsCounter>,
     /// Set by `shutdown`; no task is accepted afterwards. SeqCst: pairs with `live`.
     closed: AtomicBool,
     /// Tasks accepted and not yet dropped by the executor. SeqCst: pairs with `closed`.
-    live: AtomicUsize,
-    /// Tasks accepted and not yet picked up by an executor thread. Only a bound
-    /// check reads it, so `Relaxed` suffices (it orders nothing else).
-    queued: AtomicUsize,
+    live: Padded<AtomicUsize>,
+    /// Tasks accepted and not yet picked up by an executor thread, counted only
+    /// when there is a `max_queued` bound. Only the bound check reads it, so
+    /// `Relaxed` suffices (it orders nothing else).
+    queued: Padded<AtomicUsize>,
     /// Futures of tasks that may not have started, for `shutdown(cancel_futures)`.
     pending: Mutex<Registry>,
     /// Closed (never sent on) when the executor threads must return.
@@ -101,6 +103,19 @@ pub(crate) struct Shared {
     exited: Condvar,
     /// Join handles of the executor threads, taken by the first waiting shutdown.
     handles: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// Keeps a value on cache lines of its own (128 bytes: two lines, for the
+/// adjacent-line prefetcher), so counters written by different threads do not
+/// slow each other down.
+#[repr(align(128))]
+struct Padded<T>(T);
+
+impl<T> std::ops::Deref for Padded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }
 
 /// The futures of tasks that may still be pending. Entries are not removed when a
@@ -153,10 +168,10 @@ impl AsyncPool {
             ex: Arc::new(smol::Executor::new()),
             threads,
             max_queued,
-            stats: StatsCounter::default(),
+            stats: Padded(StatsCounter::default()),
             closed: AtomicBool::new(false),
-            live: AtomicUsize::new(0),
-            queued: AtomicUsize::new(0),
+            live: Padded(AtomicUsize::new(0)),
+            queued: Padded(AtomicUsize::new(0)),
             pending: Mutex::new(Registry::default()),
             stop,
             running: Mutex::new(0),
@@ -246,6 +261,8 @@ impl Shared {
             return Err(Error::Shutdown);
         }
         match bound {
+            // Without a bound nobody reads `queued`: skip the shared write.
+            None if self.max_queued.is_none() => {}
             None => {
                 self.queued.fetch_add(1, Ordering::Relaxed);
             }
@@ -263,6 +280,13 @@ impl Shared {
         }
         self.stats.submitted();
         Ok(())
+    }
+
+    /// A task left the queue (started, or dropped unpolled).
+    fn unqueue(&self) {
+        if self.max_queued.is_some() {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 
     /// A task is gone; the last one after shutdown stops the executor threads.
@@ -332,7 +356,7 @@ struct TaskGuard {
 impl TaskGuard {
     fn pick_up(&mut self) {
         self.picked_up = true;
-        self.shared.queued.fetch_sub(1, Ordering::Relaxed);
+        self.shared.unqueue();
     }
 }
 
@@ -340,7 +364,7 @@ impl Drop for TaskGuard {
     fn drop(&mut self) {
         if !self.picked_up {
             // Dropped without a poll: its promise (dropped beside it) cancels the future.
-            self.shared.queued.fetch_sub(1, Ordering::Relaxed);
+            self.shared.unqueue();
             self.shared.stats.cancelled();
         }
         self.shared.release();
