@@ -39,13 +39,14 @@ const SUITES: &[(&str, Suite)] = &[
     ("python", python::run),    // Python's concurrent.futures (when python3 is on PATH)
 ];
 
-/// The workloads this harness knows.
-const WORKLOADS: &[&str] = &["W1", "W2", "W3", "W5"];
+/// The workloads of WORKLOADS.md: what `--only` accepts. Each suite runs those
+/// it implements.
+const WORKLOADS: &[&str] = &["W1", "W2", "W3", "W4", "W5", "W6", "W7"];
 
 const USAGE: &str = "\
 usage: cargo xtask bench [--quick] [--only W1,W3] [--reps N] [--no-python]
   --quick      divide the work of every workload by 10 (n / 10; W3's limit / sqrt(10))
-  --only LIST  run only these workloads (comma-separated: W1, W2, W3, W5)
+  --only LIST  run only these workloads (comma-separated, W1 ... W7)
   --reps N     repetitions per figure (default 5); the median is reported
   --no-python  skip Python's concurrent.futures even when python3 is on PATH
 ";
