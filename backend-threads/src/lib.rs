@@ -29,13 +29,17 @@
 //! **Blocking inside a task.** A worker waiting on a pending [`Future`](concur_core::Future)
 //! (a task that submits another and waits for it) runs queued tasks instead of
 //! parking, through [`concur_core::set_wait_hook`], so even a one-worker pool
-//! does not deadlock where Python's would.
+//! does not deadlock where Python's would. (The price, as in rayon: the
+//! waiting task resumes only once the task it picked up is done.)
 //!
 //! **Tasks.** Every task runs under [`concur_core::catch_panic`]: a panic
 //! fails its future with [`Error::Panicked`](concur_core::Error::Panicked) and
 //! the worker goes on. Besides the [`Executor`](concur_core::Executor) trait's
 //! `submit(fn, arg)`, a thread pool takes closures ([`ThreadPool::spawn`]) and
 //! closures that borrow from the caller's stack ([`ThreadPool::scope`]).
+//! A task whose closure fits in three words (a `fn(A) -> R` with a word-sized
+//! argument, plus its promise) is stored inline in the queue slot, so the
+//! future's own cell is the only allocation of a `submit`.
 //!
 //! **Shutdown.** `shutdown(wait, cancel_futures)` refuses new work
 //! ([`Error::Shutdown`](concur_core::Error::Shutdown)), cancels what is queued
