@@ -14,6 +14,12 @@ fn title(workload: &str) -> &'static str {
         "W1" => "overhead: submit + result of no-op tasks (tasks/s)",
         "W2" => "map-chunked: map(square, chunksize 1000) summed (items/s)",
         "W3" => "cpu-scaling: two count_primes(limit) tasks on 2 workers (limit / seconds)",
+        "W4" => {
+            "docs-is-prime: is_prime of 6 large numbers, map(chunksize 4), end to end (numbers/s)"
+        }
+        "W5" => "io-fanout: tasks each waiting 10 ms (tasks/s)",
+        "W6" => "startup: create a 2-worker pool, run one task, shut down (pools/s)",
+        "W7" => "crash: a task panics or aborts while others run",
         _ => "",
     }
 }
