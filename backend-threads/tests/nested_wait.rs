@@ -49,3 +49,24 @@ fn recursive_fork_join_on_a_small_pool() {
     let f = pool.spawn(move || fib(p, 15));
     assert_eq!(f.result(Some(Duration::from_secs(30))), Ok(610));
 }
+
+#[test]
+fn wait_and_as_completed_inside_a_task_run_the_awaited_tasks() {
+    let pool = Arc::new(ThreadPool::new(1).unwrap());
+    let p = pool.clone();
+    let f = pool.spawn(move || {
+        let futures: Vec<_> = (0..4u64).map(|i| p.spawn(move || i * i)).collect();
+        let r = concur_core::wait(
+            &futures,
+            Some(Duration::from_secs(30)),
+            concur_core::ReturnWhen::AllCompleted,
+        );
+        assert!(r.not_done.is_empty());
+        let more: Vec<_> = (0..4u64).map(|i| p.spawn(move || i + 100)).collect();
+        let sum: u64 = concur_core::as_completed(&more, Some(Duration::from_secs(30)))
+            .map(|f| f.unwrap().result(None).unwrap())
+            .sum();
+        futures.iter().map(|f| f.result(None).unwrap()).sum::<u64>() + sum
+    });
+    assert_eq!(f.result(Some(Duration::from_secs(60))), Ok(14 + 406));
+}
