@@ -7,6 +7,9 @@
 
 use crate::util::{Captured, capture, cargo, metadata};
 
+/// Backends whose line must appear: a suite that vanished is a failure, not a skip.
+const REQUIRED: &[&str] = &["threads", "third-party"];
+
 /// One cargo run of a conformance test target.
 #[derive(Debug)]
 struct Suite {
@@ -145,6 +148,16 @@ pub(crate) fn run() -> Result<(), String> {
     }
     for line in &lines {
         println!("{line}");
+    }
+    for backend in REQUIRED {
+        if !lines
+            .iter()
+            .any(|l| l.starts_with(&format!("conformance {backend}: ")))
+        {
+            problems.push(format!(
+                "no `conformance {backend}: ...` line: is its conformance test gone?"
+            ));
+        }
     }
     if problems.is_empty() {
         Ok(())
