@@ -5,6 +5,7 @@
 //! ```text
 //! cargo run --release --example primes
 //! cargo run --release --example primes -- --limit 50000
+//! cargo run --release --example primes --features full   # every backend's row
 //! ```
 
 use std::time::{Duration, Instant};
@@ -46,12 +47,29 @@ fn threads(limit: u64) -> Result<Vec<u64>, Error> {
     futures.into_iter().map(Future::into_result).collect()
 }
 
+/// Runs both tasks as async tasks on a 2-thread async pool, like the asyncio
+/// column of the classic table. CPU-bound async tasks each hold an executor
+/// thread, so two threads run them in parallel (asyncio has one thread).
+#[cfg(feature = "async")]
+fn asyncio(limit: u64) -> Result<Vec<u64>, Error> {
+    let pool = concur::asyncio::AsyncPool::builder().threads(2).build()?;
+    let futures: Vec<Future<u64>> = (0..TASKS)
+        .map(|_| pool.spawn(async move { count_primes(limit) }))
+        .collect();
+    futures.into_iter().map(Future::into_result).collect()
+}
+
 /// One row's body: the counts of both tasks.
 type Run = fn(u64) -> Result<Vec<u64>, Error>;
 
 /// The rows of the table, serial first (the speedup is relative to it).
 /// A new backend adds one line here.
-const ROWS: &[(&str, Run)] = &[("serial", serial), ("threads (2 workers)", threads)];
+const ROWS: &[(&str, Run)] = &[
+    ("serial", serial),
+    ("threads (2 workers)", threads),
+    #[cfg(feature = "async")]
+    ("async (2 threads)", asyncio),
+];
 
 fn parse_limit() -> Result<u64, String> {
     let mut limit = 30_000;

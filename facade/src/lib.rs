@@ -9,6 +9,7 @@
 //! | feature | module | backend |
 //! |---|---|---|
 //! | `threads` (default) | [`threads`] | a work-stealing thread pool (`concur-threads`) |
+//! | `async` | [`asyncio`] | an async pool on smol, and async code awaiting any future (`concur-async`) |
 //! | `full` | | every backend above |
 //!
 //! With `default-features = false` only the vocabulary is compiled. Code written
@@ -51,6 +52,15 @@ pub mod threads {
     pub use concur_threads::*;
 }
 
+/// The async pool: [`AsyncPool`](asyncio::AsyncPool) on smol, `to_thread`,
+/// `gather`, `map_stream` (the `concur-async` crate). Named after Python's
+/// `asyncio`, since `async` is a Rust keyword.
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+pub mod asyncio {
+    pub use concur_async::*;
+}
+
 /// The names most programs need: `use concur::prelude::*;`.
 pub mod prelude {
     pub use concur_core::{Error, Executor, Future, MapOptions, ReturnWhen, as_completed, wait};
@@ -58,6 +68,10 @@ pub mod prelude {
     #[cfg(feature = "threads")]
     #[cfg_attr(docsrs, doc(cfg(feature = "threads")))]
     pub use concur_threads::ThreadPool;
+
+    #[cfg(feature = "async")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+    pub use concur_async::AsyncPool;
 }
 
 // The README's example runs as a doctest, so the README stays true.
