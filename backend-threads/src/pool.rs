@@ -28,9 +28,20 @@ use crate::registry::Registry;
 /// let fut = pool.submit(square, 7);
 /// assert_eq!(fut.result(None), Ok(49));
 /// ```
-#[derive(Debug)]
 pub struct ThreadPool {
     registry: Arc<Registry>,
+}
+
+impl std::fmt::Debug for ThreadPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = &self.registry;
+        f.debug_struct("ThreadPool")
+            .field("max_workers", &r.config.max_workers)
+            .field("thread_name_prefix", &r.config.thread_name_prefix)
+            .field("stats", &r.snapshot())
+            .field("shutdown", &r.is_shutdown())
+            .finish()
+    }
 }
 
 impl ThreadPool {

@@ -87,3 +87,19 @@ fn the_builder_prints_its_settings() {
         "{text}"
     );
 }
+
+#[test]
+fn the_pool_prints_a_summary() {
+    let pool = ThreadPool::builder()
+        .max_workers(2)
+        .thread_name_prefix("shown")
+        .build()
+        .unwrap();
+    let text = format!("{pool:?}");
+    assert!(
+        text.contains("max_workers: 2")
+            && text.contains("shown")
+            && text.contains("shutdown: false"),
+        "{text}"
+    );
+}
