@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The Python anchor of `cargo xtask bench`: W1-W3 on concurrent.futures.ThreadPoolExecutor.
+"""The Python anchor of `cargo xtask bench`: W1-W3 on concurrent.futures.ThreadPoolExecutor,
+W1 and W5 on asyncio.
 
 Prints one JSON object per line, in the harness's format:
 {"workload":"W1","impl":"python-threadpool","n":..,"seconds":..,"per_sec":..,"extra":{..}}
@@ -12,6 +13,7 @@ Notes (also in each record's `extra`):
 """
 
 import argparse
+import asyncio
 import concurrent.futures as cf
 import json
 import os
@@ -111,6 +113,53 @@ def w3(limit, reps):
     record("W3", "python-threadpool", limit, t, reps, speedup=round(s[0] / t[0], 2), note=note)
 
 
+async def ident_async(x):
+    return x
+
+
+async def sleeper(x, seconds):
+    await asyncio.sleep(seconds)
+    return x
+
+
+def w1_asyncio(n, reps):
+    """W1 for asyncio: create n no-op tasks, then await each in creation order."""
+    async def once():
+        start = time.perf_counter()
+        tasks = [asyncio.ensure_future(ident_async(i)) for i in range(n)]
+        for i, t in enumerate(tasks):
+            assert await t == i
+        return time.perf_counter() - start
+
+    async def run():
+        await once()  # warm-up
+        return sorted([await once() for _ in range(reps)])
+
+    times = asyncio.run(run())
+    record("W1", "python-asyncio", n, (statistics.median(times), times[0], times[-1]), reps,
+           threads=1)
+
+
+def w5_asyncio(n, reps):
+    """W5 for asyncio: n tasks each awaiting a 10 ms timer; efficiency = 0.01 s / measured."""
+    ideal = 0.01
+
+    async def once():
+        start = time.perf_counter()
+        tasks = [asyncio.ensure_future(sleeper(i, ideal)) for i in range(n)]
+        for i, t in enumerate(tasks):
+            assert await t == i
+        return time.perf_counter() - start
+
+    async def run():
+        return sorted([await once() for _ in range(reps)])
+
+    times = asyncio.run(run())
+    median = statistics.median(times)
+    record("W5", "python-asyncio", n, (median, times[0], times[-1]), reps,
+           threads=1, ideal_seconds=ideal, efficiency=round(ideal / median, 2))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
@@ -128,6 +177,10 @@ def main():
         w1(100_000 // scale, args.reps)
     if wants("W2"):
         w2(100_000 // scale, args.reps)
+    if wants("W1"):
+        w1_asyncio(100_000 // scale, args.reps)
+    if wants("W5"):
+        w5_asyncio(1000 // scale, args.reps)
     if wants("W3"):
         # W3's work grows as limit**2: --quick divides the limit by sqrt(10).
         w3(round(12_000 / (10 ** 0.5)) if args.quick else 12_000, args.reps)
