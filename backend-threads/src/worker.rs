@@ -158,7 +158,6 @@ pub(crate) fn main_loop(registry: Arc<Registry>, index: usize, local: Worker<Job
         local,
     });
     CURRENT.with(|c| *c.borrow_mut() = Some(me.clone()));
-    install_hook();
 
     if let Some(init) = &registry.config.initializer
         && let Err(e) = concur_core::catch_panic(|| init())
@@ -173,6 +172,9 @@ pub(crate) fn main_loop(registry: Arc<Registry>, index: usize, local: Worker<Job
         finish(&registry);
         return;
     }
+
+    // After the initializer: no task may run on this thread before it.
+    install_hook();
 
     'work: loop {
         if let Some(job) = me.find_task() {
