@@ -1,14 +1,18 @@
 //! The gate: how a test process holds tasks back, even tasks running in other
 //! processes.
 //!
-//! A [`Gate`] listens on a loopback port. A task given the port connects to it
-//! (see [`tasks::gated`](super::tasks::gated)) and blocks reading one byte; the gate
-//! counts connections, so `wait_started(n)` is an event — "n tasks have started" —
-//! not a guess. [`Gate::open`] writes the byte to every connection accepted so
+//! A [`Gate`] listens on a loopback port. A task given the gate's *ticket* (the
+//! port and a random nonce in one `u64`) connects, sends the ticket (see
+//! [`tasks::gated`](super::tasks::gated)) and blocks reading one byte; the gate
+//! counts the connections that show its ticket, so `wait_started(n)` is an
+//! event — "n tasks have started" — not a guess. A connection with another
+//! ticket (a late task of a dropped gate whose port was reused) is closed
+//! uncounted, which releases it. [`Gate::open`] writes the byte to every connection accepted so
 //! far and to every later one. Dropping a gate opens it, so a failed scenario
 //! leaves no task blocked.
 
-use std::io::Write;
+use std::hash::{BuildHasher, RandomState};
+use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -19,6 +23,7 @@ use super::check::LONG;
 /// A loopback barrier that counts the tasks that reached it and releases them on demand.
 pub(crate) struct Gate {
     port: u16,
+    ticket: u64,
     shared: Arc<Shared>,
     acceptor: Option<JoinHandle<()>>,
 }
@@ -58,21 +63,26 @@ impl Gate {
             }),
             changed: Condvar::new(),
         });
+        // 48 random bits beside the port: a different ticket for every gate.
+        let nonce =
+            (RandomState::new().hash_one((port, std::process::id())) & 0xFFFF_FFFF_FFFF) | 1;
+        let ticket = nonce << 16 | u64::from(port);
         let s = shared.clone();
         let acceptor = std::thread::Builder::new()
             .name(format!("conformance-gate-{port}"))
-            .spawn(move || accept_loop(listener, &s))
+            .spawn(move || accept_loop(listener, ticket, &s))
             .map_err(|e| format!("gate: could not spawn the acceptor: {e}"))?;
         Ok(Gate {
             port,
+            ticket,
             shared,
             acceptor: Some(acceptor),
         })
     }
 
-    /// The port tasks connect to.
-    pub(crate) fn port(&self) -> u16 {
-        self.port
+    /// What a task needs to pass this gate: the port and this gate's nonce.
+    pub(crate) fn ticket(&self) -> u64 {
+        self.ticket
     }
 
     /// How many tasks reached the gate so far.
@@ -128,21 +138,35 @@ impl Shared {
     }
 }
 
-fn accept_loop(listener: TcpListener, shared: &Shared) {
+/// The port a ticket names.
+pub(crate) fn ticket_port(ticket: u64) -> u16 {
+    (ticket & 0xFFFF) as u16
+}
+
+/// How long the acceptor waits for a connected task to show its ticket.
+const TICKET_PATIENCE: Duration = Duration::from_secs(5);
+
+fn accept_loop(listener: TcpListener, ticket: u64, shared: &Shared) {
     for conn in listener.incoming() {
+        let Ok(mut conn) = conn else { continue };
+        // Tasks send their ticket right after connecting.
+        let mut shown = [0u8; 8];
+        let _ = conn.set_read_timeout(Some(TICKET_PATIENCE));
+        let ours = conn.read_exact(&mut shown).is_ok() && u64::from_le_bytes(shown) == ticket;
         let mut st = shared.lock();
         if st.stopping {
             return;
         }
-        if let Ok(mut conn) = conn {
-            st.started += 1;
-            if st.open {
-                let _ = conn.write_all(b"o");
-            } else {
-                st.waiting.push(conn);
-            }
-            shared.changed.notify_all();
+        if !ours {
+            continue; // not one of ours: closed uncounted, which releases it
         }
+        st.started += 1;
+        if st.open {
+            let _ = conn.write_all(b"o");
+        } else {
+            st.waiting.push(conn);
+        }
+        shared.changed.notify_all();
     }
 }
 
@@ -150,11 +174,10 @@ impl Drop for Gate {
     fn drop(&mut self) {
         self.open();
         self.shared.lock().stopping = true;
-        // Wake the acceptor with one last connection so it sees `stopping`.
-        if let (Ok(_), Some(acceptor)) = (
-            TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)),
-            self.acceptor.take(),
-        ) {
+        // Wake the acceptor with one last connection, closed at once (the
+        // acceptor reads no ticket from it), so it sees `stopping` and returns.
+        let woke = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)).is_ok();
+        if woke && let Some(acceptor) = self.acceptor.take() {
             let _ = acceptor.join();
         }
     }

@@ -1,7 +1,7 @@
 //! The task functions scenarios submit: plain `fn`s with serializable arguments,
 //! so they run unchanged in a worker thread or a worker process.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpStream};
 use std::time::Duration;
 
@@ -40,50 +40,73 @@ pub(crate) fn bad_item_message(x: u64) -> String {
     format!("bad item {x}")
 }
 
-/// Connects to the gate on `port` (port 0: no gate) and waits until it opens,
-/// then returns `x`. A gate that is gone counts as open.
-pub(crate) fn gated(args: (u16, u64)) -> u64 {
-    let (port, x) = args;
-    if port != 0 {
-        pass_gate(port);
+/// Passes the gate whose ticket is `ticket` (0: no gate) — connects, shows the
+/// ticket, waits until the gate opens — then returns `x`. A gate that is gone
+/// counts as open.
+pub(crate) fn gated(args: (u64, u64)) -> u64 {
+    let (ticket, x) = args;
+    if ticket != 0 {
+        pass_gate(ticket);
     }
     x
 }
 
-/// Waits on the gate on `port`, then panics with `message`.
-pub(crate) fn gated_panic(args: (u16, String)) -> u64 {
+/// Passes the gate `ticket`, then panics with `message`.
+pub(crate) fn gated_panic(args: (u64, String)) -> u64 {
     pass_gate(args.0);
     panic!("{}", args.1)
 }
 
-/// Connects to the gate on `port` without waiting (the gate counts it: a signal
+/// Shows the ticket to the gate without waiting (the gate counts it: a signal
 /// that this task ran), then returns `x`.
-pub(crate) fn signal(args: (u16, u64)) -> u64 {
-    let (port, x) = args;
-    let _ = TcpStream::connect((Ipv4Addr::LOCALHOST, port));
+pub(crate) fn signal(args: (u64, u64)) -> u64 {
+    let (ticket, x) = args;
+    let _ = present(ticket);
     x
 }
 
-/// `gated` when `block`, else `signal`, on `port`; returns `x`.
-pub(crate) fn gated_or_signal(args: (bool, u16, u64)) -> u64 {
-    let (block, port, x) = args;
+/// `gated` when `block`, else `signal`; returns `x`.
+pub(crate) fn gated_or_signal(args: (bool, u64, u64)) -> u64 {
+    let (block, ticket, x) = args;
     if block {
-        gated((port, x))
+        gated((ticket, x))
     } else {
-        signal((port, x))
+        signal((ticket, x))
     }
 }
 
-fn pass_gate(port: u16) {
-    let Ok(mut conn) = TcpStream::connect((Ipv4Addr::LOCALHOST, port)) else {
+fn pass_gate(ticket: u64) {
+    let Some(mut conn) = present(ticket) else {
         return; // the gate was dropped: it is open
     };
     let _ = conn.set_read_timeout(Some(GATE_PATIENCE));
     let mut byte = [0u8; 1];
     match conn.read(&mut byte) {
-        Ok(_) => {} // the byte, or the gate closed the connection: open either way
-        Err(e) => panic!("the gate on port {port} did not open within {GATE_PATIENCE:?}: {e}"),
+        // The byte, or the gate closed the connection (dropped, or not our
+        // gate): open either way.
+        Ok(_) => {}
+        Err(e) => panic!("the gate {ticket:#x} did not open within {GATE_PATIENCE:?}: {e}"),
     }
+}
+
+/// Connects to the gate of `ticket` and shows the ticket; `None` when no gate
+/// listens there.
+///
+/// Once a gate is dropped its port is free, and may be taken by another gate
+/// (in this process or another): the ticket lets a gate refuse — neither count
+/// nor hold — a task that belongs to another gate. And with nothing listening,
+/// Linux may connect a socket to itself (TCP simultaneous open, when the
+/// ephemeral source port it picks is the destination port): such a connection
+/// would wait on itself, so it counts as no gate.
+fn present(ticket: u64) -> Option<TcpStream> {
+    let port = super::gate::ticket_port(ticket);
+    let mut conn = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).ok()?;
+    match (conn.local_addr(), conn.peer_addr()) {
+        (Ok(local), Ok(peer)) if local != peer => {}
+        _ => return None,
+    }
+    conn.write_all(&ticket.to_le_bytes()).ok()?;
+    Some(conn)
 }
 
 /// A value that is serializable but not `Clone`, for `into_result`.

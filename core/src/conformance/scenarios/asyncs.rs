@@ -44,8 +44,8 @@ fn await_by_reference<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 fn await_pending_wakes<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
-    let a = pool.submit(gated, (gate.port(), 1));
-    let b = pool.submit(gated, (gate.port(), 2));
+    let a = pool.submit(gated, (gate.ticket(), 1));
+    let b = pool.submit(gated, (gate.ticket(), 2));
     // The awaiting task parks; the gate opens from another thread once both tasks
     // are blocked, and the waker must bring the awaiting task back.
     let got = std::thread::scope(|s| {

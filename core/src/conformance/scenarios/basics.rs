@@ -49,7 +49,7 @@ fn submit_many_results<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 fn result_zero_timeout_polls<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
-    let f = pool.submit(gated, (gate.port(), 5));
+    let f = pool.submit(gated, (gate.ticket(), 5));
     gate.expect_started(1)?;
     ensure_eq!(
         f.result(Some(Duration::ZERO)),
@@ -76,7 +76,7 @@ fn result_zero_timeout_polls<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 fn result_timeout_leaves_future_usable<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
-    let f = pool.submit(gated, (gate.port(), 9));
+    let f = pool.submit(gated, (gate.ticket(), 9));
     ensure_eq!(
         f.result(Some(SHORT)),
         Err(Error::Timeout),
@@ -169,7 +169,7 @@ fn pool_survives_many_panics<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 fn future_states_through_lifecycle<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
-    let f = pool.submit(gated, (gate.port(), 1));
+    let f = pool.submit(gated, (gate.ticket(), 1));
     gate.expect_started(1)?;
     ensure!(
         f.is_running(),
@@ -262,7 +262,7 @@ fn max_workers_bounds_concurrency<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
     let futs: Vec<_> = (0..5)
-        .map(|i| pool.submit(gated, (gate.port(), i)))
+        .map(|i| pool.submit(gated, (gate.ticket(), i)))
         .collect();
     gate.expect_started(2)?;
     // A bounded look for a third task: a pool that honours max_workers never shows one.
@@ -285,7 +285,7 @@ fn workers_run_in_parallel<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(4)?;
     let gate = Gate::new()?;
     let futs: Vec<_> = (0..4)
-        .map(|i| pool.submit(gated, (gate.port(), i)))
+        .map(|i| pool.submit(gated, (gate.ticket(), i)))
         .collect();
     // All four are blocked at once: the pool runs max_workers tasks at a time.
     gate.expect_started(4)?;

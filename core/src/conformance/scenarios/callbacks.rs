@@ -24,7 +24,7 @@ fn recv<T>(rx: &mpsc::Receiver<T>, what: &str) -> Result<T, String> {
 fn callback_fires_once<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
-    let f = pool.submit(gated, (gate.port(), 8));
+    let f = pool.submit(gated, (gate.ticket(), 8));
     let calls = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = mpsc::channel();
     let c = calls.clone();
@@ -59,7 +59,7 @@ fn callback_fires_once<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 fn callbacks_in_registration_order<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
-    let f = pool.submit(gated, (gate.port(), 1));
+    let f = pool.submit(gated, (gate.ticket(), 1));
     let order = Arc::new(Mutex::new(Vec::new()));
     let (tx, rx) = mpsc::channel();
     for i in 0..10 {
@@ -104,8 +104,11 @@ fn callback_immediate_if_done<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 fn callback_sees_the_outcome<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
-    let ok = pool.submit(gated, (gate.port(), 21));
-    let bad = pool.submit(gated_panic, (gate.port(), "callback-sees-panic".to_owned()));
+    let ok = pool.submit(gated, (gate.ticket(), 21));
+    let bad = pool.submit(
+        gated_panic,
+        (gate.ticket(), "callback-sees-panic".to_owned()),
+    );
     let (tx, rx) = mpsc::channel();
     let t = tx.clone();
     ok.add_done_callback(move |f| {
@@ -149,7 +152,7 @@ fn callback_on_cancel<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 fn callback_panic_does_not_stop_others<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
-    let f = pool.submit(gated, (gate.port(), 2));
+    let f = pool.submit(gated, (gate.ticket(), 2));
     let (tx, rx) = mpsc::channel();
     // `resume_unwind` unwinds like a panic without running the panic hook, so
     // the expected failure does not print a backtrace.

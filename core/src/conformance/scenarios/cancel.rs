@@ -19,7 +19,7 @@ fn cancel_pending_succeeds<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let gate = Gate::new()?;
     let ran = Gate::new()?;
     let blocked = saturate(&pool, &gate, 2)?;
-    let x = pool.submit(signal, (ran.port(), 77));
+    let x = pool.submit(signal, (ran.ticket(), 77));
     ensure!(
         !x.is_running() && !x.is_done(),
         "a task behind a saturated pool is pending: {x:?}"
@@ -75,7 +75,7 @@ fn cancel_twice_returns_true<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 fn cancel_running_fails<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
-    let f = pool.submit(gated, (gate.port(), 3));
+    let f = pool.submit(gated, (gate.ticket(), 3));
     gate.expect_started(1)?;
     ensure!(
         f.is_running(),

@@ -34,7 +34,7 @@ fn as_completed_order<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let futs: Vec<Future<u64>> = gates
         .iter()
         .enumerate()
-        .map(|(i, g)| pool.submit(gated, (g.port(), i as u64)))
+        .map(|(i, g)| pool.submit(gated, (g.ticket(), i as u64)))
         .collect();
     for g in &gates {
         g.expect_started(1)?;
@@ -60,7 +60,7 @@ fn as_completed_order<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 fn as_completed_already_done_first<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
-    let slow = pool.submit(gated, (gate.port(), 0));
+    let slow = pool.submit(gated, (gate.ticket(), 0));
     let a = pool.submit(ident, 1);
     let b = pool.submit(ident, 2);
     ensure!(
@@ -89,7 +89,7 @@ fn as_completed_already_done_first<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 fn as_completed_duplicates_once<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
-    let f = pool.submit(gated, (gate.port(), 1));
+    let f = pool.submit(gated, (gate.ticket(), 1));
     let g = pool.submit(ident, 2);
     let futs = [f.clone(), f.clone(), g.clone(), f.clone(), g.clone()];
     let it = as_completed(&futs, Some(LONG));
@@ -115,7 +115,7 @@ fn as_completed_timeout_once<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let gate = Gate::new()?;
     let done = pool.submit(ident, 1);
     ensure!(done.wait_timeout(Some(LONG)), "the fast task finishes");
-    let slow = pool.submit(gated, (gate.port(), 2));
+    let slow = pool.submit(gated, (gate.ticket(), 2));
     let futs = [done.clone(), slow.clone()];
     let mut it = as_completed(&futs, Some(SHORT));
     expect_next(&mut it, &done, "the finished future comes first")?;
@@ -155,7 +155,7 @@ fn as_completed_zero_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
         a.wait_timeout(Some(LONG)) && b.wait_timeout(Some(LONG)),
         "the fast tasks finish"
     );
-    let slow = pool.submit(gated, (gate.port(), 3));
+    let slow = pool.submit(gated, (gate.ticket(), 3));
     let futs = [a.clone(), slow.clone(), b.clone()];
     let got: Vec<_> = as_completed(&futs, Some(Duration::ZERO)).collect();
     ensure_eq!(
@@ -185,7 +185,7 @@ fn as_completed_stream<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
     let futs: Vec<Future<u64>> = (0..3)
-        .map(|i| pool.submit(gated, (gate.port(), i)))
+        .map(|i| pool.submit(gated, (gate.ticket(), i)))
         .collect();
     let mut stream = as_completed(&futs, Some(LONG)).into_stream();
     gate.open();
@@ -208,7 +208,7 @@ fn as_completed_stream<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 fn as_completed_stream_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
-    let slow = pool.submit(gated, (gate.port(), 1));
+    let slow = pool.submit(gated, (gate.ticket(), 1));
     let futs = [slow.clone()];
     let got: Vec<_> = futures_lite::future::block_on(
         as_completed(&futs, Some(SHORT))

@@ -123,7 +123,7 @@ fn non_string_panic_payload<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 fn many_waiters_all_woken<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
-    let f = pool.submit(gated, (gate.port(), 31));
+    let f = pool.submit(gated, (gate.ticket(), 31));
     gate.expect_started(1)?;
     let seen: Vec<Result<u64, Error>> = std::thread::scope(|s| {
         let waiters: Vec<_> = (0..8)

@@ -48,8 +48,8 @@ fn map_ordered_despite_slow_head<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let done = Gate::new()?;
     // Item 0 blocks; items 1..=5 signal `done` as they run, so they provably run
     // before item 0 finishes.
-    let items: Vec<(bool, u16, u64)> = std::iter::once((true, head.port(), 0))
-        .chain((1..=5).map(|i| (false, done.port(), i)))
+    let items: Vec<(bool, u64, u64)> = std::iter::once((true, head.ticket(), 0))
+        .chain((1..=5).map(|i| (false, done.ticket(), i)))
         .collect();
     let results = pool
         .map(gated_or_signal, items, MapOptions::new().buffersize(8))
@@ -85,10 +85,10 @@ fn map_unordered_yields_all<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 fn map_unordered_completion_order<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(3)?;
     let gates = [Gate::new()?, Gate::new()?, Gate::new()?];
-    let items: Vec<(u16, u64)> = gates
+    let items: Vec<(u64, u64)> = gates
         .iter()
         .enumerate()
-        .map(|(i, g)| (g.port(), i as u64))
+        .map(|(i, g)| (g.ticket(), i as u64))
         .collect();
     let mut it = pool
         .map(gated, items, MapOptions::new().ordered(false))
@@ -173,10 +173,10 @@ fn map_buffersize_bounds_pulls<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let gate = Gate::new()?;
     let pulls = Arc::new(AtomicUsize::new(0));
     let p = pulls.clone();
-    let port = gate.port();
+    let ticket = gate.ticket();
     let input = (0..N).map(move |i| {
         p.fetch_add(1, Ordering::SeqCst);
-        (port, i)
+        (ticket, i)
     });
     let mut it = pool
         .map(gated, input, MapOptions::new().buffersize(BUFFERSIZE))
@@ -233,7 +233,7 @@ fn map_infinite_input_is_lazy<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 fn map_timeout_yields_timeout_once<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
-    let items = vec![(gate.port(), 0), (gate.port(), 1), (gate.port(), 2)];
+    let items = vec![(gate.ticket(), 0), (gate.ticket(), 1), (gate.ticket(), 2)];
     let mut it = pool
         .map(gated, items, MapOptions::new().timeout(SHORT))
         .check("map")?;
@@ -296,7 +296,7 @@ fn map_drop_cancels_unstarted<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let n = 2 + LOOKAHEAD + 10;
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
-    let items: Vec<(u16, u64)> = (0..n as u64).map(|i| (gate.port(), i)).collect();
+    let items: Vec<(u64, u64)> = (0..n as u64).map(|i| (gate.ticket(), i)).collect();
     let it = pool
         .map(gated, items, MapOptions::new().buffersize(n))
         .check("map")?;

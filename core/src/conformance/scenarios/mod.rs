@@ -75,12 +75,12 @@ pub(crate) fn saturate<E: Executor>(
     workers: usize,
 ) -> Result<Vec<Future<u64>>, String> {
     let mut futs: Vec<Future<u64>> = (0..workers as u64)
-        .map(|i| pool.submit(super::tasks::gated, (gate.port(), i)))
+        .map(|i| pool.submit(super::tasks::gated, (gate.ticket(), i)))
         .collect();
     gate.expect_started(workers)?;
     let more = workers + LOOKAHEAD * workers;
     futs.extend(
-        (workers as u64..more as u64).map(|i| pool.submit(super::tasks::gated, (gate.port(), i))),
+        (workers as u64..more as u64).map(|i| pool.submit(super::tasks::gated, (gate.ticket(), i))),
     );
     Ok(futs)
 }

@@ -24,7 +24,7 @@ fn try_submit_refuses_when_full<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     })?;
     let gate = Gate::new()?;
     let head = pool
-        .try_submit(gated, (gate.port(), 0))
+        .try_submit(gated, (gate.ticket(), 0))
         .check("try_submit into an empty pool")?;
     gate.expect_started(1)?;
     // The worker is blocked: accepted tasks queue up (a process backend may
@@ -37,7 +37,7 @@ fn try_submit_refuses_when_full<E: Executor>(ctx: &Ctx<E>) -> Outcome {
                 accepted.len()
             ));
         }
-        match pool.try_submit(gated, (gate.port(), accepted.len() as u64 + 1)) {
+        match pool.try_submit(gated, (gate.ticket(), accepted.len() as u64 + 1)) {
             Ok(f) => accepted.push(f),
             Err(e) => break e,
         }
@@ -79,7 +79,7 @@ fn try_submit_unbounded_accepts<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let head = pool
-        .try_submit(gated, (gate.port(), 0))
+        .try_submit(gated, (gate.ticket(), 0))
         .check("try_submit")?;
     let futs: Vec<Future<u64>> = (1..=200)
         .map(|i| pool.try_submit(square, i))
@@ -116,7 +116,7 @@ fn stats_add_up_while_busy<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
     let futs: Vec<Future<u64>> = (0..6)
-        .map(|i| pool.submit(gated, (gate.port(), i)))
+        .map(|i| pool.submit(gated, (gate.ticket(), i)))
         .collect();
     gate.expect_started(2)?;
     // Two tasks reached the gate; a process backend learns that they started

@@ -16,7 +16,7 @@ scenario_list![
 fn shutdown_wait_finishes_queued<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
-    let head = pool.submit(gated, (gate.port(), 100));
+    let head = pool.submit(gated, (gate.ticket(), 100));
     let queued: Vec<Future<u64>> = (0..20).map(|i| pool.submit(square, i)).collect();
     std::thread::scope(|s| {
         s.spawn(|| {
@@ -45,7 +45,7 @@ fn shutdown_wait_finishes_queued<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 fn shutdown_nowait_returns_then_wait_finishes<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
-    let head = pool.submit(gated, (gate.port(), 1));
+    let head = pool.submit(gated, (gate.ticket(), 1));
     let queued: Vec<Future<u64>> = (0..5).map(|i| pool.submit(ident, i)).collect();
     gate.expect_started(1)?;
     pool.shutdown(false, false);
@@ -86,7 +86,7 @@ fn shutdown_cancel_futures_cancels_pending<E: Executor>(ctx: &Ctx<E>) -> Outcome
     let ran = Gate::new()?;
     let blocked = saturate(&pool, &gate, 2)?;
     let pending: Vec<Future<u64>> = (0..5)
-        .map(|i| pool.submit(signal, (ran.port(), i)))
+        .map(|i| pool.submit(signal, (ran.ticket(), i)))
         .collect();
     pool.shutdown(false, true);
     for (i, f) in pending.iter().enumerate() {
@@ -227,7 +227,7 @@ fn shutdown_idempotent<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 fn drop_waits_for_queued<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
-    let head = pool.submit(gated, (gate.port(), 7));
+    let head = pool.submit(gated, (gate.ticket(), 7));
     let queued: Vec<Future<u64>> = (0..10).map(|i| pool.submit(square, i)).collect();
     std::thread::scope(|s| {
         s.spawn(|| {

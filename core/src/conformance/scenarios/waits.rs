@@ -56,7 +56,7 @@ fn wait_all_completed_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let gate = Gate::new()?;
     let fast = pool.submit(ident, 1);
     ensure_eq!(fast.result(Some(LONG)), Ok(1), "the fast task");
-    let slow = pool.submit(gated, (gate.port(), 2));
+    let slow = pool.submit(gated, (gate.ticket(), 2));
     let r = wait([&fast, &slow], Some(SHORT), ReturnWhen::AllCompleted);
     ensure!(
         sets(&r, &[&fast], &[&slow]),
@@ -76,8 +76,8 @@ fn wait_first_completed<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate_a = Gate::new()?;
     let gate_b = Gate::new()?;
-    let a = pool.submit(gated, (gate_a.port(), 1));
-    let b = pool.submit(gated, (gate_b.port(), 2));
+    let a = pool.submit(gated, (gate_a.ticket(), 1));
+    let b = pool.submit(gated, (gate_b.ticket(), 2));
     gate_a.expect_started(1)?;
     gate_b.expect_started(1)?;
     gate_b.open();
@@ -99,8 +99,8 @@ fn wait_first_completed<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 fn wait_first_completed_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
-    let a = pool.submit(gated, (gate.port(), 1));
-    let b = pool.submit(gated, (gate.port(), 2));
+    let a = pool.submit(gated, (gate.ticket(), 1));
+    let b = pool.submit(gated, (gate.ticket(), 2));
     let r = wait([&a, &b], Some(SHORT), ReturnWhen::FirstCompleted);
     ensure!(
         sets(&r, &[], &[&a, &b]),
@@ -127,7 +127,7 @@ fn wait_first_exception<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let ok = pool.submit(square, 3);
     ensure_eq!(ok.result(Some(LONG)), Ok(9), "the successful task");
     let bad = pool.submit(panics, "first-exception".to_owned());
-    let slow = pool.submit(gated, (gate.port(), 1));
+    let slow = pool.submit(gated, (gate.ticket(), 1));
     let r = wait([&ok, &bad, &slow], None, ReturnWhen::FirstException);
     ensure!(
         sets(&r, &[&ok, &bad], &[&slow]),
@@ -153,7 +153,7 @@ fn wait_first_exception_none_fails<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let failed = pool.submit(panics, "already-failed".to_owned());
     ensure!(failed.wait_timeout(Some(LONG)), "the failing task finishes");
     let gate = Gate::new()?;
-    let slow = pool.submit(gated, (gate.port(), 1));
+    let slow = pool.submit(gated, (gate.ticket(), 1));
     let r = wait([&failed, &slow], None, ReturnWhen::FirstException);
     ensure!(
         sets(&r, &[&failed], &[&slow]),
@@ -167,7 +167,7 @@ fn wait_first_exception_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let gate = Gate::new()?;
     let ok = pool.submit(ident, 4);
     ensure_eq!(ok.result(Some(LONG)), Ok(4), "the successful task");
-    let slow = pool.submit(gated_panic, (gate.port(), "late-exception".to_owned()));
+    let slow = pool.submit(gated_panic, (gate.ticket(), "late-exception".to_owned()));
     let r = wait([&ok, &slow], Some(SHORT), ReturnWhen::FirstException);
     ensure!(
         sets(&r, &[&ok], &[&slow]),
@@ -218,7 +218,7 @@ fn wait_mixed_types_and_pools<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let gate = Gate::new()?;
     let a = pool_a.submit(square, 5);
     let b = pool_b.submit(repeat, ('z', 2));
-    let c = pool_b.submit(gated, (gate.port(), 3));
+    let c = pool_b.submit(gated, (gate.ticket(), 3));
     let all = [a.as_any(), b.as_any()];
     let r = wait(&all, Some(LONG), ReturnWhen::AllCompleted);
     ensure!(
