@@ -111,3 +111,27 @@ fn awaiting_a_process_pool_future_from_async_code() {
     assert_eq!(local.result(Some(LONG)), Ok("the executor thread is free"));
     assert_eq!(waiter.result(Some(LONG)), Ok(Ok(28)));
 }
+
+#[test]
+fn map_stream_over_a_process_pool() {
+    // aiomultiprocess's `Pool.map`: async code streams results computed in
+    // worker processes, in input order, while the executor thread stays free.
+    use concur_core::MapOptions;
+    use futures_lite::StreamExt;
+    let processes = concur_process::ProcessPool::builder()
+        .max_workers(2)
+        .build()
+        .unwrap();
+    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let processes = std::sync::Arc::new(processes);
+    let p = processes.clone();
+    let cubes = pool.spawn(async move {
+        let stream =
+            concur_async::map_stream(&*p, cube, 0..20u64, MapOptions::new().chunksize(3)).unwrap();
+        stream.map(Result::unwrap).collect::<Vec<u64>>().await
+    });
+    assert_eq!(
+        cubes.result(Some(LONG)),
+        Ok((0..20u64).map(cube).collect::<Vec<_>>())
+    );
+}

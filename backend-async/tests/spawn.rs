@@ -206,3 +206,12 @@ fn threads_carry_the_name_prefix() {
     let name = name.result(Some(LONG)).unwrap().unwrap();
     assert!(name.starts_with("fetcher-"), "{name}");
 }
+
+#[test]
+fn the_default_is_one_thread_per_core() {
+    let pool = AsyncPool::new().unwrap();
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    assert_eq!(pool.threads(), cores);
+    assert_eq!(pool.max_workers(), cores);
+    assert_eq!(pool.stats().workers, cores);
+}
