@@ -281,21 +281,20 @@ impl Shared {
         }
     }
 
-    fn enqueue(&self, task: Task, bounded: bool) -> Result<(), (Error, Task)> {
+    fn enqueue(&self, task: Task, bounded: bool) -> Result<(), Box<(Error, Task)>> {
         let mut dead = Vec::new();
         let mut st = self.lock();
         if let Some(reason) = &st.broken {
-            return Err((Error::broken(reason.clone()), task));
+            return Err(Box::new((Error::broken(reason.clone()), task)));
         }
         if st.shutdown {
-            return Err((Error::Shutdown, task));
+            return Err(Box::new((Error::Shutdown, task)));
         }
-        if bounded {
-            if let Some(max) = self.config.max_queued {
-                if self.stats.snapshot(0).queued >= max as u64 {
-                    return Err((Error::Full { max_queued: max }, task));
-                }
-            }
+        if bounded
+            && let Some(max) = self.config.max_queued
+            && self.stats.snapshot(0).queued >= max as u64
+        {
+            return Err(Box::new((Error::Full { max_queued: max }, task)));
         }
         self.stats.submitted();
         st.queue.push_back(task);
@@ -696,7 +695,9 @@ impl ProcessPool {
         };
         match self.shared.enqueue(task, bounded) {
             Ok(()) => Ok(future),
-            Err((e, task)) => {
+            Err(rejected) => {
+                // Dropped outside the lock: the promise's drop cancels `future`.
+                let (e, task) = *rejected;
                 drop(task);
                 Err(e)
             }

@@ -50,10 +50,9 @@ pub(crate) fn is_worker_process() -> bool {
 /// in `main`, before any thread is started.
 ///
 /// ```
-/// fn main() {
-///     concur_process::init(); // returns at once in the parent
-///     // ... build pools, submit tasks ...
-/// }
+/// // First thing in `main`: returns at once in the parent.
+/// concur_process::init();
+/// // ... build pools, submit tasks ...
 /// ```
 pub fn init() {
     if is_worker_process() {
