@@ -49,7 +49,8 @@ impl Builder {
 
     /// The most tasks [`try_submit`](concur_core::Executor::try_submit) lets wait
     /// for an executor thread (`None`: no bound, the default). Plain `submit` and
-    /// `spawn` are not bounded.
+    /// `spawn` are not bounded, but count towards the bound. A task cancelled
+    /// while it waits keeps its place until an executor thread drops it.
     pub fn max_queued(mut self, max_queued: Option<usize>) -> Self {
         self.max_queued = max_queued;
         self

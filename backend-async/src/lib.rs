@@ -63,6 +63,28 @@
 //! assert_eq!(total, (0..100).sum());
 //! # Ok::<(), concur_core::Error>(())
 //! ```
+//!
+//! # Awaiting another backend's futures
+//!
+//! CPU-bound work goes to a thread (or process) pool; the async task awaits its
+//! future and its executor thread serves other tasks meanwhile:
+//!
+//! ```
+//! use concur_async::{AsyncPool, gather};
+//! use concur_core::Executor;
+//! use concur_threads::ThreadPool;
+//!
+//! fn fib(n: u64) -> u64 { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } }
+//!
+//! let cpu = ThreadPool::new(2)?;
+//! let io = AsyncPool::builder().threads(1).build()?;
+//! let answers = io.spawn(async move {
+//!     let futures = (20..24).map(|n| cpu.submit(fib, n));
+//!     gather(futures).await
+//! });
+//! assert_eq!(answers.result(None)?, vec![Ok(6765), Ok(10946), Ok(17711), Ok(28657)]);
+//! # Ok::<(), concur_core::Error>(())
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
