@@ -7,7 +7,8 @@
 //! [`std::thread::available_parallelism`]), named `{prefix}-{index}`. None runs
 //! until work arrives: a submission starts a new worker only when no worker is
 //! idle and fewer than `max_workers` were started. An optional `initializer`
-//! runs once on each worker before its first task.
+//! runs once on each worker before its first task; if it panics, the pool is
+//! broken as Python's `BrokenThreadPool` ([`Builder::initializer`]).
 //!
 //! **Queues.** Tasks submitted from outside the pool go to one global
 //! `Injector` (FIFO). Each worker owns a `Worker` deque; a task spawned from
@@ -46,6 +47,14 @@
 //! if asked, lets the workers finish the queues and exit, and joins them if
 //! asked (never the calling thread, when a task shuts its own pool down).
 //! Dropping the pool is `shutdown(true, false)`.
+//!
+//! # Where things are
+//!
+//! `builder.rs` (configuration) → `pool.rs` (the handle, the `Executor` impl)
+//! → `registry.rs` (shared state, the submit and shutdown protocols) →
+//! `worker.rs` (find-task loop, idling, the wait hook) → `sleep.rs` (parking
+//! without lost wake-ups) → `job.rs` (a task in a queue slot) → `scope.rs`
+//! (borrowing tasks and why their lifetime erasure is sound).
 //!
 //! # Example
 //!
