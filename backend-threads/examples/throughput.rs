@@ -5,6 +5,17 @@
 //! ```text
 //! cargo run --release -p concur-threads --example throughput [-- n workers reps]
 //! ```
+//!
+//! Where the time goes (`perf record` of this example, 2 workers on 2 cores):
+//! the submitting thread is the bottleneck (about 60% of the samples; the
+//! workers mostly wait for work). On that thread, roughly a third is the
+//! pool's submit path (the in-flight count, the stats counter, the injector
+//! push, the sleeper check), a third the future itself (allocating and
+//! initialising concur-core's shared cell, and freeing it after the result is
+//! read, including page faults on fresh heap), and the rest the loop and the
+//! result vector. A job is stored inline in the deque slot, so there is no
+//! second allocation (boxing every job cost about a third of the throughput:
+//! a box allocated by the submitter and freed by a worker is glibc's slow path).
 
 use std::time::Instant;
 
