@@ -90,3 +90,39 @@ fn spawning_in_a_shut_down_pool_fails_the_future_and_returns() {
     let f = pool.scope(|s| s.spawn(|| x));
     assert_eq!(f.result(None), Err(Error::Shutdown));
 }
+
+#[test]
+fn scope_waits_for_tasks_cancelled_by_a_concurrent_shutdown() {
+    for round in 0..50 {
+        let pool = ThreadPool::new(2).unwrap();
+        let data = vec![1u64; 64];
+        let live = AtomicUsize::new(0);
+        let outcomes = std::thread::scope(|ts| {
+            let futures = pool.scope(|s| {
+                let mut futures = Vec::new();
+                for i in 0..200 {
+                    futures.push(s.spawn(|| {
+                        live.fetch_add(1, Ordering::SeqCst);
+                        let sum = data.iter().sum::<u64>();
+                        live.fetch_sub(1, Ordering::SeqCst);
+                        sum
+                    }));
+                    if i == 100 {
+                        ts.spawn(|| concur_core::Executor::shutdown(&pool, false, true));
+                    }
+                }
+                futures
+            });
+            // Every scoped task ran or was dropped before `scope` returned.
+            assert_eq!(live.load(Ordering::SeqCst), 0, "round {round}");
+            futures
+        });
+        for f in outcomes {
+            assert!(f.is_done(), "round {round}");
+            match f.result(None) {
+                Ok(64) | Err(Error::Cancelled) | Err(Error::Shutdown) => {}
+                other => panic!("round {round}: {other:?}"),
+            }
+        }
+    }
+}
