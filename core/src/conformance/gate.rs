@@ -143,8 +143,9 @@ pub(crate) fn ticket_port(ticket: u64) -> u16 {
     (ticket & 0xFFFF) as u16
 }
 
-/// How long the acceptor waits for a connected task to show its ticket.
-const TICKET_PATIENCE: Duration = Duration::from_secs(5);
+/// How long the acceptor waits for a connected task to show its ticket (tasks
+/// send it right after connecting; this only bounds a stray client).
+const TICKET_PATIENCE: Duration = LONG;
 
 fn accept_loop(listener: TcpListener, ticket: u64, shared: &Shared) {
     for conn in listener.incoming() {

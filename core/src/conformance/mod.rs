@@ -29,9 +29,10 @@
 //!
 //! Tasks are plain `fn`s with serializable arguments, so every scenario also runs
 //! on a backend whose workers are other processes. A task that must stay blocked
-//! connects to a *gate* — a loopback TCP listener in the test process — and waits
-//! for one byte; the test counts the connections (proof that the task started) and
-//! opens the gate when it chooses. Nothing in the suite sleeps to order events;
+//! connects to a *gate* — a loopback TCP listener in the test process — shows the
+//! gate's ticket (its port and a random nonce, passed as the task's argument) and
+//! waits for one byte; the test counts the connections (proof that the task
+//! started) and opens the gate when it chooses. Nothing in the suite sleeps to order events;
 //! timeouts are generous (30 s for what takes milliseconds) except where a
 //! timeout is the behaviour under test. Each scenario runs on its own thread
 //! under a 60 s watchdog: a panic or a hang is reported as that scenario's

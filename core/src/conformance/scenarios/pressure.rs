@@ -72,6 +72,15 @@ fn try_submit_refuses_when_full<E: Executor>(ctx: &Ctx<E>) -> Outcome {
         Ok(5),
         "a task accepted after the queue drained"
     );
+    pool.shutdown(true, false);
+    let s = pool.stats();
+    let accepted_total = 1 + accepted.len() as u64 + 1 + 1;
+    ensure_eq!(
+        s.submitted,
+        accepted_total,
+        "submitted counts accepted tasks only, not refusals ({s:?})"
+    );
+    ensure!(adds_up(&s), "the counts add up: {s:?}");
     Ok(())
 }
 

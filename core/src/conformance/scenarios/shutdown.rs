@@ -199,6 +199,12 @@ fn submit_after_shutdown_fails<E: Executor>(ctx: &Ctx<E>) -> Outcome {
         vec![Err(Error::Shutdown); 3],
         "map after shutdown: every item fails with Shutdown"
     );
+    let s = pool.stats();
+    ensure_eq!(
+        s.submitted,
+        1,
+        "submitted counts the task accepted before shutdown only ({s:?})"
+    );
     Ok(())
 }
 
