@@ -192,3 +192,73 @@ impl std::fmt::Debug for Gate {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conformance::tasks::{gated, signal};
+
+    #[test]
+    fn counts_tickets_and_releases_on_open() {
+        let gate = Gate::new().expect("a gate");
+        let ticket = gate.ticket();
+        let waiters: Vec<_> = (0..3)
+            .map(|i| std::thread::spawn(move || gated((ticket, i))))
+            .collect();
+        assert!(gate.wait_started(3, LONG), "three tasks reach the gate");
+        assert!(
+            waiters.iter().all(|w| !w.is_finished()),
+            "a closed gate holds them"
+        );
+        gate.open();
+        let got: Vec<u64> = waiters
+            .into_iter()
+            .map(|w| w.join().expect("no panic"))
+            .collect();
+        assert_eq!(got, vec![0, 1, 2]);
+        // Once open, a later task passes at once and is still counted.
+        assert_eq!(gated((ticket, 7)), 7);
+        assert_eq!(signal((ticket, 8)), 8);
+        assert!(gate.wait_started(5, LONG));
+    }
+
+    #[test]
+    fn refuses_a_foreign_ticket_uncounted() {
+        let gate = Gate::new().expect("a gate");
+        let foreign = gate.ticket() ^ (1 << 40);
+        // Not counted, and released at once although the gate is closed.
+        assert_eq!(gated((foreign, 1)), 1);
+        assert_eq!(signal((foreign, 2)), 2);
+        let ours = gate.ticket();
+        assert_eq!(signal((ours, 3)), 3);
+        assert!(gate.wait_started(1, LONG));
+        assert_eq!(
+            gate.started(),
+            1,
+            "only the task with the gate's ticket counts"
+        );
+    }
+
+    #[test]
+    fn drop_releases_and_later_tasks_pass() {
+        let gate = Gate::new().expect("a gate");
+        let ticket = gate.ticket();
+        let waiter = std::thread::spawn(move || gated((ticket, 4)));
+        assert!(gate.wait_started(1, LONG));
+        drop(gate);
+        assert_eq!(
+            waiter.join().expect("no panic"),
+            4,
+            "dropping a gate opens it"
+        );
+        assert_eq!(gated((ticket, 5)), 5, "a gate that is gone counts as open");
+    }
+
+    #[test]
+    fn wait_started_times_out_false() {
+        let gate = Gate::new().expect("a gate");
+        assert!(!gate.wait_started(1, Duration::from_millis(20)));
+        assert!(gate.expect_started(0).is_ok());
+        assert_eq!(ticket_port(gate.ticket()), gate.port);
+    }
+}

@@ -293,3 +293,101 @@ fn run_one<E: Executor + 'static>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_summary_and_failures() {
+        let report = Report {
+            backend: "demo".to_owned(),
+            passed: vec!["a".to_owned(), "b".to_owned()],
+            failures: vec![("c".to_owned(), "expected 1, saw 2".to_owned())],
+        };
+        assert_eq!(report.passed(), 2);
+        assert_eq!(
+            report.summary_line(),
+            "conformance demo: 2 passed, 1 failed"
+        );
+        assert_eq!(report.to_string(), report.summary_line());
+        assert_eq!(report.failures()[0].0, "c");
+        let err =
+            std::panic::catch_unwind(|| report.assert_all_passed()).expect_err("a failure panics");
+        let message = crate::payload_message(&*err);
+        assert!(message.contains("c: expected 1, saw 2"), "{message}");
+    }
+
+    #[test]
+    fn every_scenario_has_a_unique_snake_case_name() {
+        let names: Vec<&str> = scenarios::all::<Never>()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert!(
+            names.len() >= 40,
+            "at least 40 scenarios, found {}",
+            names.len()
+        );
+        let unique: std::collections::HashSet<&str> = names.iter().copied().collect();
+        assert_eq!(unique.len(), names.len(), "scenario names are unique");
+        for n in names {
+            assert!(
+                n.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{n}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_failing_factory_fails_scenarios_without_hanging() {
+        // Only the refusal scenario passes when every pool is refused.
+        let report = run::<Never, _>("refusing", |_| Err(Error::invalid_config("no pools here")));
+        assert!(
+            report
+                .failures()
+                .iter()
+                .any(|(n, why)| n == "submit_result" && why.contains("refused"))
+        );
+        assert!(
+            report
+                .failures()
+                .iter()
+                .all(|(n, _)| n != "zero_workers_refused")
+        );
+    }
+
+    #[derive(Debug)]
+    struct Never;
+    impl Executor for Never {
+        fn submit<A: crate::Payload, R: crate::Payload>(
+            &self,
+            _: fn(A) -> R,
+            _: A,
+        ) -> crate::Future<R> {
+            crate::Future::failed(Error::Shutdown)
+        }
+        fn try_submit<A: crate::Payload, R: crate::Payload>(
+            &self,
+            _: fn(A) -> R,
+            _: A,
+        ) -> Result<crate::Future<R>, Error> {
+            Err(Error::Shutdown)
+        }
+        fn submit_chunk<A: crate::Payload, R: crate::Payload>(
+            &self,
+            _: fn(A) -> R,
+            _: Vec<A>,
+        ) -> crate::Future<crate::ChunkResult<R>> {
+            crate::Future::failed(Error::Shutdown)
+        }
+        fn max_workers(&self) -> usize {
+            1
+        }
+        fn stats(&self) -> crate::Stats {
+            crate::Stats::default()
+        }
+        fn shutdown(&self, _: bool, _: bool) {}
+    }
+}
