@@ -47,7 +47,7 @@ fn fail_on_three(x: u64) -> u64 {
 }
 
 #[test]
-fn as_completed_stream_yields_in_completion_order_then_times_out() {
+fn as_completed_stream_over_several_backends_yields_in_completion_order_then_times_out() {
     let pool = AsyncPool::builder().threads(2).build().unwrap();
     let never = Promise::<u64>::new();
     let (tx, rx) = smol::channel::bounded::<()>(1);
@@ -55,21 +55,30 @@ fn as_completed_stream_yields_in_completion_order_then_times_out() {
         rx.recv().await.unwrap();
         2u64
     });
-    let futures = vec![never.future(), late.clone(), Future::ready(1)];
+    // A future of another backend in the same stream.
+    let threads = concur_threads::ThreadPool::new(1).unwrap();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let on_threads = threads.spawn(move || {
+        go_rx.recv().unwrap();
+        3u64
+    });
+    let futures = vec![never.future(), late.clone(), Future::ready(1), on_threads];
     let got = smol::block_on(async {
         let mut stream = as_completed(&futures, Some(Duration::from_secs(1))).into_stream();
         let first = stream.next().await.unwrap().unwrap().result(None).unwrap();
         tx.send(()).await.unwrap();
         let second = stream.next().await.unwrap().unwrap().result(None).unwrap();
-        let third = stream.next().await.unwrap();
+        go_tx.send(()).unwrap();
+        let third = stream.next().await.unwrap().unwrap().result(None).unwrap();
+        let fourth = stream.next().await.unwrap();
         assert!(
-            matches!(third, Err(Error::Timeout)),
+            matches!(fourth, Err(Error::Timeout)),
             "the never-completed future times out"
         );
         assert!(stream.next().await.is_none(), "the timeout ends the stream");
-        (first, second)
+        (first, second, third)
     });
-    assert_eq!(got, (1, 2));
+    assert_eq!(got, (1, 2, 3));
     drop(never);
 }
 
