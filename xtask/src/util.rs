@@ -5,8 +5,15 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The workspace root (the parent of `xtask/`).
+///
+/// `cargo run` sets `CARGO_MANIFEST_DIR` for the program it runs, which is right
+/// even when two checkouts share one `CARGO_TARGET_DIR` (and so one uplifted
+/// binary); the path baked in at compile time is the fallback.
 pub(crate) fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .expect("xtask lives one level below the workspace root")
         .to_path_buf()

@@ -250,10 +250,17 @@ impl Record {
     }
 }
 
+/// The xtask package's folder: `CARGO_MANIFEST_DIR` as `cargo run` sets it (right
+/// even when checkouts share a target directory), else as at compile time.
+pub(crate) fn xtask_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
 /// `<workspace>/target/bench`.
 fn out_dir() -> PathBuf {
-    let xtask = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    xtask
+    xtask_dir()
         .parent()
         .expect("xtask is one level below the root")
         .join("target")

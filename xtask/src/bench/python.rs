@@ -9,9 +9,7 @@ use super::{Config, Record};
 
 /// The script, beside the harness sources.
 fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("bench")
-        .join("python_bench.py")
+    super::xtask_dir().join("bench").join("python_bench.py")
 }
 
 /// Runs the script; an empty list when Python is missing or fails (said on stderr).
