@@ -232,18 +232,31 @@ fn map_infinite_input_is_lazy<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 // as test_thread_pool.py / ExecutorTest.test_map_timeout
 fn map_timeout_yields_timeout_once<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
-    let gate = Gate::new()?;
-    let items = vec![(gate.ticket(), 0), (gate.ticket(), 1), (gate.ticket(), 2)];
-    let mut it = pool
-        .map(gated, items, MapOptions::new().timeout(SHORT))
-        .check("map")?;
-    ensure_eq!(
-        it.next(),
-        Some(Err(Error::Timeout)),
-        "the blocked first item times out"
-    );
-    ensure_eq!(it.next(), None, "the map ends after its Timeout");
-    ensure_eq!(it.next(), None, "and stays ended");
+    for (ordered, chunksize) in [(true, 1), (false, 1), (true, 2)] {
+        let gate = Gate::new()?;
+        let items: Vec<(u64, u64)> = (0..4).map(|i| (gate.ticket(), i)).collect();
+        let options = MapOptions::new()
+            .timeout(SHORT)
+            .ordered(ordered)
+            .chunksize(chunksize);
+        let mut it = pool.map(gated, items, options).check("map")?;
+        let what = format!("ordered({ordered}), chunksize {chunksize}");
+        ensure_eq!(
+            it.next(),
+            Some(Err(Error::Timeout)),
+            "{what}: the blocked map times out"
+        );
+        ensure_eq!(it.next(), None, "{what}: the map ends after its Timeout");
+        ensure_eq!(it.next(), None, "{what}: and stays ended");
+        drop(it);
+        drop(gate);
+        // The pool is free again once the blocked task passed the opened gate.
+        ensure_eq!(
+            pool.submit(ident, 5).result(Some(LONG)),
+            Ok(5),
+            "{what}: the pool after the timeout"
+        );
+    }
     Ok(())
 }
 
