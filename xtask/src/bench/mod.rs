@@ -19,6 +19,7 @@
 //! whose work grows as its square) and [`Config::sample`] to time.
 
 mod async_pool;
+mod process;
 mod python;
 mod report;
 mod threads;
@@ -36,6 +37,7 @@ type Suite = fn(&Config) -> Vec<Record>;
 const SUITES: &[(&str, Suite)] = &[
     ("threads", threads::run),  // concur-threads, rayon, std::thread
     ("async", async_pool::run), // concur-async, raw async-executor, tokio
+    ("process", process::run),  // concur-process
     ("python", python::run),    // Python's concurrent.futures (when python3 is on PATH)
 ];
 
