@@ -23,7 +23,11 @@
 //! - `shutdown` (wait, cancel_futures, idempotent, `Error::Shutdown` afterwards),
 //!   drop waits for queued work; `try_submit` and `Error::Full` at the
 //!   `max_queued` bound; `stats()` counts that add up; `max_workers` is honoured and
-//!   zero workers refused.
+//!   zero workers refused;
+//! - edges: `submit_chunk` directly, a payload that cannot be serialized fails its
+//!   own task only (a backend that never serializes just runs it), a panic
+//!   payload that is not a string, many threads blocked on one future, empty
+//!   inputs to `wait` and `as_completed`.
 //!
 //! # How a scenario is built
 //!
@@ -32,11 +36,13 @@
 //! connects to a *gate* — a loopback TCP listener in the test process — shows the
 //! gate's ticket (its port and a random nonce, passed as the task's argument) and
 //! waits for one byte; the test counts the connections (proof that the task
-//! started) and opens the gate when it chooses. Nothing in the suite sleeps to order events;
-//! timeouts are generous (30 s for what takes milliseconds) except where a
-//! timeout is the behaviour under test. Each scenario runs on its own thread
-//! under a 60 s watchdog: a panic or a hang is reported as that scenario's
-//! failure and the suite goes on.
+//! started) and opens the gate when it chooses. Nothing in the suite sleeps to
+//! order events (the one poll is for `stats()` counters, which a process backend
+//! may publish a moment late); timeouts are generous (30 s for what takes
+//! milliseconds) except where a timeout is the behaviour under test. Each
+//! scenario runs on its own thread under a 60 s watchdog: a panic or a hang is
+//! reported as that scenario's failure (a hang names the last check that
+//! passed) and the suite goes on.
 //!
 //! Two assumptions about a backend, both loose:
 //! - a process backend may dispatch tasks ahead to a busy worker (and mark them
