@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The Python anchor of `cargo xtask bench`: W1-W3 on concurrent.futures.ThreadPoolExecutor,
-W1 and W5 on asyncio.
+W1 and W5 on asyncio, W1-W4, W6, W7 on ProcessPoolExecutor (W1, W2 also on multiprocessing.Pool).
 
 Prints one JSON object per line, in the harness's format:
 {"workload":"W1","impl":"python-threadpool","n":..,"seconds":..,"per_sec":..,"extra":{..}}
@@ -160,6 +160,147 @@ def w5_asyncio(n, reps):
            threads=1, ideal_seconds=ideal, efficiency=round(ideal / median, 2))
 
 
+# --- Process pools: ProcessPoolExecutor and multiprocessing.Pool, beside concur-process.
+
+def is_prime(n):
+    """The Python docs' ProcessPoolExecutor example."""
+    if n < 2:
+        return False
+    if n == 2:
+        return True
+    if n % 2 == 0:
+        return False
+    sqrt_n = int(n ** 0.5)
+    for i in range(3, sqrt_n + 1, 2):
+        if n % i == 0:
+            return False
+    return True
+
+
+PRIMES = [112272535095293, 112582705942171, 112272535095293, 115280095190773,
+          115797848077099, 1099726899285419]
+
+
+def w1_process(n, reps):
+    import multiprocessing as mp
+    workers = os.cpu_count() or 2
+    with cf.ProcessPoolExecutor(max_workers=workers) as pool:
+        for f in [pool.submit(ident, i) for i in range(10)]:
+            f.result()
+
+        def once():
+            start = time.perf_counter()
+            futures = [pool.submit(ident, i) for i in range(n)]
+            for i, f in enumerate(futures):
+                assert f.result() == i
+            return time.perf_counter() - start
+
+        record("W1", "python-processpool", n, sample(reps, once), reps, workers=workers)
+    with mp.Pool(workers) as pool:
+        for r in [pool.apply_async(ident, (i,)) for i in range(10)]:
+            r.get()
+
+        def once():
+            start = time.perf_counter()
+            results = [pool.apply_async(ident, (i,)) for i in range(n)]
+            for i, r in enumerate(results):
+                assert r.get() == i
+            return time.perf_counter() - start
+
+        record("W1", "python-mp-pool", n, sample(reps, once), reps, workers=workers)
+
+
+def w2_process(n, reps):
+    import multiprocessing as mp
+    workers = os.cpu_count() or 2
+    expected = sum(x * x for x in range(n))
+    with cf.ProcessPoolExecutor(max_workers=workers) as pool:
+        def once():
+            start = time.perf_counter()
+            assert sum(pool.map(square, range(n), chunksize=1000)) == expected
+            return time.perf_counter() - start
+
+        record("W2", "python-processpool", n, sample(reps, once), reps, chunksize=1000)
+    with mp.Pool(workers) as pool:
+        def once():
+            start = time.perf_counter()
+            assert sum(pool.imap(square, range(n), chunksize=1000)) == expected
+            return time.perf_counter() - start
+
+        record("W2", "python-mp-pool", n, sample(reps, once), reps, chunksize=1000)
+
+
+def w3_process(limit, reps):
+    expected = count_primes(limit)
+
+    def serial():
+        start = time.perf_counter()
+        assert count_primes(limit) == expected and count_primes(limit) == expected
+        return time.perf_counter() - start
+
+    def processes():
+        start = time.perf_counter()
+        with cf.ProcessPoolExecutor(max_workers=2) as pool:
+            a = pool.submit(count_primes, limit)
+            b = pool.submit(count_primes, limit)
+            assert a.result() == expected and b.result() == expected
+        return time.perf_counter() - start
+
+    s = sample(reps, serial)
+    p = sample(reps, processes)
+    record("W3", "python-processpool", limit, p, reps, speedup=round(s[0] / p[0], 2),
+           note="Python limit 12 000 (WORKLOADS.md), / sqrt(10) under --quick")
+
+
+def w4_process(reps):
+    def once():
+        start = time.perf_counter()
+        with cf.ProcessPoolExecutor() as pool:
+            got = list(pool.map(is_prime, PRIMES, chunksize=4))
+        assert got == [True, True, True, True, True, False]
+        return time.perf_counter() - start
+
+    record("W4", "python-processpool", len(PRIMES), sample(reps, once), reps, chunksize=4)
+
+
+def w6_process(reps):
+    def once():
+        start = time.perf_counter()
+        with cf.ProcessPoolExecutor(max_workers=2) as pool:
+            assert pool.submit(ident, 7).result() == 7
+        return time.perf_counter() - start
+
+    reps = max(reps, 10)
+    record("W6", "python-processpool", 1, sample(reps, once), reps, workers=2)
+
+
+def w7_process():
+    start = time.perf_counter()
+    pool = cf.ProcessPoolExecutor(max_workers=2)
+    crash = pool.submit(os.abort)
+    others = [pool.submit(square, i) for i in range(10)]
+    try:
+        crash.result(timeout=60)
+        crashed = "no error"
+    except Exception as e:  # noqa: BLE001 - reporting what Python does
+        crashed = type(e).__name__
+    ok = 0
+    for f in others:
+        try:
+            f.result(timeout=60)
+            ok += 1
+        except Exception:  # noqa: BLE001
+            pass
+    try:
+        after = pool.submit(square, 12).result(timeout=60) == 144
+    except Exception:  # noqa: BLE001
+        after = False
+    pool.shutdown(wait=True)
+    seconds = time.perf_counter() - start
+    record("W7", "python-processpool", 11, (seconds, seconds, seconds), 1,
+           crashed_task=crashed, others_ok=ok, accepts_work_after=after)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
@@ -184,6 +325,18 @@ def main():
     if wants("W3"):
         # W3's work grows as limit**2: --quick divides the limit by sqrt(10).
         w3(round(12_000 / (10 ** 0.5)) if args.quick else 12_000, args.reps)
+    if wants("W1"):
+        w1_process(20_000 // scale, args.reps)
+    if wants("W2"):
+        w2_process(1_000_000 // scale, args.reps)
+    if wants("W3"):
+        w3_process(round(12_000 / (10 ** 0.5)) if args.quick else 12_000, args.reps)
+    if wants("W4"):
+        w4_process(args.reps)
+    if wants("W6"):
+        w6_process(args.reps)
+    if wants("W7"):
+        w7_process()
 
 
 if __name__ == "__main__":
