@@ -68,6 +68,7 @@ fn awaiting_a_cancelled_foreign_future_yields_cancelled() {
     drop(promise);
 }
 
+// as asyncio.wrap_future(executor.submit(...)): awaiting holds no thread.
 #[test]
 fn awaiting_a_thread_pool_future_blocks_no_executor_thread() {
     let threads = concur_threads::ThreadPool::new(1).unwrap();

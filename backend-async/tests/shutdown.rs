@@ -26,6 +26,7 @@ fn block_one_thread(pool: &AsyncPool) -> (mpsc::Sender<()>, concur_core::Future<
     (release_tx, blocker)
 }
 
+// as test_shutdown.py (wait=True): shutdown runs what was queued before returning.
 #[test]
 fn shutdown_and_wait_finishes_queued_work() {
     let pool = AsyncPool::builder().threads(1).build().unwrap();
@@ -43,6 +44,7 @@ fn shutdown_and_wait_finishes_queued_work() {
     assert_eq!(pool.stats().workers, 0);
 }
 
+// as test_shutdown.py::test_cancel_futures: pending futures are cancelled, running ones finish.
 #[test]
 fn shutdown_with_cancel_futures_cancels_what_has_not_started() {
     let pool = AsyncPool::builder().threads(1).build().unwrap();
@@ -66,6 +68,7 @@ fn shutdown_with_cancel_futures_cancels_what_has_not_started() {
     );
 }
 
+// as test_shutdown.py::test_run_after_shutdown (RuntimeError there, Error::Shutdown here).
 #[test]
 fn submit_after_shutdown_fails_with_shutdown() {
     let pool = AsyncPool::builder().threads(2).build().unwrap();

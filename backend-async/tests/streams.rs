@@ -82,6 +82,7 @@ fn as_completed_stream_over_several_backends_yields_in_completion_order_then_tim
     drop(never);
 }
 
+// as asyncio.gather(..., return_exceptions=True): results in input order.
 #[test]
 fn gather_keeps_input_order() {
     let promises: Vec<Promise<usize>> = (0..5).map(|_| Promise::new()).collect();

@@ -8,6 +8,7 @@ use concur_core::Error;
 
 const LONG: Duration = Duration::from_secs(30);
 
+// as Python's asyncio.to_thread: the event loop keeps running while the call blocks.
 #[test]
 fn a_blocking_call_does_not_hold_the_executor_thread() {
     // One executor thread. The first task awaits a blocking call that only
