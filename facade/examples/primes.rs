@@ -59,6 +59,17 @@ fn asyncio(limit: u64) -> Result<Vec<u64>, Error> {
     futures.into_iter().map(Future::into_result).collect()
 }
 
+/// Runs both tasks on a pool of 2 worker processes (this binary re-executed;
+/// pool start and shutdown included).
+#[cfg(feature = "process")]
+fn processes(limit: u64) -> Result<Vec<u64>, Error> {
+    let pool = ProcessPool::builder().max_workers(2).build()?;
+    let futures: Vec<Future<u64>> = (0..TASKS)
+        .map(|_| pool.submit(count_primes, limit))
+        .collect();
+    futures.into_iter().map(Future::into_result).collect()
+}
+
 /// One row's body: the counts of both tasks.
 type Run = fn(u64) -> Result<Vec<u64>, Error>;
 
@@ -69,6 +80,8 @@ const ROWS: &[(&str, Run)] = &[
     ("threads (2 workers)", threads),
     #[cfg(feature = "async")]
     ("async (2 threads)", asyncio),
+    #[cfg(feature = "process")]
+    ("process (2 workers)", processes),
 ];
 
 fn parse_limit() -> Result<u64, String> {

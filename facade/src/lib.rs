@@ -61,6 +61,14 @@ pub mod asyncio {
     pub use concur_async::*;
 }
 
+/// The pool of worker processes: [`ProcessPool`](process::ProcessPool), whose
+/// workers are this binary re-executed (the `concur-process` crate).
+#[cfg(feature = "process")]
+#[cfg_attr(docsrs, doc(cfg(feature = "process")))]
+pub mod process {
+    pub use concur_process::*;
+}
+
 /// The names most programs need: `use concur::prelude::*;`.
 pub mod prelude {
     pub use concur_core::{Error, Executor, Future, MapOptions, ReturnWhen, as_completed, wait};
@@ -72,6 +80,10 @@ pub mod prelude {
     #[cfg(feature = "async")]
     #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
     pub use concur_async::AsyncPool;
+
+    #[cfg(feature = "process")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "process")))]
+    pub use concur_process::ProcessPool;
 }
 
 // The README's example runs as a doctest, so the README stays true.

@@ -1,0 +1,43 @@
+//! The `ProcessPoolExecutor` example of Python's `concurrent.futures` docs: is
+//! each of six large numbers prime? `map` over a pool of worker processes, four
+//! numbers per task (`chunksize = 4`).
+//!
+//! ```text
+//! cargo run --release --example is_prime --features process
+//! ```
+
+use concur::prelude::*;
+
+const PRIMES: [u64; 6] = [
+    112_272_535_095_293,
+    112_582_705_942_171,
+    112_272_535_095_293,
+    115_280_095_190_773,
+    115_797_848_077_099,
+    1_099_726_899_285_419,
+];
+
+/// Trial division by odd numbers up to the square root, as the Python example.
+fn is_prime(n: u64) -> bool {
+    if n < 2 {
+        return false;
+    }
+    if n == 2 {
+        return true;
+    }
+    if n.is_multiple_of(2) {
+        return false;
+    }
+    let sqrt_n = (n as f64).sqrt().floor() as u64;
+    (3..=sqrt_n).step_by(2).all(|i| !n.is_multiple_of(i))
+}
+
+fn main() -> Result<(), Error> {
+    // The workers are this program re-executed: no `if __name__ == "__main__"`.
+    let pool = ProcessPool::new()?;
+    let results = pool.map(is_prime, PRIMES, MapOptions::new().chunksize(4))?;
+    for (number, prime) in PRIMES.iter().zip(results) {
+        println!("{number} is prime: {}", prime?);
+    }
+    Ok(())
+}
