@@ -10,6 +10,7 @@
 //! |---|---|---|
 //! | `threads` (default) | [`threads`] | a work-stealing thread pool (`concur-threads`) |
 //! | `async` | [`asyncio`] | an async pool on smol, and async code awaiting any future (`concur-async`) |
+//! | `process` | [`process`] | a pool of worker processes, re-executed copies of this binary (`concur-process`) |
 //! | `full` | | every backend above |
 //!
 //! With `default-features = false` only the vocabulary is compiled. Code written
