@@ -69,13 +69,15 @@ where
         }
     }
     // Already finished ones first, in the order given.
-    for (i, s) in slots.iter().enumerate() {
-        if s.any.is_done() {
-            collector.push(i);
-        }
+    let already: Vec<bool> = slots.iter().map(|s| s.any.is_done()).collect();
+    for (i, _) in already.iter().enumerate().filter(|(_, done)| **done) {
+        collector.push(i);
     }
+    // Listen to the others. One may finish between the two passes: `listen`
+    // then reports it done and it is queued here (checking `is_done` again
+    // instead would skip it for good).
     for (i, s) in slots.iter_mut().enumerate() {
-        if !s.any.is_done() {
+        if !already[i] {
             match s.any.inner.listen(collector.clone(), i) {
                 Some(id) => s.listen_id = Some(id),
                 None => collector.push(i),
