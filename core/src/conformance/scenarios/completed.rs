@@ -10,6 +10,7 @@ scenario_list![
     as_completed_duplicates_once,
     as_completed_timeout_once,
     as_completed_zero_timeout,
+    as_completed_many_from_two_pools,
     as_completed_stream,
     as_completed_stream_timeout,
 ];
@@ -221,5 +222,36 @@ fn as_completed_stream_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     );
     gate.open();
     ensure_eq!(slow.result(Some(LONG)), Ok(1), "the future still finishes");
+    Ok(())
+}
+
+fn as_completed_many_from_two_pools<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+    let pool_a = ctx.pool(2)?;
+    let pool_b = ctx.pool(2)?;
+    let futs: Vec<Future<u64>> = (0..600)
+        .map(|i| {
+            if i % 2 == 0 {
+                pool_a.submit(square, i)
+            } else {
+                pool_b.submit(square, i)
+            }
+        })
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    for item in as_completed(&futs, Some(LONG)) {
+        let Ok(f) = item else {
+            let done = futs.iter().filter(|f| f.is_done()).count();
+            return Err(format!(
+                "as_completed over 600 futures from two pools timed out after yielding {}; {done} of the futures are done (all done: a lost notification; not all: tasks that never ran)",
+                seen.len()
+            ));
+        };
+        ensure!(f.is_done(), "a yielded future is done: {f:?}");
+        let v = f
+            .result(Some(Duration::ZERO))
+            .check("a yielded future's value")?;
+        ensure!(seen.insert(v), "value {v} yielded twice");
+    }
+    ensure_eq!(seen.len(), 600, "futures yielded");
     Ok(())
 }

@@ -11,6 +11,8 @@ scenario_list![
     wait_first_exception,
     wait_first_exception_none_fails,
     wait_first_exception_timeout,
+    wait_first_exception_wakes_on_failure,
+    wait_many_all_completed,
     wait_already_done,
     wait_mixed_types_and_pools,
 ];
@@ -242,5 +244,45 @@ fn wait_mixed_types_and_pools<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     );
     gate.open();
     ensure_eq!(c.result(Some(LONG)), Ok(3), "pool B's gated value");
+    Ok(())
+}
+
+fn wait_first_exception_wakes_on_failure<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+    let pool = ctx.pool(3)?;
+    let gate_ok = Gate::new()?;
+    let gate_bad = Gate::new()?;
+    let done = pool.submit(ident, 1);
+    ensure!(done.wait_timeout(Some(LONG)), "the fast task finishes");
+    let slow = pool.submit(gated, (gate_ok.ticket(), 2));
+    let bad = pool.submit(
+        gated_panic,
+        (gate_bad.ticket(), "wakes-on-failure".to_owned()),
+    );
+    let r = std::thread::scope(|s| {
+        // The failure comes while `wait` blocks: it must wake for it.
+        s.spawn(|| {
+            gate_bad.wait_started(1, LONG);
+            gate_bad.open();
+        });
+        wait([&done, &slow, &bad], Some(LONG), ReturnWhen::FirstException)
+    });
+    ensure!(
+        sets(&r, &[&done, &bad], &[&slow]),
+        "FirstException woken by a failure: done=[done, bad], not_done=[slow], saw {r:?}"
+    );
+    Ok(())
+}
+
+fn wait_many_all_completed<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+    let pool = ctx.pool(4)?;
+    let futs: Vec<Future<u64>> = (0..2000).map(|i| pool.submit(square, i)).collect();
+    let r = wait(&futs, Some(LONG), ReturnWhen::AllCompleted);
+    ensure!(
+        r.done.len() == 2000 && r.not_done.is_empty(),
+        "AllCompleted over 2000 futures finishing on 4 workers: {} done, {} not done",
+        r.done.len(),
+        r.not_done.len()
+    );
+    ensure!(futs.iter().all(Future::is_done), "every future is done");
     Ok(())
 }
