@@ -315,6 +315,9 @@ fn main() -> ExitCode {
     match report::write_all(&dir, &records) {
         Ok(table) => {
             println!("{table}");
+            for line in report::headlines(&records) {
+                println!("{line}");
+            }
             eprintln!(
                 "bench: wrote {}/results.jsonl, results.md, chart.svg",
                 dir.display()

@@ -43,6 +43,33 @@ pub(crate) fn derive_ratios(records: &mut [Record]) {
     }
 }
 
+/// One line per figure the issues ask for: W1 concur-threads vs rayon side by
+/// side with the ratio, and the W3 speedup of each implementation.
+pub(crate) fn headlines(records: &[Record]) -> Vec<String> {
+    let find = |w: &str, imp: &str| records.iter().find(|r| r.workload == w && r.imp == imp);
+    let mut lines = Vec::new();
+    if let (Some(c), Some(r)) = (
+        find("W1", "concur-threads"),
+        find("W1", "rayon-spawn-oneshot"),
+    ) {
+        lines.push(format!(
+            "W1: concur-threads {} tasks/s, rayon spawn+oneshot {} tasks/s: {:.2}x",
+            grouped(c.per_sec),
+            grouped(r.per_sec),
+            c.per_sec / r.per_sec
+        ));
+    }
+    let speedups: Vec<String> = records
+        .iter()
+        .filter(|r| r.workload == "W3")
+        .filter_map(|r| Some(format!("{} {}x", r.imp, r.extra.get("speedup")?)))
+        .collect();
+    if !speedups.is_empty() {
+        lines.push(format!("W3 speedup over serial: {}", speedups.join(", ")));
+    }
+    lines
+}
+
 /// `x` rounded to three significant digits (ratios far below 1 stay readable).
 pub(crate) fn three_digits(x: f64) -> f64 {
     if x == 0.0 || !x.is_finite() {
@@ -241,6 +268,18 @@ mod tests {
         assert!(chart.starts_with("<svg") && chart.trim_end().ends_with("</svg>"));
         assert_eq!(chart.matches("<rect x=").count(), 3);
         assert_eq!(grouped(1234567.0), "1 234 567");
+        let mut w1 = vec![
+            record("W1", "concur-threads", 0.5),
+            record("W1", "rayon-spawn-oneshot", 1.0),
+        ];
+        w1.push(record("W3", "concur-threads", 1.0).with("speedup", 1.9));
+        assert_eq!(
+            headlines(&w1),
+            [
+                "W1: concur-threads 2 000 tasks/s, rayon spawn+oneshot 1 000 tasks/s: 2.00x",
+                "W3 speedup over serial: concur-threads 1.9x"
+            ]
+        );
         assert_eq!(three_digits(0.0123456), 0.0123);
         assert_eq!(three_digits(1.7345), 1.73);
     }
