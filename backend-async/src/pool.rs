@@ -126,6 +126,9 @@ impl<T> std::ops::Deref for Padded<T> {
 struct Registry {
     futures: Vec<AnyFuture>,
     sweep_at: usize,
+    /// Set by `shutdown(cancel_futures)`: a task accepted just before the pool
+    /// closed, and registered after the list was taken, is cancelled at once.
+    cancel_all: bool,
 }
 
 impl Registry {
@@ -312,14 +315,25 @@ impl Shared {
         };
         let promise = Promise::new();
         let handle = promise.future();
-        lock(&self.pending).push(handle.as_any());
+        {
+            let mut pending = lock(&self.pending);
+            if pending.cancel_all {
+                handle.cancel();
+            } else {
+                pending.push(handle.as_any());
+            }
+        }
         self.ex.spawn(run_task(guard, promise, future)).detach();
         Ok(handle)
     }
 
     fn shutdown(&self, wait: bool, cancel_futures: bool) {
         self.closed.store(true, Ordering::SeqCst);
-        let pending = std::mem::take(&mut lock(&self.pending).futures);
+        let pending = {
+            let mut registry = lock(&self.pending);
+            registry.cancel_all |= cancel_futures;
+            std::mem::take(&mut registry.futures)
+        };
         if cancel_futures {
             for f in &pending {
                 f.cancel();
