@@ -44,6 +44,7 @@ pub struct Builder {
     break_on_worker_loss: bool,
     initializer: Option<Result<(CallRef, Vec<u8>), Error>>,
     program: Option<PathBuf>,
+    shared_threshold: usize,
 }
 
 impl Default for Builder {
@@ -67,6 +68,7 @@ impl Builder {
             break_on_worker_loss: false,
             initializer: None,
             program: None,
+            shared_threshold: codec::SHARED_THRESHOLD,
         }
     }
 
@@ -127,6 +129,14 @@ impl Builder {
         self
     }
 
+    /// Arguments and results larger than `bytes` travel through shared memory
+    /// (a memfd region passed as a file descriptor) instead of the socket.
+    /// Default 1 MiB; see the crate docs for the measurement behind it.
+    pub fn shared_memory_threshold(mut self, bytes: usize) -> Self {
+        self.shared_threshold = bytes;
+        self
+    }
+
     /// The executable workers are started from. The default, `/proc/self/exe`,
     /// is the running binary even if its file was replaced since; any other path
     /// must be the very same file, or the handshake refuses the worker.
@@ -173,6 +183,7 @@ impl Builder {
                     .unwrap_or_else(|| PathBuf::from("/proc/self/exe")),
                 initializer,
                 max_memory: self.max_memory_per_child,
+                shared_threshold: self.shared_threshold,
             },
         })
     }

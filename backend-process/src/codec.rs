@@ -3,7 +3,8 @@
 //!
 //! A frame on a bytes channel is a bincode-encoded header followed by a raw tail
 //! (the encoded argument or result), so a payload is encoded once, on the caller's
-//! thread, and decoded in place. A payload above [`SHARED_THRESHOLD`] travels in
+//! thread, and decoded in place. A payload above the pool's shared-memory
+//! threshold (default [`SHARED_THRESHOLD`]) travels in
 //! an `IpcSharedMemory` region on the side channel instead of the tail, sent just
 //! before its frame.
 //!
@@ -20,12 +21,13 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// Bumped on any change to the messages below; checked in the handshake.
-pub(crate) const PROTOCOL_VERSION: u32 = 1;
+pub(crate) const PROTOCOL_VERSION: u32 = 2;
 
-/// Payloads larger than this go through shared memory instead of the socket:
-/// one copy into a memfd region and a file descriptor on the wire, instead of
-/// the payload cut into socket-buffer-sized fragments.
-pub(crate) const SHARED_THRESHOLD: usize = 256 * 1024;
+/// The default size above which a payload goes through shared memory instead of
+/// the socket: one copy into a memfd region and a file descriptor on the wire,
+/// instead of the payload cut into socket-buffer-sized fragments (measured with
+/// `examples/threshold.rs`: see the crate docs).
+pub(crate) const SHARED_THRESHOLD: usize = 1024 * 1024;
 
 const CONFIG: Configuration = standard();
 
@@ -94,6 +96,7 @@ pub(crate) enum ToWorker {
     Welcome {
         initializer: Option<CallRef>,
         max_memory: Option<u64>,
+        shared_threshold: u64,
     },
     /// Handshake refused; the worker exits.
     Refused { reason: String },
@@ -151,8 +154,8 @@ pub(crate) fn decode_value<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error
 
 /// The frame of a task, encoded on the submitting thread: the `Run` header with
 /// the encoded argument as its tail, or, for an argument above
-/// [`SHARED_THRESHOLD`], the header alone and the argument apart (for shared
-/// memory).
+/// `shared_threshold` bytes, the header alone and the argument in a shared
+/// memory region.
 ///
 /// # Errors
 ///
@@ -161,7 +164,8 @@ pub(crate) fn encode_task<A: Serialize>(
     id: u64,
     call: CallRef,
     arg: &A,
-) -> Result<(Vec<u8>, Option<Vec<u8>>), Error> {
+    shared_threshold: usize,
+) -> Result<(Vec<u8>, Option<IpcSharedMemory>), Error> {
     let mut frame = encode_frame(
         &ToWorker::Run {
             id,
@@ -175,10 +179,11 @@ pub(crate) fn encode_task<A: Serialize>(
         type_name: type_name::<A>().to_owned(),
         message: e.to_string(),
     })?;
-    if frame.len() - header_len <= SHARED_THRESHOLD {
+    if frame.len() - header_len <= shared_threshold {
         return Ok((frame, None));
     }
-    let arg_bytes = frame.split_off(header_len);
+    // One copy, from the encoded bytes straight into the shared region.
+    let shared = IpcSharedMemory::from_bytes(&frame[header_len..]);
     Ok((
         encode_frame(
             &ToWorker::Run {
@@ -188,7 +193,7 @@ pub(crate) fn encode_task<A: Serialize>(
             },
             &[],
         ),
-        Some(arg_bytes),
+        Some(shared),
     ))
 }
 

@@ -677,8 +677,8 @@ impl ProcessPool {
         bounded: bool,
     ) -> Result<Future<R>, Error> {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
-        let (frame, big) = codec::encode_task(id, call, arg)?;
-        let shm = big.map(|bytes| IpcSharedMemory::from_bytes(&bytes));
+        let (frame, shm) =
+            codec::encode_task(id, call, arg, self.shared.config.spawn.shared_threshold)?;
         let promise = Promise::<R>::new();
         let future = promise.future();
         let timeout = timeout.or(self.shared.config.task_timeout);

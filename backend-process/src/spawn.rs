@@ -49,6 +49,8 @@ pub(crate) struct SpawnConfig {
     pub(crate) initializer: Option<(CallRef, Vec<u8>)>,
     /// Resident memory above which a worker retires after its task.
     pub(crate) max_memory: Option<u64>,
+    /// Payloads above this many bytes go through shared memory.
+    pub(crate) shared_threshold: usize,
 }
 
 /// A connected, welcomed worker.
@@ -242,6 +244,7 @@ pub(crate) fn spawn_inner(
     let welcome = ToWorker::Welcome {
         initializer,
         max_memory: config.max_memory,
+        shared_threshold: config.shared_threshold as u64,
     };
     if let Err(e) = boot
         .to_worker
@@ -272,6 +275,7 @@ mod tests {
             program: "/proc/self/exe".into(),
             initializer: None,
             max_memory: None,
+            shared_threshold: codec::SHARED_THRESHOLD,
         }
     }
 

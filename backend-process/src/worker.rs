@@ -139,11 +139,16 @@ fn run() -> Result<i32, String> {
         .recv()
         .map_err(|e| format!("no answer to the handshake: {e:?}"))?;
     let (header, tail) = codec::decode_frame::<ToWorker>(&welcome).map_err(|e| e.to_string())?;
-    let (initializer, max_memory) = match header {
+    let (initializer, max_memory, shared_threshold) = match header {
         ToWorker::Welcome {
             initializer,
             max_memory,
-        } => (initializer, max_memory),
+            shared_threshold,
+        } => (
+            initializer,
+            max_memory,
+            usize::try_from(shared_threshold).unwrap_or(usize::MAX),
+        ),
         ToWorker::Refused { reason } => return Err(format!("refused by the pool: {reason}")),
         other => return Err(format!("unexpected first message {other:?}")),
     };
@@ -193,7 +198,7 @@ fn run() -> Result<i32, String> {
         };
         drop(job);
         match outcome {
-            Ok(bytes) if bytes.len() > codec::SHARED_THRESHOLD => {
+            Ok(bytes) if bytes.len() > shared_threshold => {
                 if shm_outbox
                     .send(IpcSharedMemory::from_bytes(&bytes))
                     .is_err()

@@ -81,7 +81,22 @@ fn len_of(v: Vec<u64>) -> usize {
 
 #[test]
 fn sixty_four_mib_each_way() {
-    let pool = ProcessPool::builder().max_workers(1).build().unwrap();
+    round_trip(ProcessPool::builder().max_workers(1).build().unwrap());
+}
+
+#[test]
+fn sixty_four_mib_each_way_through_the_socket() {
+    // Shared memory off: the payload is cut into socket-sized fragments.
+    round_trip(
+        ProcessPool::builder()
+            .max_workers(1)
+            .shared_memory_threshold(usize::MAX)
+            .build()
+            .unwrap(),
+    );
+}
+
+fn round_trip(pool: ProcessPool) {
     let seed = 0x5eed;
     let out = pool
         .submit(
