@@ -21,7 +21,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 /// Bumped on any change to the messages below; checked in the handshake.
-pub(crate) const PROTOCOL_VERSION: u32 = 2;
+pub(crate) const PROTOCOL_VERSION: u32 = 3;
 
 /// The default size above which a payload goes through shared memory instead of
 /// the socket: one copy into a memfd region and a file descriptor on the wire,
@@ -102,6 +102,8 @@ pub(crate) enum ToWorker {
     Refused { reason: String },
     /// Run a task; the argument is the tail or shared memory.
     Run { id: u64, call: CallRef, body: Body },
+    /// Give back a task not started yet (another worker is idle).
+    Revoke { id: u64 },
     /// Exit once the tasks received so far are done.
     Exit,
 }
@@ -114,6 +116,8 @@ pub(crate) enum FromWorker {
         id: u64,
         outcome: Result<Body, Error>,
     },
+    /// The answer to `Revoke`: `ok` if the task was dropped unstarted.
+    Revoked { id: u64, ok: bool },
     /// The initializer failed; the worker exits.
     InitFailed { error: Error },
     /// The worker passed its memory limit and exits after this message.

@@ -112,6 +112,8 @@ struct Link {
     /// When the first task of the window started (about: when it was sent to an
     /// idle worker, or when the task before it finished).
     front_since: Instant,
+    /// A `Revoke` of this task is awaiting its answer.
+    revoking: Option<u64>,
     /// The worker's last task took less than [`FAST_TASK`]: only then are tasks
     /// sent ahead to it, where the saved round trip matters and a task is
     /// unlikely to wait behind a long one while another worker idles.
@@ -160,6 +162,10 @@ impl<R: Payload> Sink for PromiseSink<R> {
 
 /// A task shorter than this is "fast" (see `Link::fast`).
 const FAST_TASK: Duration = Duration::from_millis(1);
+
+/// A task sent ahead to a worker whose current task has run this long while
+/// another worker idles is revoked and given to the idle one.
+const REBALANCE_AFTER: Duration = Duration::from_millis(5);
 
 thread_local! {
     /// True on the pool's own threads, where `shutdown(wait)` must not join.
@@ -333,7 +339,7 @@ impl Shared {
                 return;
             }
             let now = Instant::now();
-            let mut next: Option<Instant> = None;
+            let mut next: Option<Instant> = self.rebalance(&mut st, now);
             for link in st.workers.iter_mut().flatten() {
                 match link.deadline {
                     Some((id, at)) if at <= now => {
@@ -358,6 +364,43 @@ impl Shared {
                 None => self.timer_cv.wait(st).unwrap_or_else(|e| e.into_inner()),
             };
         }
+    }
+
+    /// Head-of-line blocking: a task sent ahead to a worker that turned out to
+    /// run a long task, while another worker idles, is revoked (the worker gives
+    /// it back if it has not started it) and requeued. Returns when to look again.
+    fn rebalance(&self, st: &mut State, now: Instant) -> Option<Instant> {
+        let cap = self.config.max_tasks_per_child;
+        let mut idle = st
+            .workers
+            .iter()
+            .flatten()
+            .filter(|l| !l.exiting && l.inflight.is_empty() && cap.is_none_or(|c| l.sent < c))
+            .count();
+        let mut next: Option<Instant> = None;
+        for link in st.workers.iter_mut().flatten() {
+            if idle == 0 {
+                break;
+            }
+            if link.exiting || link.revoking.is_some() || link.inflight.len() < 2 {
+                continue;
+            }
+            let at = link.front_since + REBALANCE_AFTER;
+            if at > now {
+                next = Some(next.map_or(at, |n| n.min(at)));
+                continue;
+            }
+            let id = link.inflight.back().expect("two in flight").id;
+            if link
+                .to_worker
+                .send(&codec::encode_frame(&ToWorker::Revoke { id }, &[]))
+                .is_ok()
+            {
+                link.revoking = Some(id);
+                idle -= 1;
+            }
+        }
+        next
     }
 
     /// The life of one worker slot; `ready` hears how the first spawn went.
@@ -424,6 +467,7 @@ impl Shared {
                 retired: false,
                 front_since: Instant::now(),
                 fast: false,
+                revoking: None,
             });
             if st.broken.is_some() {
                 // SAFETY: kill has no memory effects; `child` is not reaped yet.
@@ -470,6 +514,14 @@ impl Shared {
                             task
                         });
                         self.pump(&mut st, &mut dead);
+                        let idle = st.workers[slot]
+                            .as_ref()
+                            .is_some_and(|l| l.inflight.is_empty());
+                        if idle && st.workers.iter().flatten().any(|l| l.inflight.len() >= 2) {
+                            // The watchdog may give this worker a task stuck
+                            // behind a long one elsewhere.
+                            self.timer_cv.notify_all();
+                        }
                         task
                     };
                     drop(dead);
@@ -484,6 +536,23 @@ impl Shared {
                 }
                 FromWorker::InitFailed { error } => {
                     self.break_pool(format!("a worker's initializer failed: {error}"));
+                }
+                FromWorker::Revoked { id, ok } => {
+                    let mut dead = Vec::new();
+                    let mut st = self.lock();
+                    if let Some(link) = st.workers[slot].as_mut() {
+                        link.revoking = None;
+                        let pos = link.inflight.iter().position(|t| t.id == id);
+                        if let (true, Some(pos)) = (ok, pos) {
+                            let task = link.inflight.remove(pos).expect("present");
+                            st.queue.push_front(task);
+                            self.pump(&mut st, &mut dead);
+                        }
+                    }
+                    drop(st);
+                    drop(dead);
+                    // Another window may be waiting behind a long task too.
+                    self.timer_cv.notify_all();
                 }
                 FromWorker::Retire { .. } => {
                     if let Some(link) = self.lock().workers[slot].as_mut() {
@@ -622,7 +691,6 @@ impl ProcessPool {
             crate::worker::worker_main();
         }
         let n = config.max_workers;
-        let timer = config.task_timeout.is_some();
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
@@ -663,9 +731,8 @@ impl ProcessPool {
             pool.kill_workers();
             return Err(e);
         }
-        if timer {
-            pool.shared.start_timer();
-        }
+        // The watchdog: task timeouts and rebalancing.
+        pool.shared.start_timer();
         Ok(pool)
     }
 

@@ -87,7 +87,20 @@ enum Job {
     Exit,
 }
 
+impl Job {
+    fn id(&self) -> Option<u64> {
+        match self {
+            Job::Run { id, .. } | Job::RunShared { id, .. } => Some(*id),
+            Job::Exit => None,
+        }
+    }
+}
+
 type Queue = Arc<(Mutex<VecDeque<Job>>, Condvar)>;
+
+/// The channel to the pool, shared by the main thread (results) and the reader
+/// (answers to `Revoke`), one whole message at a time.
+type Outbox = Arc<Mutex<IpcBytesSender>>;
 
 fn run() -> Result<i32, String> {
     let server = std::env::var(ENV_SERVER).map_err(|e| format!("{ENV_SERVER}: {e}"))?;
@@ -152,6 +165,7 @@ fn run() -> Result<i32, String> {
         ToWorker::Refused { reason } => return Err(format!("refused by the pool: {reason}")),
         other => return Err(format!("unexpected first message {other:?}")),
     };
+    let outbox: Outbox = Arc::new(Mutex::new(outbox));
     if let Some(init) = initializer {
         // SAFETY: the pool built `init` with `init_ref` and accepted this worker as
         // the same binary in the handshake.
@@ -163,9 +177,10 @@ fn run() -> Result<i32, String> {
 
     let queue: Queue = Arc::new((Mutex::new(VecDeque::new()), Condvar::new()));
     let reader_queue = queue.clone();
+    let reader_outbox = outbox.clone();
     std::thread::Builder::new()
         .name("concur-worker-reader".into())
-        .spawn(move || read_loop(&inbox, &shm_inbox, &reader_queue))
+        .spawn(move || read_loop(&inbox, &shm_inbox, &reader_queue, &reader_outbox))
         .map_err(|e| e.to_string())?;
 
     loop {
@@ -241,8 +256,14 @@ fn run() -> Result<i32, String> {
     }
 }
 
-fn send(outbox: &IpcBytesSender, msg: &FromWorker, tail: &[u8]) {
-    if outbox.send(&codec::encode_frame(msg, tail)).is_err() {
+fn send(outbox: &Outbox, msg: &FromWorker, tail: &[u8]) {
+    let frame = codec::encode_frame(msg, tail);
+    if outbox
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .send(&frame)
+        .is_err()
+    {
         pool_gone();
     }
 }
@@ -258,6 +279,7 @@ fn read_loop(
     inbox: &ipc::IpcBytesReceiver,
     shm_inbox: &ipc::IpcReceiver<IpcSharedMemory>,
     queue: &Queue,
+    outbox: &Outbox,
 ) {
     let (lock, cv) = &**queue;
     loop {
@@ -290,6 +312,16 @@ fn read_loop(
                     pool_gone()
                 };
                 Job::RunShared { id, call, shm }
+            }
+            ToWorker::Revoke { id } => {
+                let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
+                let ok = match q.iter().position(|job| job.id() == Some(id)) {
+                    Some(pos) => q.remove(pos).is_some(),
+                    None => false,
+                };
+                drop(q);
+                send(outbox, &FromWorker::Revoked { id, ok }, &[]);
+                continue;
             }
             ToWorker::Exit => Job::Exit,
             ToWorker::Welcome { .. } | ToWorker::Refused { .. } => continue,
