@@ -14,18 +14,20 @@
 //! Lifecycle of a worker:
 //!
 //! 1. The pool creates an `ipc-channel` one-shot server (a unix socket in a fresh
-//!    `0700` directory) and spawns the binary with the server's name, a fresh
-//!    random token and its own pid in the environment.
+//!    directory the pool restricts to `0700`, the socket to `0600`) and spawns the
+//!    binary with the server's name, a fresh random token and its own pid in the
+//!    environment.
 //! 2. The worker sets `PR_SET_PDEATHSIG`, connects, and sends the ends of its
 //!    channels (socket pairs, passed as file descriptors) with a handshake: the
 //!    protocol version, the token, its pid and the identity of its binary
 //!    (device, inode, size and mtime of the executable, and a function offset).
 //!    A worker of another build, a peer without the token or a process other
 //!    than the child just spawned is refused, with an error that says which.
-//! 3. The worker runs the pool's initializer, then loops: receive a task, say
-//!    `Started`, run it, send `Done` with the encoded result. Messages are
-//!    `serde` types encoded with `bincode` 2; payloads above 1 MiB travel in
-//!    shared memory.
+//! 3. The worker runs the pool's initializer, then loops: take the next task,
+//!    run it, send `Done` with the encoded result. A reader thread drains the
+//!    pool's channel meanwhile, so the pool never waits on a busy worker.
+//!    Messages are `serde` types encoded with `bincode` 2; payloads above 1 MiB
+//!    travel in shared memory.
 //! 4. It exits when the pool says so (shutdown, `max_tasks_per_child`), when its
 //!    resident memory passes `max_memory_per_child`, or at once when its pool's
 //!    channel closes or its parent dies.
@@ -62,9 +64,29 @@
 //! | a task passes its `task_timeout` | that task: `Error::Timeout` | its worker is killed and replaced |
 //! | the parent exits or is killed | — | every worker exits (parent-death signal, and a closed channel) |
 //!
-//! A task waiting in a worker's in-flight window is not running yet and can be
-//! cancelled; a cancel that races with the worker starting the task may let it
-//! run, and its outcome is then dropped.
+//! # Scheduling
+//!
+//! Tasks wait in one queue in the parent and are sent to workers with room. A
+//! worker whose last task was short (under 1 ms) also gets tasks sent ahead, up
+//! to [`Builder::inflight_per_worker`], so it finds its next task waiting instead
+//! of idling for a round trip; that is where small tasks get their throughput. A
+//! task is marked running when it is sent (as Python marks the tasks it moves to
+//! its call queue): a future that reports pending has not reached any worker, so
+//! `cancel` on it is exact, and `shutdown(cancel_futures = true)` cancels exactly
+//! the tasks still queued. If a worker turns out to run a long task while another
+//! idles, the tasks sent ahead to it are revoked after 5 ms (the worker gives back
+//! what it has not started) and run elsewhere.
+//!
+//! # Who can join a pool
+//!
+//! The rendezvous socket lives in a private directory (mode `0700`, socket
+//! `0600`: other users cannot connect), its name is known only to the spawned
+//! child, it accepts one connection and is removed right after. The first message
+//! must carry the child's 128-bit random token, its pid and the identity of this
+//! binary; anything else is refused and the child killed. All later traffic uses
+//! socket pairs passed as file descriptors, which have no name at all. A process
+//! of the same user can read a worker's environment, but by then the rendezvous
+//! is gone (`tests/private.rs` tries).
 //!
 //! # Large payloads
 //!

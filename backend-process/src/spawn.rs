@@ -4,8 +4,9 @@
 //! # Who can join a pool
 //!
 //! ipc-channel's one-shot server on Linux is a `SOCK_SEQPACKET` unix socket bound
-//! in a fresh directory made by `mkdtemp` with mode `0700`: other users cannot even
-//! reach the socket file. The name travels to the child only in its environment,
+//! in a fresh temporary directory (created under the process umask, typically
+//! `0755`); [`rendezvous`] restricts the directory to `0700` and the socket to
+//! `0600`, so other users can neither reach nor connect to it. The name travels to the child only in its environment,
 //! and the server accepts exactly one connection, after which the directory is
 //! removed. A process of the same user that races the worker to that connection
 //! gains nothing: the first message must carry the 128-bit random token handed to
