@@ -52,10 +52,10 @@ pub(crate) fn run_wait_hook(done: &dyn Fn() -> bool, deadline: Option<Instant>) 
         fn drop(&mut self) {
             let hook = self.0.take();
             HOOK.with(|h| {
-                if let Ok(mut h) = h.try_borrow_mut() {
-                    if h.is_none() {
-                        *h = hook;
-                    }
+                if let Ok(mut h) = h.try_borrow_mut()
+                    && h.is_none()
+                {
+                    *h = hook;
                 }
             });
         }

@@ -90,12 +90,12 @@ impl<T: Send + Sync + 'static> Default for Promise<T> {
 
 impl<T: Send + Sync + 'static> Drop for Promise<T> {
     fn drop(&mut self) {
-        if let Some(inner) = self.inner.take() {
-            if !inner.cancel() {
-                let _ = inner.complete(Err(Error::broken(
-                    "the task was dropped before it completed (its worker is gone)",
-                )));
-            }
+        if let Some(inner) = self.inner.take()
+            && !inner.cancel()
+        {
+            let _ = inner.complete(Err(Error::broken(
+                "the task was dropped before it completed (its worker is gone)",
+            )));
         }
     }
 }

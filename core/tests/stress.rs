@@ -28,9 +28,9 @@ fn racing_everything_on_the_same_futures() {
     std::thread::scope(|s| {
         // completer
         s.spawn(|| {
-            for i in 0..ROUNDS {
+            for (i, slot) in promises.iter().enumerate() {
                 barrier.wait();
-                let p = promises[i].lock().unwrap().take().unwrap();
+                let p = slot.lock().unwrap().take().unwrap();
                 let won = if i % 2 == 0 {
                     p.set_running() && p.set_result(i)
                 } else {
