@@ -77,7 +77,58 @@ pub(crate) enum Waiter<T> {
 
 struct Waiters<T> {
     next_id: u64,
-    list: Vec<(u64, Waiter<T>)>,
+    list: WaiterList<T>,
+}
+
+/// Registered waiters in registration order. The first one lives inline: the
+/// common case — one `.await` or one blocking `result` — allocates nothing.
+struct WaiterList<T> {
+    first: Option<(u64, Waiter<T>)>,
+    rest: Vec<(u64, Waiter<T>)>,
+}
+
+impl<T> WaiterList<T> {
+    const fn new() -> Self {
+        WaiterList {
+            first: None,
+            rest: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, entry: (u64, Waiter<T>)) {
+        if self.first.is_none() && self.rest.is_empty() {
+            self.first = Some(entry);
+        } else {
+            self.rest.push(entry);
+        }
+    }
+
+    fn pop(&mut self) -> Option<(u64, Waiter<T>)> {
+        self.rest.pop().or_else(|| self.first.take())
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &(u64, Waiter<T>)> {
+        self.first.iter().chain(self.rest.iter())
+    }
+
+    fn remove(&mut self, id: u64) {
+        if self.first.as_ref().is_some_and(|(i, _)| *i == id) {
+            self.first = None;
+        } else if let Some(pos) = self.rest.iter().position(|(i, _)| *i == id) {
+            self.rest.remove(pos);
+        }
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn take(
+        &mut self,
+    ) -> std::iter::Chain<
+        std::option::IntoIter<(u64, Waiter<T>)>,
+        std::vec::IntoIter<(u64, Waiter<T>)>,
+    > {
+        let first = self.first.take();
+        first.into_iter().chain(std::mem::take(&mut self.rest))
+    }
 }
 
 /// The heap cell shared by every handle of one future.
@@ -113,7 +164,7 @@ impl<T> Inner<T> {
             value: UnsafeCell::new(None),
             waiters: Mutex::new(Waiters {
                 next_id: 0,
-                list: Vec::new(),
+                list: WaiterList::new(),
             }),
         }
     }
@@ -180,9 +231,7 @@ impl<T> Inner<T> {
     /// Removes a waiter that is no longer interested (a timed-out wait).
     pub(crate) fn deregister(&self, id: u64) {
         let mut w = self.lock();
-        if let Some(pos) = w.list.iter().position(|(i, _)| *i == id) {
-            w.list.remove(pos);
-        }
+        w.list.remove(id);
     }
 
     /// PENDING -> RUNNING. False if the future was cancelled (or already left PENDING).
@@ -260,7 +309,7 @@ impl<T> Inner<T> {
     where
         T: Send + Sync + 'static,
     {
-        let list = std::mem::take(&mut self.lock().list);
+        let list = self.lock().list.take();
         let mut handle: Option<Future<T>> = None;
         for (_, waiter) in list {
             match waiter {
