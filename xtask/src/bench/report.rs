@@ -147,7 +147,8 @@ pub(crate) fn markdown(records: &[Record]) -> String {
     out
 }
 
-/// The workloads present, in first-seen order.
+/// The workloads present, W1 first (suites run in registration order, so a
+/// later suite's W4 may come before its W5 in the records).
 fn workloads(records: &[Record]) -> Vec<String> {
     let mut seen: Vec<String> = Vec::new();
     for r in records {
@@ -155,6 +156,12 @@ fn workloads(records: &[Record]) -> Vec<String> {
             seen.push(r.workload.clone());
         }
     }
+    seen.sort_by_key(|w| {
+        (
+            w.trim_start_matches('W').parse::<u32>().unwrap_or(u32::MAX),
+            w.clone(),
+        )
+    });
     seen
 }
 
