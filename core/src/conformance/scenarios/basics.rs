@@ -18,6 +18,7 @@ scenario_list![
     max_workers_reported,
     max_workers_bounds_concurrency,
     workers_run_in_parallel,
+    idle_workers_take_every_new_task,
     zero_workers_refused,
 ];
 
@@ -292,6 +293,41 @@ fn workers_run_in_parallel<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     gate.open();
     for (i, f) in futs.iter().enumerate() {
         ensure_eq!(f.result(Some(LONG)), Ok(i as u64), "task {i}");
+    }
+    Ok(())
+}
+
+/// A pool whose workers went idle must run as many new tasks at once as it has
+/// workers: one idle worker absorbs one task, not a burst of them.
+fn idle_workers_take_every_new_task<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+    let pool = ctx.pool(3)?;
+    for round in 0..20 {
+        let gate = Gate::new()?;
+        // Every worker that ran something is idle again (and maybe not asleep yet).
+        let warm: Vec<Future<u64>> = (0..3).map(|i| pool.submit(ident, i)).collect();
+        for f in &warm {
+            ensure!(
+                f.wait_timeout(Some(LONG)),
+                "round {round}: a warm-up task finishes"
+            );
+        }
+        let futs: Vec<_> = (0..3)
+            .map(|i| pool.submit(gated, (gate.ticket(), i)))
+            .collect();
+        if !gate.wait_started(3, LONG) {
+            return Err(format!(
+                "round {round}: 3 tasks submitted to an idle pool of 3 workers, only {} started within {LONG:?}",
+                gate.started()
+            ));
+        }
+        gate.open();
+        for (i, f) in futs.iter().enumerate() {
+            ensure_eq!(
+                f.result(Some(LONG)),
+                Ok(i as u64),
+                "round {round}: task {i}"
+            );
+        }
     }
     Ok(())
 }
