@@ -1,7 +1,9 @@
 //! W1, W2, W3, W4, W6 and W7 for `concur-process`. The workers are this bench
 //! binary re-executed (intercepted before `main` by concur-process's hook).
 //! Python's `ProcessPoolExecutor` and `multiprocessing.Pool` are measured by the
-//! python suite in the same run.
+//! python suite in the same run. Beside W1 and W2, the messages those workloads
+//! put on the wire are encoded and decoded with bincode 2 (concur-process's
+//! codec) and with postcard, so the codec stays a measured choice.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -68,9 +70,11 @@ pub(crate) fn run(config: &Config) -> Vec<Record> {
     let mut records = Vec::new();
     if config.wants("W1") {
         records.push(w1(config));
+        records.extend(codecs(config, "W1", &Message::w1()));
     }
     if config.wants("W2") {
         records.push(w2(config));
+        records.extend(codecs(config, "W2", &Message::w2()));
     }
     if config.wants("W3") {
         records.push(w3(config));
@@ -210,4 +214,74 @@ fn w7() -> Record {
         .with("crashed_task", crash_error)
         .with("others_ok", others_ok)
         .with("accepts_work_after", after)
+}
+
+/// The shape of a task message on concur-process's wire: a `Run` header (task
+/// id, function and trampoline offsets, where the payload is) and the encoded
+/// argument: W1's `u64`, or W2's chunk of 1 000 `u64`s.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Message {
+    id: u64,
+    func: i64,
+    tramp: i64,
+    inline: bool,
+    arg: Vec<u64>,
+}
+
+impl Message {
+    fn w1() -> Message {
+        Message {
+            id: 123_456,
+            func: -73_216,
+            tramp: 1_048_576,
+            inline: true,
+            arg: vec![123_456],
+        }
+    }
+
+    fn w2() -> Message {
+        Message {
+            arg: (500_000..501_000).collect(),
+            ..Message::w1()
+        }
+    }
+}
+
+/// Encodes and decodes `message` n times with each codec.
+fn codecs(config: &Config, workload: &str, message: &Message) -> Vec<Record> {
+    let n = config.n(200_000);
+    let bincode_config = bincode::config::standard();
+    let bincode_len = bincode::serde::encode_to_vec(message, bincode_config)
+        .expect("encodes")
+        .len();
+    let bincode = config.sample(|| {
+        time(|| {
+            for _ in 0..n {
+                let bytes = bincode::serde::encode_to_vec(black_box(message), bincode_config)
+                    .expect("encodes");
+                let (back, _): (Message, usize) =
+                    bincode::serde::decode_from_slice(&bytes, bincode_config).expect("decodes");
+                black_box(back);
+            }
+        })
+    });
+    let postcard_len = postcard::to_stdvec(message).expect("encodes").len();
+    let postcard = config.sample(|| {
+        time(|| {
+            for _ in 0..n {
+                let bytes = postcard::to_stdvec(black_box(message)).expect("encodes");
+                let back: Message = postcard::from_bytes(&bytes).expect("decodes");
+                black_box(back);
+            }
+        })
+    });
+    let note = "encode + decode of the task message, no IPC";
+    vec![
+        Record::new(workload, "codec-bincode2", n, bincode)
+            .with("bytes", bincode_len)
+            .with("note", note),
+        Record::new(workload, "codec-postcard", n, postcard)
+            .with("bytes", postcard_len)
+            .with("note", note),
+    ]
 }
