@@ -6,7 +6,7 @@
 //! whatever address space layout randomisation did to the base address. Next to
 //! the function travels a monomorphized trampoline, [`call`]`::<A, R>`, also as
 //! an offset: it decodes `A`, calls the function under
-//! [`catch_panic`](concur_core::catch_panic) and encodes `R`. No name is
+//! [`catch_panic`] and encodes `R`. No name is
 //! registered anywhere; any non-capturing function works.
 
 use concur_core::{Error, Payload, catch_panic, run_chunk};
