@@ -42,7 +42,8 @@
 //! milliseconds) except where a timeout is the behaviour under test. Each
 //! scenario runs on its own thread under a 60 s watchdog: a panic or a hang is
 //! reported as that scenario's failure (a hang names the last check that
-//! passed) and the suite goes on.
+//! passed) and the suite goes on; after three hangs the remaining scenarios
+//! are reported as not run, so a deadlocking backend fails in minutes.
 //!
 //! Two assumptions about a backend, both loose:
 //! - a process backend may dispatch tasks ahead to a busy worker (and mark them
@@ -187,6 +188,10 @@ impl fmt::Display for Report {
 /// How long a scenario may run before it is reported as hung.
 const WATCHDOG: Duration = Duration::from_secs(60);
 
+/// After this many hung scenarios the rest are reported as not run, so a
+/// backend that deadlocks everywhere fails in minutes, not hours.
+const MAX_HANGS: usize = 3;
+
 /// The factory, shared with the scenario threads.
 type Factory<E> = Arc<dyn Fn(&PoolConfig) -> Result<E, Error> + Send + Sync>;
 
@@ -242,13 +247,20 @@ where
         passed: Vec::new(),
         failures: Vec::new(),
     };
+    let mut hangs = 0;
     for (name, body) in scenarios::all::<E>() {
         if filter.as_deref().is_some_and(|f| !name.contains(f)) {
             continue;
         }
+        if hangs >= MAX_HANGS {
+            let why = format!("not run: {hangs} scenarios hung before it");
+            report.failures.push((name.to_owned(), why));
+            continue;
+        }
         let start = Instant::now();
         check::reset_progress();
-        let outcome = run_one(name, body, Ctx { make: make.clone() });
+        let (outcome, hung) = run_one(name, body, Ctx { make: make.clone() });
+        hangs += usize::from(hung);
         if verbose {
             let status = if outcome.is_ok() { "ok" } else { "FAILED" };
             eprintln!(
@@ -264,12 +276,13 @@ where
     report
 }
 
-/// Runs one scenario on its own thread; a panic or a hang is a failure.
+/// Runs one scenario on its own thread; a panic or a hang is a failure. The
+/// flag says whether it hung.
 fn run_one<E: Executor + 'static>(
     name: &'static str,
     body: scenarios::Body<E>,
     ctx: Ctx<E>,
-) -> Outcome {
+) -> (Outcome, bool) {
     let (tx, rx) = mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name(format!("conformance-{name}"))
@@ -282,21 +295,30 @@ fn run_one<E: Executor + 'static>(
         });
     let handle = match spawned {
         Ok(h) => h,
-        Err(e) => return Err(format!("could not spawn the scenario thread: {e}")),
+        Err(e) => {
+            return (
+                Err(format!("could not spawn the scenario thread: {e}")),
+                false,
+            );
+        }
     };
     match rx.recv_timeout(WATCHDOG) {
         Ok(outcome) => {
             let _ = handle.join();
-            outcome
+            (outcome, false)
         }
         // The thread is left behind: it cannot be stopped, only reported.
-        Err(mpsc::RecvTimeoutError::Timeout) => Err(format!(
-            "hung: not finished after {WATCHDOG:?} ({})",
-            check::progress()
-        )),
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            Err("the scenario thread died without a verdict".to_owned())
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            let why = format!(
+                "hung: not finished after {WATCHDOG:?} ({})",
+                check::progress()
+            );
+            (Err(why), true)
         }
+        Err(mpsc::RecvTimeoutError::Disconnected) => (
+            Err("the scenario thread died without a verdict".to_owned()),
+            false,
+        ),
     }
 }
 
