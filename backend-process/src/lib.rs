@@ -42,7 +42,7 @@
 //! name. A closure that captures cannot become a `fn` pointer, so it is refused
 //! at compile time:
 //!
-//! ```compile_fail
+//! ```compile_fail,E0308
 //! use concur_core::Executor;
 //! let pool = concur_process::ProcessPool::builder().max_workers(1).build().unwrap();
 //! let offset = 10;
