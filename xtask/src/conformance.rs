@@ -3,7 +3,8 @@
 //! A backend takes part by having `tests/conformance.rs` (a test target named
 //! `conformance`): it is found through `cargo metadata`, so a new backend needs no
 //! edit here. The third-party proof is `core/tests/third_party.rs`. Each run must
-//! print at least one `conformance <backend>: N passed, M failed` line.
+//! print at least one `conformance <backend>: N passed, M failed` line, and the
+//! lines of the backends in `REQUIRED` must be among them.
 
 use crate::util::{Captured, capture, cargo, metadata};
 
