@@ -25,10 +25,11 @@ Commands:
   features               cargo check of the facade `concur` under every feature
                          combination, and its doctests with all features
   bench [--quick] [--only W1,W3] [--reps N] [--no-python]
-                         the benchmark harness (release build): W1 overhead,
-                         W2 map-chunked, W3 cpu-scaling, with the anchors (rayon,
-                         std::thread, Python's concurrent.futures when python3 is
-                         on PATH); writes target/bench/results.{jsonl,md} and chart.svg
+                         the benchmark harness (release build): the workloads of
+                         WORKLOADS.md for every backend, beside the anchors (rayon,
+                         std::thread, smol, tokio, and Python's concurrent.futures
+                         when python3 is on PATH); median of N reps (default 5);
+                         writes target/bench/results.{jsonl,md} and chart.svg
   help                   this screen
 ";
 

@@ -2,8 +2,10 @@
 //! `bench` binary of the xtask package (feature `bench`).
 //!
 //! It runs the workloads of `WORKLOADS.md` (W1 overhead, W2 map-chunked, W3
-//! cpu-scaling) for every concur backend and, in the same run so that ratios hold
-//! on a noisy machine, for the anchors a user would pick instead. Each figure is
+//! cpu-scaling, W4 docs-is-prime, W5 io-fanout, W6 startup, W7 crash; each suite
+//! runs those that apply to its backend) for every concur backend and, in the
+//! same run so that ratios hold on a noisy machine, for the anchors a user would
+//! pick instead (rayon, std::thread, smol, tokio, Python's `concurrent.futures`). Each figure is
 //! the median of `--reps` repetitions (at least 5 by default), min and max beside
 //! it. Results go to `target/bench/results.jsonl` (one JSON object per line),
 //! `target/bench/results.md` (the table, also printed) and
