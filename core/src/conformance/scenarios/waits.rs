@@ -268,7 +268,12 @@ fn wait_first_exception_wakes_on_failure<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     });
     ensure!(
         sets(&r, &[&done, &bad], &[&slow]),
-        "FirstException woken by a failure: done=[done, bad], not_done=[slow], saw {r:?}"
+        "FirstException woken by a failure: done=[done, bad], not_done=[slow], saw {r:?} (the failing task {} on a pool of 3 with 1 busy worker)",
+        if gate_bad.started() == 1 {
+            "started"
+        } else {
+            "never started"
+        }
     );
     Ok(())
 }
