@@ -75,3 +75,22 @@ fn an_impostor_cannot_join_a_running_pool() {
         "the pool is unaffected"
     );
 }
+
+#[test]
+fn a_program_that_never_connects_is_reported() {
+    // What a binary without the pre-main hook (and without `init()`) looks like
+    // to the pool: a child that exits without connecting.
+    match ProcessPool::builder()
+        .max_workers(1)
+        .program("/bin/true")
+        .build()
+    {
+        Err(Error::Broken { reason }) => {
+            assert!(
+                reason.contains("did not connect") && reason.contains("init()"),
+                "{reason}"
+            )
+        }
+        other => panic!("expected a clear error, got {other:?}"),
+    }
+}
