@@ -545,6 +545,14 @@ impl Shared {
                         let pos = link.inflight.iter().position(|t| t.id == id);
                         if let (true, Some(pos)) = (ok, pos) {
                             let task = link.inflight.remove(pos).expect("present");
+                            if pos == 0 {
+                                // The task before it finished meanwhile: the worker
+                                // starts the next one (if any) now, not this one.
+                                link.front_since = Instant::now();
+                                link.deadline = link.inflight.front().and_then(|next| {
+                                    next.timeout.map(|t| (next.id, Instant::now() + t))
+                                });
+                            }
                             st.queue.push_front(task);
                             self.pump(&mut st, &mut dead);
                         }
