@@ -18,14 +18,17 @@
 //!
 //! With no task found, a worker counts itself idle (so submitters wake it
 //! rather than start a new thread), retries a few times with
-//! `yield_now`, then sleeps (see sleep.rs). It exits once the pool is closed
+//! `yield_now`, then sleeps (see sleep.rs). A submitter that saw it idle
+//! relied on it; so when it finds a task and becomes busy, it checks the
+//! queues once more and, if work is left, wakes a sleeper or starts a worker
+//! for it. It exits once the pool is closed
 //! (shut down, no submitter in flight) and every queue is empty.
 
 use std::cell::{Cell, RefCell};
 use std::iter;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{Ordering, fence};
 use std::time::Instant;
 
 use crossbeam_deque::{Steal, Worker};
@@ -189,6 +192,15 @@ pub(crate) fn main_loop(registry: Arc<Registry>, index: usize, local: Worker<Job
             let closed = registry.closed();
             if let Some(job) = me.find_task() {
                 registry.idle.fetch_sub(1, Ordering::SeqCst);
+                // While we were counted idle, a submitter may have left its job
+                // to us instead of starting a worker; we are busy now, so pass
+                // on what is left. The fence pairs with the one a submitter
+                // issues between its push and its look at `idle`: either it saw
+                // us busy (and started a worker) or we see its job here.
+                fence(Ordering::SeqCst);
+                if !registry.queues_empty() {
+                    let _ = registry.notify_new_work();
+                }
                 me.run(job);
                 continue 'work;
             }

@@ -3,7 +3,9 @@
 
 mod common;
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use concur_core::Executor;
 use concur_threads::ThreadPool;
@@ -68,4 +70,41 @@ fn blocked_workers_make_room_for_new_ones() {
         .count();
     assert_eq!(leaders, 1);
     assert_eq!(pool.stats().workers, 2);
+}
+
+#[test]
+fn a_worker_that_stops_idling_passes_on_the_work_left_to_it() {
+    // A warm worker is idle, so the next submissions rely on it instead of
+    // starting threads. Two tasks that wait for each other need two workers:
+    // the idle worker, once busy with one, must get a worker started for the
+    // other (a regression test: the second task used to wait forever).
+    for round in 0..300 {
+        let pool = ThreadPool::new(3).unwrap();
+        assert_eq!(
+            pool.submit(ident, 1).result(Some(Duration::from_secs(30))),
+            Ok(1)
+        );
+        let arrived = Arc::new(AtomicUsize::new(0));
+        let futures: Vec<_> = (0..2)
+            .map(|_| {
+                let arrived = arrived.clone();
+                pool.spawn(move || {
+                    // A barrier that gives up, so a failure cannot hang the drop.
+                    arrived.fetch_add(1, Ordering::SeqCst);
+                    let deadline = Instant::now() + Duration::from_secs(30);
+                    while arrived.load(Ordering::SeqCst) < 2 && Instant::now() < deadline {
+                        std::thread::yield_now();
+                    }
+                    arrived.load(Ordering::SeqCst) >= 2
+                })
+            })
+            .collect();
+        for f in &futures {
+            assert_eq!(
+                f.result(Some(Duration::from_secs(60))),
+                Ok(true),
+                "round {round}: the tasks never met"
+            );
+        }
+    }
 }
