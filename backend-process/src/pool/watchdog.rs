@@ -1,0 +1,109 @@
+//! The watchdog thread of a pool: kills the worker of a task past its
+//! `task_timeout`, and undoes head-of-line blocking (a task sent ahead to a
+//! worker that turned out to run a long task, while another worker idles).
+//!
+//! It sleeps on `Shared::timer_cv` until the nearest deadline or rebalancing
+//! check; slot threads notify it when a deadline is set, when a worker goes idle
+//! while another holds a window, and when they leave.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::{POOL_THREAD, REBALANCE_AFTER, Shared, State};
+use crate::codec::{self, ToWorker};
+
+impl Shared {
+    /// Starts the watchdog thread (once).
+    pub(super) fn start_timer(self: &Arc<Self>) {
+        let mut st = self.lock();
+        if st.timer_started {
+            return;
+        }
+        st.timer_started = true;
+        drop(st);
+        let shared = self.clone();
+        let handle = std::thread::Builder::new()
+            .name("concur-process-timeout".into())
+            .spawn(move || {
+                POOL_THREAD.with(|p| p.set(true));
+                shared.timer_main();
+            })
+            .expect("cannot start the timeout thread");
+        self.threads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(handle);
+    }
+
+    /// Kills the worker of every task past its deadline.
+    fn timer_main(&self) {
+        let mut st = self.lock();
+        loop {
+            if st.shutdown && st.workers.iter().all(Option::is_none) {
+                return;
+            }
+            let now = Instant::now();
+            let mut next: Option<Instant> = self.rebalance(&mut st, now);
+            for link in st.workers.iter_mut().flatten() {
+                match link.deadline {
+                    Some((id, at)) if at <= now => {
+                        link.deadline = None;
+                        link.timed_out = Some(id);
+                        link.exiting = true;
+                        // SAFETY: kill has no memory effects; the pid is a child
+                        // not yet reaped (see `break_pool`).
+                        unsafe { libc::kill(link.pid as i32, libc::SIGKILL) };
+                    }
+                    Some((_, at)) => next = Some(next.map_or(at, |n| n.min(at))),
+                    None => {}
+                }
+            }
+            st = match next {
+                Some(at) => {
+                    self.timer_cv
+                        .wait_timeout(st, at - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+                None => self.timer_cv.wait(st).unwrap_or_else(|e| e.into_inner()),
+            };
+        }
+    }
+
+    /// Head-of-line blocking: a task sent ahead to a worker that turned out to
+    /// run a long task, while another worker idles, is revoked (the worker gives
+    /// it back if it has not started it) and requeued. Returns when to look again.
+    fn rebalance(&self, st: &mut State, now: Instant) -> Option<Instant> {
+        let cap = self.config.max_tasks_per_child;
+        let mut idle = st
+            .workers
+            .iter()
+            .flatten()
+            .filter(|l| !l.exiting && l.inflight.is_empty() && cap.is_none_or(|c| l.sent < c))
+            .count();
+        let mut next: Option<Instant> = None;
+        for link in st.workers.iter_mut().flatten() {
+            if idle == 0 {
+                break;
+            }
+            if link.exiting || link.revoking.is_some() || link.inflight.len() < 2 {
+                continue;
+            }
+            let at = link.front_since + REBALANCE_AFTER;
+            if at > now {
+                next = Some(next.map_or(at, |n| n.min(at)));
+                continue;
+            }
+            let id = link.inflight.back().expect("two in flight").id;
+            if link
+                .to_worker
+                .send(&codec::encode_frame(&ToWorker::Revoke { id }, &[]))
+                .is_ok()
+            {
+                link.revoking = Some(id);
+                idle -= 1;
+            }
+        }
+        next
+    }
+}
