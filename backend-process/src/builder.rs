@@ -131,7 +131,7 @@ impl Builder {
 
     /// Arguments and results larger than `bytes` travel through shared memory
     /// (a memfd region passed as a file descriptor) instead of the socket.
-    /// Default 1 MiB; see the crate docs for the measurement behind it.
+    /// Default 512 KiB; see the crate docs for the measurement behind it.
     pub fn shared_memory_threshold(mut self, bytes: usize) -> Self {
         self.shared_threshold = bytes;
         self

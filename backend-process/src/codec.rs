@@ -27,7 +27,7 @@ pub(crate) const PROTOCOL_VERSION: u32 = 3;
 /// the socket: one copy into a memfd region and a file descriptor on the wire,
 /// instead of the payload cut into socket-buffer-sized fragments (measured with
 /// `examples/threshold.rs`: see the crate docs).
-pub(crate) const SHARED_THRESHOLD: usize = 1024 * 1024;
+pub(crate) const SHARED_THRESHOLD: usize = 512 * 1024;
 
 const CONFIG: Configuration = standard();
 
@@ -124,16 +124,77 @@ pub(crate) enum FromWorker {
     Retire { rss: u64 },
 }
 
-/// Encodes a task's argument or result.
+fn encode_error<T: ?Sized>(message: impl std::fmt::Display) -> Error {
+    Error::Encode {
+        type_name: type_name::<T>().to_owned(),
+        message: message.to_string(),
+    }
+}
+
+/// The size of `value` encoded: a counting pass, so that the real encode
+/// allocates once and never regrows (a 64 MiB payload is not copied on growth).
+fn encoded_size<T: Serialize + ?Sized>(value: &T) -> Result<usize, Error> {
+    let mut size = bincode::enc::write::SizeWriter::default();
+    bincode::serde::encode_into_writer(value, &mut size, CONFIG).map_err(encode_error::<T>)?;
+    Ok(size.bytes_written)
+}
+
+/// Encodes `value` straight into a new shared-memory region of `size` bytes.
+fn encode_into_shared<T: Serialize + ?Sized>(
+    value: &T,
+    size: usize,
+) -> Result<IpcSharedMemory, Error> {
+    let mut region = IpcSharedMemory::from_byte(0, size);
+    // SAFETY: `region` was created just above and has been neither cloned nor
+    // sent, so this handle is the only reader and writer of the memory, which is
+    // the condition `deref_mut` asks for.
+    let dst = unsafe { region.deref_mut() };
+    let written =
+        bincode::serde::encode_into_slice(value, dst, CONFIG).map_err(encode_error::<T>)?;
+    if written != size {
+        return Err(encode_error::<T>(format!(
+            "encoded {written} bytes, sized {size}"
+        )));
+    }
+    Ok(region)
+}
+
+/// An encoded argument or result: inline bytes, or a shared-memory region for
+/// one above the pool's threshold.
+#[derive(Debug)]
+pub(crate) enum Encoded {
+    /// Travels in the frame's tail.
+    Inline(Vec<u8>),
+    /// Travels on the side channel.
+    Shared(IpcSharedMemory),
+}
+
+/// Encodes a task's argument or result, in shared memory above
+/// `shared_threshold` bytes.
+///
+/// # Errors
+///
+/// [`Error::Encode`] naming `T`.
+pub(crate) fn encode_payload<T: Serialize + ?Sized>(
+    value: &T,
+    shared_threshold: usize,
+) -> Result<Encoded, Error> {
+    let size = encoded_size(value)?;
+    if size > shared_threshold {
+        return encode_into_shared(value, size).map(Encoded::Shared);
+    }
+    let mut out = Vec::with_capacity(size);
+    bincode::serde::encode_into_std_write(value, &mut out, CONFIG).map_err(encode_error::<T>)?;
+    Ok(Encoded::Inline(out))
+}
+
+/// Encodes a value that travels inline (handshake, initializer argument).
 ///
 /// # Errors
 ///
 /// [`Error::Encode`] naming `T`.
 pub(crate) fn encode_value<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
-    bincode::serde::encode_to_vec(value, CONFIG).map_err(|e| Error::Encode {
-        type_name: type_name::<T>().to_owned(),
-        message: e.to_string(),
-    })
+    bincode::serde::encode_to_vec(value, CONFIG).map_err(encode_error::<T>)
 }
 
 /// Decodes a task's argument or result.
@@ -170,35 +231,27 @@ pub(crate) fn encode_task<A: Serialize>(
     arg: &A,
     shared_threshold: usize,
 ) -> Result<(Vec<u8>, Option<IpcSharedMemory>), Error> {
-    let mut frame = encode_frame(
-        &ToWorker::Run {
+    let size = encoded_size(arg)?;
+    if size > shared_threshold {
+        let region = encode_into_shared(arg, size)?;
+        let header = ToWorker::Run {
             id,
             call,
-            body: Body::Inline,
-        },
-        &[],
-    );
-    let header_len = frame.len();
-    bincode::serde::encode_into_std_write(arg, &mut frame, CONFIG).map_err(|e| Error::Encode {
-        type_name: type_name::<A>().to_owned(),
-        message: e.to_string(),
-    })?;
-    if frame.len() - header_len <= shared_threshold {
-        return Ok((frame, None));
+            body: Body::Shared,
+        };
+        return Ok((encode_frame(&header, &[]), Some(region)));
     }
-    // One copy, from the encoded bytes straight into the shared region.
-    let shared = IpcSharedMemory::from_bytes(&frame[header_len..]);
-    Ok((
-        encode_frame(
-            &ToWorker::Run {
-                id,
-                call,
-                body: Body::Shared,
-            },
-            &[],
-        ),
-        Some(shared),
-    ))
+    // A `Run` header is at most 30 bytes (three varints, two tags).
+    let mut frame = Vec::with_capacity(32 + size);
+    let header = ToWorker::Run {
+        id,
+        call,
+        body: Body::Inline,
+    };
+    bincode::serde::encode_into_std_write(&header, &mut frame, CONFIG)
+        .expect("protocol headers always encode");
+    bincode::serde::encode_into_std_write(arg, &mut frame, CONFIG).map_err(encode_error::<A>)?;
+    Ok((frame, None))
 }
 
 /// A frame: the encoded header, then `tail` as is.

@@ -26,7 +26,7 @@
 //! 3. The worker runs the pool's initializer, then loops: take the next task,
 //!    run it, send `Done` with the encoded result. A reader thread drains the
 //!    pool's channel meanwhile, so the pool never waits on a busy worker.
-//!    Messages are `serde` types encoded with `bincode` 2; payloads above 1 MiB
+//!    Messages are `serde` types encoded with `bincode` 2; payloads above 512 KiB
 //!    travel in shared memory.
 //! 4. It exits when the pool says so (shutdown, `max_tasks_per_child`), when its
 //!    resident memory passes `max_memory_per_child`, or at once when its pool's
@@ -90,25 +90,24 @@
 //!
 //! # Large payloads
 //!
-//! A payload above [`Builder::shared_memory_threshold`] (default 1 MiB) is copied
-//! once into a shared-memory region (a memfd) whose file descriptor crosses the
-//! socket, instead of being cut into socket-sized fragments. Where the default
-//! comes from (`cargo run --release -p concur-process --example threshold`: an
-//! echo task, the payload going both ways, median milliseconds, 2-core machine):
+//! A payload above [`Builder::shared_memory_threshold`] (default 512 KiB) is
+//! encoded straight into a shared-memory region (a memfd, sized by a counting
+//! pass first) whose file descriptor crosses the socket, instead of being cut
+//! into socket-sized fragments. Where the default comes from (`cargo run
+//! --release -p concur-process --example threshold`: an echo task, the payload
+//! going both ways, median milliseconds, two runs on a busy 2-core machine):
 //!
 //! | payload | socket | shared memory |
 //! |--------:|-------:|--------------:|
-//! | 64 KiB | 0.12 | 0.22 |
-//! | 256 KiB | 0.61 | 0.94 |
-//! | 512 KiB | 2.4 | 2.2 |
-//! | 1 MiB | 3.7 – 5.0 | 4.1 – 4.9 |
-//! | 4 MiB | 16 – 24 | 25 – 30 |
-//! | 64 MiB | 450 – 490 | 480 – 680 |
+//! | 64 KiB | 0.05 – 0.08 | 0.22 – 0.51 |
+//! | 256 KiB | 0.41 – 0.82 | 0.69 – 0.97 |
+//! | 512 KiB | 2.2 – 3.4 | 1.6 – 1.8 |
+//! | 1 MiB | 5.3 – 6.7 | 4.5 – 4.6 |
+//! | 16 MiB | 103 – 131 | 90 – 100 |
+//! | 64 MiB | 644 – 706 | 414 – 486 |
 //!
-//! The two paths cost about the same from 512 KiB on (each byte is copied into
-//! the region and faulted in on both sides, as the socket copies it through the
-//! kernel); below that the socket is clearly cheaper. Above the threshold, shared
-//! memory keeps a large payload out of the socket buffers in one piece.
+//! Below about 256 KiB the socket is cheaper (creating and mapping a region
+//! costs more than copying the bytes); from 512 KiB on shared memory wins.
 //!
 //! # The codec
 //!

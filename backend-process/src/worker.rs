@@ -12,7 +12,7 @@ use std::sync::{Arc, Condvar, Mutex};
 
 use ipc_channel::ipc::{self, IpcBytesSender, IpcSender, IpcSharedMemory};
 
-use crate::codec::{self, Body, Bootstrap, CallRef, FromWorker, Hello, ToWorker};
+use crate::codec::{self, Body, Bootstrap, CallRef, Encoded, FromWorker, Hello, ToWorker};
 use crate::spawn::{ENV_PARENT, ENV_SERVER, ENV_TOKEN, identity};
 use crate::task;
 
@@ -169,7 +169,7 @@ fn run() -> Result<i32, String> {
     if let Some(init) = initializer {
         // SAFETY: the pool built `init` with `init_ref` and accepted this worker as
         // the same binary in the handshake.
-        if let Err(error) = unsafe { task::invoke(init, tail) } {
+        if let Err(error) = unsafe { task::invoke(init, tail, usize::MAX) } {
             send(&outbox, &FromWorker::InitFailed { error }, &[]);
             return Ok(1);
         }
@@ -204,20 +204,19 @@ fn run() -> Result<i32, String> {
             } => {
                 // SAFETY: as for the initializer: built by `call_ref`/`chunk_ref`
                 // in the pool, which checked this worker runs the same binary.
-                (*id, unsafe { task::invoke(*call, &frame[*tail_at..]) })
+                (*id, unsafe {
+                    task::invoke(*call, &frame[*tail_at..], shared_threshold)
+                })
             }
             Job::RunShared { id, call, shm } => {
                 // SAFETY: as above.
-                (*id, unsafe { task::invoke(*call, shm) })
+                (*id, unsafe { task::invoke(*call, shm, shared_threshold) })
             }
         };
         drop(job);
         match outcome {
-            Ok(bytes) if bytes.len() > shared_threshold => {
-                if shm_outbox
-                    .send(IpcSharedMemory::from_bytes(&bytes))
-                    .is_err()
-                {
+            Ok(Encoded::Shared(region)) => {
+                if shm_outbox.send(region).is_err() {
                     pool_gone();
                 }
                 send(
@@ -229,7 +228,7 @@ fn run() -> Result<i32, String> {
                     &[],
                 );
             }
-            Ok(bytes) => send(
+            Ok(Encoded::Inline(bytes)) => send(
                 &outbox,
                 &FromWorker::Done {
                     id,
