@@ -39,13 +39,43 @@ impl<R: Send + Sync + 'static> Task<R> {
     }
 
     /// The items' outcomes; the task is done.
-    fn outcomes(self, out: &mut VecDeque<Result<R, Error>>) {
+    fn outcomes(self) -> Outcomes<R> {
         match self {
-            Task::Single(f) => out.push_back(f.into_result()),
+            Task::Single(f) => Outcomes::One(Some(f.into_result())),
             Task::Chunk(f, len) => match f.into_result() {
-                Ok(items) => out.extend(items),
-                Err(e) => out.extend(std::iter::repeat_n(e, len).map(Err)),
+                Ok(items) => Outcomes::Chunk(items.into_iter()),
+                Err(e) => Outcomes::Failed(e, len),
             },
+        }
+    }
+}
+
+/// The outcomes of one finished task, yielded without copying them again.
+enum Outcomes<R> {
+    One(Option<Result<R, Error>>),
+    Chunk(std::vec::IntoIter<Result<R, Error>>),
+    /// The whole chunk failed (cancelled, worker lost, ...): every item gets the error.
+    Failed(Error, usize),
+}
+
+impl<R> Outcomes<R> {
+    fn empty() -> Self {
+        Outcomes::One(None)
+    }
+}
+
+impl<R> Iterator for Outcomes<R> {
+    type Item = Result<R, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Outcomes::One(item) => item.take(),
+            Outcomes::Chunk(items) => items.next(),
+            Outcomes::Failed(_, 0) => None,
+            Outcomes::Failed(e, left) => {
+                *left -= 1;
+                Some(Err(e.clone()))
+            }
         }
     }
 }
@@ -70,7 +100,7 @@ pub struct Map<'a, R: Send + Sync + 'static> {
     collector: Arc<Collector>,
     next_token: usize,
     /// Outcomes of the last finished task not yet yielded.
-    items: VecDeque<Result<R, Error>>,
+    items: Outcomes<R>,
     ended: bool,
 }
 
@@ -87,7 +117,7 @@ impl<'a, R: Send + Sync + 'static> Map<'a, R> {
             by_token: HashMap::new(),
             collector: Arc::new(Collector::default()),
             next_token: 0,
-            items: VecDeque::new(),
+            items: Outcomes::empty(),
             ended: false,
         };
         map.refill();
@@ -141,7 +171,7 @@ impl<R: Send + Sync + 'static> Iterator for Map<'_, R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(item) = self.items.pop_front() {
+            if let Some(item) = self.items.next() {
                 return Some(item);
             }
             if self.ended {
@@ -163,7 +193,7 @@ impl<R: Send + Sync + 'static> Iterator for Map<'_, R> {
                     None => return self.time_out(),
                 }
             };
-            task.outcomes(&mut self.items);
+            self.items = task.outcomes();
             // Keep the window full while the caller consumes this task's items.
             self.refill();
         }

@@ -81,5 +81,18 @@ pub fn catch_panic<R>(f: impl FnOnce() -> R) -> Result<R, Error> {
 /// assert_eq!(out[2], Ok(5));
 /// ```
 pub fn run_chunk<A, R>(f: impl Fn(A) -> R, items: Vec<A>) -> Vec<Result<R, Error>> {
-    items.into_iter().map(|a| catch_panic(|| f(a))).collect()
+    install_hook();
+    // Mark the thread once for the whole chunk; each item still unwinds alone.
+    let was = IN_TASK.with(|t| t.replace(true));
+    let out = items
+        .into_iter()
+        .map(|a| {
+            panic::catch_unwind(AssertUnwindSafe(|| f(a))).map_err(|payload| Error::Panicked {
+                message: payload_message(&*payload),
+                backtrace: BACKTRACE.with(|b| b.borrow_mut().take()),
+            })
+        })
+        .collect();
+    IN_TASK.with(|t| t.set(was));
+    out
 }
