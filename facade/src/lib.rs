@@ -13,9 +13,24 @@
 //! | `process` | [`process`] | a pool of worker processes, re-executed copies of this binary (`concur-process`) |
 //! | `full` | | every backend above |
 //!
-//! With `default-features = false` only the vocabulary is compiled. Code written
-//! against the [`Executor`] trait runs unchanged on any backend; [`prelude`]
-//! brings the common names into scope.
+//! With `default-features = false` only the vocabulary is compiled, and no
+//! backend's dependencies are pulled in. Code written against the [`Executor`]
+//! trait runs unchanged on any backend; [`prelude`] brings the common names
+//! into scope.
+//!
+//! # Choosing the backend at run time
+//!
+//! [`Backend`] names a backend (it parses a `--backend threads|process|async`
+//! flag) and [`Pool`] runs on whichever was chosen, implementing [`Executor`].
+//! Every `Backend` variant exists in every build; a [`Pool`] on a backend that
+//! was not compiled in is refused with [`Error::InvalidConfig`] naming the
+//! feature to enable.
+//!
+//! # Writing a backend
+//!
+//! A third-party backend implements [`Executor`] on top of [`Promise`] and proves
+//! itself with the conformance suite of `concur-core` (feature `conformance`):
+//! the guide is `core/README.md` in the repository, with a worked example.
 //!
 //! A [`Future`] starts *pending*, may become *running*, and ends *finished* (a
 //! value or an [`Error`]) or *cancelled*; `cancel` succeeds only while pending.
@@ -43,7 +58,13 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
+mod backend;
+mod pool;
+
 pub use concur_core::*;
+
+pub use crate::backend::{Backend, ParseBackendError};
+pub use crate::pool::{Pool, PoolBuilder};
 
 /// The work-stealing thread pool: [`ThreadPool`](threads::ThreadPool) (the
 /// `concur-threads` crate).
@@ -73,6 +94,8 @@ pub mod process {
 /// The names most programs need: `use concur::prelude::*;`.
 pub mod prelude {
     pub use concur_core::{Error, Executor, Future, MapOptions, ReturnWhen, as_completed, wait};
+
+    pub use crate::{Backend, Pool};
 
     #[cfg(feature = "threads")]
     #[cfg_attr(docsrs, doc(cfg(feature = "threads")))]
