@@ -5,6 +5,9 @@
 //! ```text
 //! cargo run --release --example is_prime --features process
 //! ```
+//!
+//! Without the `process` feature it runs the same code on the thread pool
+//! (through [`concur::Pool`]) and says so.
 
 use concur::prelude::*;
 
@@ -34,7 +37,16 @@ fn is_prime(n: u64) -> bool {
 
 fn main() -> Result<(), Error> {
     // The workers are this program re-executed: no `if __name__ == "__main__"`.
-    let pool = ProcessPool::new()?;
+    let backend = if Backend::Process.is_enabled() {
+        Backend::Process
+    } else {
+        println!(
+            "(the process feature is off: running on the {} backend)",
+            Backend::Threads
+        );
+        Backend::Threads
+    };
+    let pool = Pool::new(backend)?;
     let results = pool.map(is_prime, PRIMES, MapOptions::new().chunksize(4))?;
     for (number, prime) in PRIMES.iter().zip(results) {
         println!("{number} is prime: {}", prime?);

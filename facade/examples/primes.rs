@@ -1,12 +1,17 @@
 //! The classic benchmark: count the primes up to `--limit` (default 30 000) by
 //! naive trial division, as two tasks, serially and on each pool, and print the
-//! times and the speedup.
+//! times and the speedup — the processes / threads / asyncio table of the
+//! Python articles.
 //!
 //! ```text
-//! cargo run --release --example primes
-//! cargo run --release --example primes -- --limit 50000
-//! cargo run --release --example primes --features full   # every backend's row
+//! cargo run --release --example primes --features full                 # every backend
+//! cargo run --release --example primes                                 # serial and threads
+//! cargo run --release --example primes --features full -- --backend process --limit 50000
 //! ```
+//!
+//! Each pool row goes through [`concur::Pool`], the pool chosen at run time, so
+//! `--backend` is parsed by [`concur::Backend`]; a backend left out of the build
+//! is listed with the feature that enables it.
 
 use std::time::{Duration, Instant};
 
@@ -38,54 +43,30 @@ fn serial(limit: u64) -> Result<Vec<u64>, Error> {
         .collect())
 }
 
-/// Runs both tasks on a 2-worker thread pool (pool start and shutdown included).
-fn threads(limit: u64) -> Result<Vec<u64>, Error> {
-    let pool = ThreadPool::new(2)?;
+/// Runs both tasks on a 2-worker pool of `backend` (pool start and shutdown
+/// included). On the async backend they are async tasks on 2 executor threads:
+/// CPU-bound, each holds a thread, so they run in parallel (asyncio has one
+/// thread). On the process backend the workers are this binary re-executed.
+fn on_pool(backend: Backend, limit: u64) -> Result<Vec<u64>, Error> {
+    let pool = Pool::builder(backend).max_workers(2).build()?;
     let futures: Vec<Future<u64>> = (0..TASKS)
         .map(|_| pool.submit(count_primes, limit))
         .collect();
     futures.into_iter().map(Future::into_result).collect()
 }
 
-/// Runs both tasks as async tasks on a 2-thread async pool, like the asyncio
-/// column of the classic table. CPU-bound async tasks each hold an executor
-/// thread, so two threads run them in parallel (asyncio has one thread).
-#[cfg(feature = "async")]
-fn asyncio(limit: u64) -> Result<Vec<u64>, Error> {
-    let pool = concur::asyncio::AsyncPool::builder().threads(2).build()?;
-    let futures: Vec<Future<u64>> = (0..TASKS)
-        .map(|_| pool.spawn(async move { count_primes(limit) }))
-        .collect();
-    futures.into_iter().map(Future::into_result).collect()
+/// The command line: `--limit N`, `--backend NAME` (repeatable; default: every
+/// backend compiled in).
+struct Args {
+    limit: u64,
+    backends: Vec<Backend>,
 }
 
-/// Runs both tasks on a pool of 2 worker processes (this binary re-executed;
-/// pool start and shutdown included).
-#[cfg(feature = "process")]
-fn processes(limit: u64) -> Result<Vec<u64>, Error> {
-    let pool = ProcessPool::builder().max_workers(2).build()?;
-    let futures: Vec<Future<u64>> = (0..TASKS)
-        .map(|_| pool.submit(count_primes, limit))
-        .collect();
-    futures.into_iter().map(Future::into_result).collect()
-}
+const USAGE: &str = "usage: primes [--limit N] [--backend threads|process|async]...   (default: 30000, every backend compiled in)";
 
-/// One row's body: the counts of both tasks.
-type Run = fn(u64) -> Result<Vec<u64>, Error>;
-
-/// The rows of the table, serial first (the speedup is relative to it).
-/// A new backend adds one line here.
-const ROWS: &[(&str, Run)] = &[
-    ("serial", serial),
-    ("threads (2 workers)", threads),
-    #[cfg(feature = "async")]
-    ("async (2 threads)", asyncio),
-    #[cfg(feature = "process")]
-    ("process (2 workers)", processes),
-];
-
-fn parse_limit() -> Result<u64, String> {
+fn parse_args() -> Result<Args, String> {
     let mut limit = 30_000;
+    let mut backends = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -96,26 +77,43 @@ fn parse_limit() -> Result<u64, String> {
                     .parse()
                     .map_err(|_| format!("--limit: `{value}` is not a number"))?;
             }
-            "-h" | "--help" => return Err("usage: primes [--limit N]   (default 30000)".into()),
-            other => {
-                return Err(format!(
-                    "unknown argument `{other}`; usage: primes [--limit N]"
-                ));
+            "--backend" => {
+                let value = args.next().ok_or("--backend needs a name")?;
+                backends.push(value.parse::<Backend>().map_err(|e| e.to_string())?);
             }
+            "-h" | "--help" => return Err(USAGE.into()),
+            other => return Err(format!("unknown argument `{other}`; {USAGE}")),
         }
     }
-    Ok(limit)
+    if backends.is_empty() {
+        backends = Backend::enabled();
+    }
+    Ok(Args { limit, backends })
+}
+
+/// The table's label for a backend's row.
+fn label(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Threads => "threads (2 workers)",
+        Backend::Process => "process (2 workers)",
+        Backend::Async => "async (2 threads)",
+    }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let limit = parse_limit()?;
+    let Args { limit, backends } = parse_args()?;
     println!("counting primes up to {limit} by trial division, {TASKS} tasks\n");
     println!("| backend             |   time (s) | speedup | primes |");
     println!("|---------------------|-----------:|--------:|-------:|");
+    let mut rows: Vec<(&str, Option<Backend>)> = vec![("serial", None)];
+    rows.extend(backends.iter().map(|&b| (label(b), Some(b))));
     let mut baseline: Option<Duration> = None;
-    for (name, run) in ROWS {
+    for (name, backend) in rows {
         let start = Instant::now();
-        let counts = run(limit)?;
+        let counts = match backend {
+            None => serial(limit)?,
+            Some(b) => on_pool(b, limit)?,
+        };
         let took = start.elapsed();
         let first = counts[0];
         assert!(
@@ -127,6 +125,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!(
             "| {name:<19} | {:>10.3} | {speedup:>6.2}x | {first:>6} |",
             took.as_secs_f64()
+        );
+    }
+    let missing: Vec<&str> = Backend::ALL
+        .iter()
+        .filter(|b| !b.is_enabled())
+        .map(|b| b.feature())
+        .collect();
+    if !missing.is_empty() {
+        println!(
+            "\nnot compiled in: {}; add `--features full` to the cargo command for every row",
+            missing.join(", ")
         );
     }
     Ok(())
