@@ -1,6 +1,9 @@
 //! `cargo xtask ci`: everything CI runs, in order, failing fast.
+//!
+//! The last step runs the facade's examples as the README shows them (in
+//! debug, small sizes, each a few seconds) and checks what they print.
 
-use crate::util::{Step, cargo, exec, run_steps};
+use crate::util::{Step, capture, cargo, exec, metadata, run_steps};
 
 /// The steps of CI. Add a step here and it runs locally and in CI alike.
 const STEPS: &[Step] = &[
@@ -9,6 +12,7 @@ const STEPS: &[Step] = &[
     ("test", test),
     ("conformance", crate::conformance::run),
     ("features", crate::features::run),
+    ("examples", examples),
 ];
 
 /// Runs every step; prints the time of each at the end.
@@ -38,4 +42,81 @@ fn clippy() -> Result<(), String> {
 
 fn test() -> Result<(), String> {
     exec(cargo(["test", "--workspace", "--all-features"]))
+}
+
+/// The examples run by CI: name, arguments, and lines their output must contain.
+const EXAMPLES: &[(&str, &[&str], &[&str])] = &[
+    ("is_prime", &[], &["1099726899285419 is prime: false"]),
+    (
+        "pipeline",
+        &["--interrupt-after", "5"],
+        &[
+            "raising SIGINT",
+            "interrupted: cancelling what is pending",
+            " done, 0 failed",
+        ],
+    ),
+    ("callbacks", &[], &["3 lines saved in"]),
+    ("progress", &[], &["500 tasks on 4 workers"]),
+    ("fetch", &[], &["200 pages fetched, 1 failed"]),
+];
+
+fn examples() -> Result<(), String> {
+    // The README's first command, as written but in debug and smaller.
+    let primes = capture(cargo([
+        "run",
+        "--quiet",
+        "--example",
+        "primes",
+        "--features",
+        "full",
+        "--",
+        "--limit",
+        "2000",
+    ]))?;
+    check_output(
+        "primes",
+        &primes,
+        &["| serial", "| threads", "| process", "| async"],
+    )?;
+
+    exec(cargo([
+        "build",
+        "--quiet",
+        "-p",
+        "concur",
+        "--examples",
+        "--all-features",
+    ]))?;
+    let dir = metadata()?["target_directory"]
+        .as_str()
+        .map(|t| std::path::Path::new(t).join("debug").join("examples"))
+        .ok_or("cargo metadata: no `target_directory`")?;
+    for (name, args, expected) in EXAMPLES {
+        let mut cmd = std::process::Command::new(dir.join(name));
+        cmd.args(*args);
+        check_output(name, &capture(cmd)?, expected)?;
+    }
+    Ok(())
+}
+
+/// Fails unless the example succeeded and printed every `expected` fragment.
+fn check_output(name: &str, out: &crate::util::Captured, expected: &[&str]) -> Result<(), String> {
+    if !out.success {
+        return Err(format!(
+            "example `{name}` failed ({}):\n{}",
+            out.status,
+            out.all()
+        ));
+    }
+    match expected.iter().find(|e| !out.stdout.contains(**e)) {
+        Some(missing) => Err(format!(
+            "example `{name}` did not print `{missing}`:\n{}",
+            out.all()
+        )),
+        None => {
+            eprintln!("example `{name}`: ok");
+            Ok(())
+        }
+    }
 }

@@ -18,12 +18,16 @@ cargo xtask <command> [options]
 Commands:
   ci                     everything CI runs, in order, failing fast:
                          fmt --check, clippy -D warnings, test --workspace --all-features,
-                         conformance, features; prints the time of each step
+                         conformance, features, examples (the facade's examples in
+                         debug, their output checked); prints the time of each step
   conformance            runs the conformance suite of every backend that has
                          tests/conformance.rs, plus the third-party proof in core;
                          one line per backend: `conformance <backend>: N passed, M failed`
-  features               cargo check of the facade `concur` under every feature
-                         combination, and its doctests with all features
+  features               the facade `concur` under every feature combination (check
+                         for each; tests with none, each alone, all), its doctests,
+                         and a crate generated under <target>/downstream/ that
+                         depends on concur with the process feature only: runs
+                         it and checks its `cargo tree` has no other backend
   bench [--quick] [--only W1,W3] [--reps N] [--no-python]
                          the benchmark harness (release build): the workloads of
                          WORKLOADS.md for every backend, beside the anchors (rayon,
