@@ -16,13 +16,36 @@ use crate::Stats;
 /// let s = c.snapshot(1);
 /// assert_eq!((s.submitted, s.queued, s.running, s.completed), (2, 1, 0, 1));
 /// ```
+///
+/// The counter submitters write and the counters workers write sit on separate
+/// cache lines, so a submitting thread and a busy worker do not bounce one line
+/// between their cores on every task.
 #[derive(Debug, Default)]
 pub struct StatsCounter {
-    submitted: AtomicU64,
+    /// Written by submitting threads.
+    submitted: Line<AtomicU64>,
+    /// Written by workers.
+    done: Line<WorkerCounts>,
+}
+
+#[derive(Debug, Default)]
+struct WorkerCounts {
     started: AtomicU64,
     completed: AtomicU64,
     failed: AtomicU64,
     cancelled: AtomicU64,
+}
+
+/// Two cache lines of its own (the adjacent-line prefetcher pulls pairs).
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Line<T>(T);
+
+impl<T> std::ops::Deref for Line<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }
 
 impl StatsCounter {
@@ -36,15 +59,20 @@ impl StatsCounter {
     }
     /// A task started running.
     pub fn started(&self) {
-        self.started.fetch_add(1, Ordering::Relaxed);
+        self.done.started.fetch_add(1, Ordering::Relaxed);
     }
     /// A started task finished, with a value (`ok`) or an error.
     pub fn finished(&self, ok: bool) {
-        if ok { &self.completed } else { &self.failed }.fetch_add(1, Ordering::Relaxed);
+        if ok {
+            &self.done.completed
+        } else {
+            &self.done.failed
+        }
+        .fetch_add(1, Ordering::Relaxed);
     }
     /// A task was dropped without running because it had been cancelled.
     pub fn cancelled(&self) {
-        self.cancelled.fetch_add(1, Ordering::Relaxed);
+        self.done.cancelled.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A consistent-enough snapshot: counters are read from the last stage to the
@@ -52,10 +80,10 @@ impl StatsCounter {
     pub fn snapshot(&self, workers: usize) -> Stats {
         // SeqCst loads give one order for the reads; each counter only grows, so
         // reading later stages first keeps `queued` and `running` non-negative.
-        let completed = self.completed.load(Ordering::SeqCst);
-        let failed = self.failed.load(Ordering::SeqCst);
-        let started = self.started.load(Ordering::SeqCst);
-        let cancelled = self.cancelled.load(Ordering::SeqCst);
+        let completed = self.done.completed.load(Ordering::SeqCst);
+        let failed = self.done.failed.load(Ordering::SeqCst);
+        let started = self.done.started.load(Ordering::SeqCst);
+        let cancelled = self.done.cancelled.load(Ordering::SeqCst);
         let submitted = self.submitted.load(Ordering::SeqCst);
         let started = started.max(completed + failed);
         let submitted = submitted.max(started + cancelled);
