@@ -18,6 +18,9 @@
 //! trait runs unchanged on any backend; [`prelude`] brings the common names
 //! into scope.
 //!
+//! A [`Future`] starts *pending*, may become *running*, and ends *finished* (a
+//! value or an [`Error`]) or *cancelled*; `cancel` succeeds only while pending.
+//!
 //! # Choosing the backend at run time
 //!
 //! [`Backend`] names a backend (it parses a `--backend threads|process|async`
@@ -31,9 +34,6 @@
 //! A third-party backend implements [`Executor`] on top of [`Promise`] and proves
 //! itself with the conformance suite of `concur-core` (feature `conformance`):
 //! the guide is `core/README.md` in the repository, with a worked example.
-//!
-//! A [`Future`] starts *pending*, may become *running*, and ends *finished* (a
-//! value or an [`Error`]) or *cancelled*; `cancel` succeeds only while pending.
 //!
 //! # Example
 //!
