@@ -63,6 +63,7 @@
 //! | the same, with [`Builder::break_on_worker_loss`] | as Python: every pending task fails with `Error::Broken` | broken, refuses work |
 //! | a task passes its `task_timeout` | that task: `Error::Timeout` | its worker is killed and replaced |
 //! | the parent exits or is killed | — | every worker exits (parent-death signal, and a closed channel) |
+//! | Ctrl-C at the terminal | — | reaches the parent only: workers run in a process group of their own, so the parent decides what to cancel and running tasks finish |
 //!
 //! # Scheduling
 //!

@@ -17,6 +17,7 @@
 
 use std::io::{self, Read};
 use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
@@ -135,6 +136,10 @@ pub(crate) fn spawn_inner(
         .env(ENV_TOKEN, token_override.unwrap_or(&token))
         .env(ENV_PARENT, std::process::id().to_string())
         .stdin(Stdio::null())
+        // A group of its own: a Ctrl-C at the terminal reaches the parent only,
+        // which decides what to cancel; running tasks finish (the parent's death
+        // still ends every worker, through PR_SET_PDEATHSIG and the channel).
+        .process_group(0)
         .spawn()
         .map_err(|e| {
             Error::broken(format!(

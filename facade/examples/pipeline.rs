@@ -13,10 +13,9 @@
 //!
 //! `--interrupt-after N` raises SIGINT on this process after N results, so the
 //! interrupted path runs without a terminal (`cargo xtask ci` runs it). With
-//! `--backend process` a Ctrl-C typed at a terminal also reaches the worker
-//! processes (they are in the same process group) and they die with it; the
-//! running tasks then fail with `WorkerLost`, which the summary counts.
-//! `--interrupt-after` signals this process only.
+//! `--backend process` a Ctrl-C typed at a terminal reaches this process only:
+//! the worker processes run in a process group of their own, so their running
+//! tasks finish as on the other backends.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
