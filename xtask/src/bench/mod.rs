@@ -22,6 +22,7 @@
 
 mod async_pool;
 mod process;
+mod procspawn_anchor;
 mod python;
 mod report;
 mod threads;
@@ -37,10 +38,11 @@ type Suite = fn(&Config) -> Vec<Record>;
 
 /// Every suite, in the order they run. One line per backend: register yours here.
 const SUITES: &[(&str, Suite)] = &[
-    ("threads", threads::run),  // concur-threads, rayon, std::thread
-    ("async", async_pool::run), // concur-async, raw async-executor, tokio
-    ("process", process::run),  // concur-process
-    ("python", python::run),    // Python's concurrent.futures (when python3 is on PATH)
+    ("threads", threads::run),            // concur-threads, rayon, std::thread
+    ("async", async_pool::run),           // concur-async, raw async-executor, tokio
+    ("process", process::run),            // concur-process
+    ("procspawn", procspawn_anchor::run), // procspawn's Pool (anchor for the process pool)
+    ("python", python::run),              // Python's concurrent.futures (when python3 is on PATH)
 ];
 
 /// The workloads of WORKLOADS.md: what `--only` accepts. Each suite runs those
@@ -272,6 +274,10 @@ fn out_dir() -> PathBuf {
 }
 
 fn main() -> ExitCode {
+    // procspawn's workers are this binary re-executed: let it take over here
+    // when this process is one of them (concur-process intercepts its own
+    // workers before main).
+    procspawn::init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let config = match Config::parse(&args) {
         Ok(config) => config,
