@@ -55,3 +55,21 @@ pub(crate) fn thread_count() -> usize {
         .map(|d| d.count())
         .unwrap_or(0)
 }
+
+/// Waits (up to 30 s) until `done()` holds, re-reading /proc.
+///
+/// `join` returns when the kernel has cleared the thread's id, a moment before
+/// it removes the thread from /proc/self/task; a thread that really leaked never
+/// leaves, so the generous bound only absorbs that reaping lag.
+pub(crate) fn eventually(done: impl Fn() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if done() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::yield_now();
+    }
+}
