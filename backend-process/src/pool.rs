@@ -21,19 +21,22 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use concur_core::{
-    ChunkResult, Error, Executor, ExitStatus, Future, Payload, Promise, Stats, StatsCounter,
-};
-use ipc_channel::ipc::{IpcBytesSender, IpcSender, IpcSharedMemory};
+use concur_core::{ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter};
 
 use crate::builder::Builder;
-use crate::codec::{self, Body, CallRef, FromWorker, ToWorker};
-use crate::spawn::{self, SpawnConfig, Spawned};
+use crate::codec::{self, CallRef};
+use crate::spawn::SpawnConfig;
 use crate::task;
 
+mod job;
+mod link;
+mod slot;
 mod watchdog;
+
+use job::{PromiseSink, Task};
+use link::Link;
 
 /// A pool of worker processes: Python's `ProcessPoolExecutor`, with workers that
 /// are this binary re-executed, tasks that are plain `fn(A) -> R`, and faults
@@ -98,73 +101,6 @@ struct State {
     timer_started: bool,
 }
 
-/// The parent's side of one live worker.
-struct Link {
-    pid: u32,
-    to_worker: IpcBytesSender,
-    shm_to_worker: IpcSender<IpcSharedMemory>,
-    /// Tasks sent and not done, in the order sent; the first one runs.
-    inflight: VecDeque<Task>,
-    /// Tasks sent over the worker's life (for `max_tasks_per_child`).
-    sent: u64,
-    /// `Exit` was sent, or the worker announced it retires, or it was killed.
-    exiting: bool,
-    /// The worker announced it retires (memory limit): it runs nothing more.
-    retired: bool,
-    /// When the first task of the window started (about: when it was sent to an
-    /// idle worker, or when the task before it finished).
-    front_since: Instant,
-    /// A `Revoke` of this task is awaiting its answer.
-    revoking: Option<u64>,
-    /// The worker's last task took less than [`FAST_TASK`]: only then are tasks
-    /// sent ahead to it, where the saved round trip matters and a task is
-    /// unlikely to wait behind a long one while another worker idles.
-    fast: bool,
-    /// The running task's deadline, for `task_timeout`.
-    deadline: Option<(u64, Instant)>,
-    /// The task whose timeout killed this worker.
-    timed_out: Option<u64>,
-}
-
-/// One accepted task.
-struct Task {
-    id: u64,
-    frame: Vec<u8>,
-    shm: Option<IpcSharedMemory>,
-    sink: Box<dyn Sink>,
-    timeout: Option<Duration>,
-    /// `set_running` succeeded (on its first dispatch).
-    marked: bool,
-}
-
-/// A type-erased promise: decodes the result and completes the future.
-trait Sink: Send {
-    fn set_running(&self) -> bool;
-    /// Decodes, counts the outcome in `stats`, completes the future.
-    fn finish(self: Box<Self>, outcome: Result<&[u8], Error>, stats: &StatsCounter);
-    fn fail(self: Box<Self>, error: Error, stats: &StatsCounter);
-}
-
-struct PromiseSink<R: Payload>(Promise<R>);
-
-impl<R: Payload> Sink for PromiseSink<R> {
-    fn set_running(&self) -> bool {
-        self.0.set_running()
-    }
-    fn finish(self: Box<Self>, outcome: Result<&[u8], Error>, stats: &StatsCounter) {
-        let outcome = outcome.and_then(codec::decode_value::<R>);
-        stats.finished(outcome.is_ok());
-        self.0.complete(outcome);
-    }
-    fn fail(self: Box<Self>, error: Error, stats: &StatsCounter) {
-        stats.finished(false);
-        self.0.set_error(error);
-    }
-}
-
-/// A task shorter than this is "fast" (see `Link::fast`).
-const FAST_TASK: Duration = Duration::from_millis(1);
-
 /// A task sent ahead to a worker whose current task has run this long while
 /// another worker idles is revoked and given to the idle one.
 const REBALANCE_AFTER: Duration = Duration::from_millis(5);
@@ -172,15 +108,6 @@ const REBALANCE_AFTER: Duration = Duration::from_millis(5);
 thread_local! {
     /// True on the pool's own threads, where `shutdown(wait)` must not join.
     static POOL_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-fn exit_status(status: std::process::ExitStatus) -> ExitStatus {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(code), _) => ExitStatus::Code(code),
-        (None, Some(sig)) => ExitStatus::Signal(sig),
-        _ => ExitStatus::Unknown,
-    }
 }
 
 impl Shared {
@@ -222,34 +149,20 @@ impl Shared {
                     task.marked = true;
                     self.stats.started();
                 }
-                let sent = match &task.shm {
-                    Some(shm) => link.shm_to_worker.send(shm.clone()).is_ok(),
-                    None => true,
-                } && link.to_worker.send(&task.frame).is_ok();
-                if !sent {
-                    // The worker is gone; its slot thread will see the channel close.
-                    link.exiting = true;
-                    queue.push_front(task);
-                    continue;
-                }
-                link.sent += 1;
-                if link.inflight.is_empty() {
-                    link.front_since = Instant::now();
-                    if let Some(t) = task.timeout {
-                        link.deadline = Some((task.id, Instant::now() + t));
-                        self.timer_cv.notify_all();
+                match link.send(task) {
+                    Ok(timed) => {
+                        if timed {
+                            self.timer_cv.notify_all();
+                        }
                     }
+                    Err(task) => queue.push_front(task),
                 }
-                link.inflight.push_back(task);
             }
         }
         for link in workers.iter_mut().flatten() {
             let done = cap.is_some_and(|c| link.sent >= c) || (*shutdown && queue.is_empty());
             if done && !link.exiting && link.inflight.is_empty() {
-                link.exiting = true;
-                let _ = link
-                    .to_worker
-                    .send(&codec::encode_frame(&ToWorker::Exit, &[]));
+                link.send_exit();
             }
         }
     }
@@ -266,9 +179,7 @@ impl Shared {
         let dead: Vec<Task> = st.queue.drain(..).collect();
         for link in st.workers.iter_mut().flatten() {
             link.exiting = true;
-            // SAFETY: kill has no memory effects; the pid is a child not yet
-            // reaped (its slot thread reaps it only after removing its link).
-            unsafe { libc::kill(link.pid as i32, libc::SIGKILL) };
+            link.signal(libc::SIGKILL);
         }
         drop(st);
         self.timer_cv.notify_all();
@@ -310,227 +221,6 @@ impl Shared {
         drop(st);
         drop(dead);
         Ok(())
-    }
-
-    /// The life of one worker slot; `ready` hears how the first spawn went.
-    fn slot_main(
-        self: &Arc<Self>,
-        slot: usize,
-        mut ready: Option<std::sync::mpsc::Sender<Result<(), Error>>>,
-    ) {
-        POOL_THREAD.with(|p| p.set(true));
-        loop {
-            {
-                let st = self.lock();
-                if st.broken.is_some() || (st.shutdown && st.queue.is_empty()) {
-                    break;
-                }
-            }
-            let spawned = spawn::spawn_worker(&self.config.spawn);
-            let worker = match spawned {
-                Ok(w) => w,
-                Err(e) => {
-                    match ready.take() {
-                        Some(tx) => {
-                            let _ = tx.send(Err(e));
-                        }
-                        None => self.break_pool(format!("cannot replace a worker: {e}")),
-                    }
-                    break;
-                }
-            };
-            self.run_worker(slot, worker, ready.take());
-        }
-        if let Some(tx) = ready.take() {
-            let _ = tx.send(Ok(()));
-        }
-        self.timer_cv.notify_all();
-    }
-
-    fn run_worker(
-        self: &Arc<Self>,
-        slot: usize,
-        worker: Spawned,
-        ready: Option<std::sync::mpsc::Sender<Result<(), Error>>>,
-    ) {
-        let Spawned {
-            mut child,
-            pid,
-            to_worker,
-            from_worker,
-            shm_to_worker,
-            shm_from_worker,
-        } = worker;
-        let mut dead = Vec::new();
-        {
-            let mut st = self.lock();
-            st.workers[slot] = Some(Link {
-                pid,
-                to_worker,
-                shm_to_worker,
-                inflight: VecDeque::new(),
-                sent: 0,
-                exiting: false,
-                deadline: None,
-                timed_out: None,
-                retired: false,
-                front_since: Instant::now(),
-                fast: false,
-                revoking: None,
-            });
-            if st.broken.is_some() {
-                // SAFETY: kill has no memory effects; `child` is not reaped yet.
-                unsafe { libc::kill(pid as i32, libc::SIGKILL) };
-            }
-            self.pump(&mut st, &mut dead);
-        }
-        drop(dead);
-        if let Some(tx) = ready {
-            let _ = tx.send(Ok(()));
-        }
-
-        while let Ok(frame) = from_worker.recv() {
-            let Ok((msg, tail)) = codec::decode_frame::<FromWorker>(&frame) else {
-                // SAFETY: as above.
-                unsafe { libc::kill(pid as i32, libc::SIGKILL) };
-                break;
-            };
-            match msg {
-                FromWorker::Done { id, outcome } => {
-                    let shm = match outcome {
-                        Ok(Body::Shared) => match shm_from_worker.recv() {
-                            Ok(shm) => Some(shm),
-                            Err(_) => break,
-                        },
-                        _ => None,
-                    };
-                    let mut dead = Vec::new();
-                    let task = {
-                        let mut st = self.lock();
-                        let task = st.workers[slot].as_mut().and_then(|link| {
-                            let pos = link.inflight.iter().position(|t| t.id == id)?;
-                            let task = link.inflight.remove(pos);
-                            let now = Instant::now();
-                            link.fast = now.duration_since(link.front_since) < FAST_TASK;
-                            link.front_since = now;
-                            // The worker starts the next task of its window now.
-                            link.deadline = link.inflight.front().and_then(|next| {
-                                next.timeout.map(|t| (next.id, Instant::now() + t))
-                            });
-                            if link.deadline.is_some() {
-                                self.timer_cv.notify_all();
-                            }
-                            task
-                        });
-                        self.pump(&mut st, &mut dead);
-                        let idle = st.workers[slot]
-                            .as_ref()
-                            .is_some_and(|l| l.inflight.is_empty());
-                        if idle && st.workers.iter().flatten().any(|l| l.inflight.len() >= 2) {
-                            // The watchdog may give this worker a task stuck
-                            // behind a long one elsewhere.
-                            self.timer_cv.notify_all();
-                        }
-                        task
-                    };
-                    drop(dead);
-                    if let Some(task) = task {
-                        let bytes = match (&outcome, &shm) {
-                            (Err(e), _) => Err(e.clone()),
-                            (Ok(_), Some(shm)) => Ok(&shm[..]),
-                            (Ok(_), None) => Ok(tail),
-                        };
-                        task.sink.finish(bytes, &self.stats);
-                    }
-                }
-                FromWorker::InitFailed { error } => {
-                    self.break_pool(format!("a worker's initializer failed: {error}"));
-                }
-                FromWorker::Revoked { id, ok } => {
-                    let mut dead = Vec::new();
-                    let mut st = self.lock();
-                    if let Some(link) = st.workers[slot].as_mut() {
-                        link.revoking = None;
-                        let pos = link.inflight.iter().position(|t| t.id == id);
-                        if let (true, Some(pos)) = (ok, pos) {
-                            let task = link.inflight.remove(pos).expect("present");
-                            if pos == 0 {
-                                // The task before it finished meanwhile: the worker
-                                // starts the next one (if any) now, not this one.
-                                link.front_since = Instant::now();
-                                link.deadline = link.inflight.front().and_then(|next| {
-                                    next.timeout.map(|t| (next.id, Instant::now() + t))
-                                });
-                            }
-                            st.queue.push_front(task);
-                            self.pump(&mut st, &mut dead);
-                        }
-                    }
-                    drop(st);
-                    drop(dead);
-                    // Another window may be waiting behind a long task too.
-                    self.timer_cv.notify_all();
-                }
-                FromWorker::Retire { .. } => {
-                    if let Some(link) = self.lock().workers[slot].as_mut() {
-                        link.exiting = true;
-                        link.retired = true;
-                    }
-                }
-            }
-        }
-
-        // The worker's channel closed: it exited or died.
-        let link = self.lock().workers[slot].take().expect("the slot's link");
-        let status = child.wait().map(exit_status).unwrap_or(ExitStatus::Unknown);
-        let clean = link.exiting && status == ExitStatus::Code(0);
-        let mut requeue = Vec::new();
-        let mut failed = Vec::new();
-        let mut inflight = link.inflight;
-        if !link.retired {
-            // The first task of the window is the one the worker was running.
-            if let Some(task) = inflight.pop_front() {
-                let error = if link.timed_out == Some(task.id) {
-                    Error::Timeout
-                } else {
-                    Error::WorkerLost {
-                        pid,
-                        status: status.clone(),
-                    }
-                };
-                failed.push((task, error));
-            }
-        }
-        requeue.extend(inflight);
-        let lost = !clean && link.timed_out.is_none();
-        let lost_running = lost && !failed.is_empty();
-        let mut dead = Vec::new();
-        {
-            let mut st = self.lock();
-            for task in requeue.into_iter().rev() {
-                st.queue.push_front(task);
-            }
-            if let Some(reason) = st.broken.clone() {
-                dead.extend(st.queue.drain(..));
-                drop(st);
-                for (task, _) in failed.drain(..) {
-                    task.sink.fail(Error::broken(reason.clone()), &self.stats);
-                }
-                for task in dead.drain(..) {
-                    self.fail_unstarted(task, Error::broken(reason.clone()));
-                }
-            } else {
-                self.pump(&mut st, &mut dead);
-            }
-        }
-        drop(dead);
-        for (task, error) in failed {
-            task.sink.fail(error, &self.stats);
-        }
-        if lost && self.config.break_on_worker_loss && (lost_running || !self.lock().shutdown) {
-            self.break_pool(format!("worker {pid} was lost ({status})"));
-        }
-        self.timer_cv.notify_all();
     }
 
     fn shutdown(&self, wait: bool, cancel_futures: bool) {
@@ -576,9 +266,7 @@ impl Shared {
             let mut st = self.lock();
             for link in st.workers.iter_mut().flatten() {
                 link.exiting = true;
-                // SAFETY: kill has no memory effects; the pid is a child not yet
-                // reaped (see `break_pool`).
-                unsafe { libc::kill(link.pid as i32, signal) };
+                link.signal(signal);
             }
         }
         if !POOL_THREAD.with(|p| p.get()) {

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::{POOL_THREAD, REBALANCE_AFTER, Shared, State};
-use crate::codec::{self, ToWorker};
 
 impl Shared {
     /// Starts the watchdog thread (once).
@@ -50,9 +49,7 @@ impl Shared {
                         link.deadline = None;
                         link.timed_out = Some(id);
                         link.exiting = true;
-                        // SAFETY: kill has no memory effects; the pid is a child
-                        // not yet reaped (see `break_pool`).
-                        unsafe { libc::kill(link.pid as i32, libc::SIGKILL) };
+                        link.signal(libc::SIGKILL);
                     }
                     Some((_, at)) => next = Some(next.map_or(at, |n| n.min(at))),
                     None => {}
@@ -95,12 +92,7 @@ impl Shared {
                 continue;
             }
             let id = link.inflight.back().expect("two in flight").id;
-            if link
-                .to_worker
-                .send(&codec::encode_frame(&ToWorker::Revoke { id }, &[]))
-                .is_ok()
-            {
-                link.revoking = Some(id);
+            if link.send_revoke(id) {
                 idle -= 1;
             }
         }

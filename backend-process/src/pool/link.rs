@@ -1,0 +1,171 @@
+//! [`Link`]: the parent's side of one live worker — the channels to it, the
+//! window of tasks sent to it and not done, and the bookkeeping that decides
+//! what it gets next.
+//!
+//! A `Link` lives in `State::workers[slot]` from the moment its worker has
+//! joined until its slot thread has seen the worker's channel close; the slot
+//! thread takes it out under the state lock *before* reaping the process. So
+//! whoever reaches a `Link` under the lock is talking about a child that has not
+//! been reaped, whose pid cannot have been reused: that is the one argument
+//! behind [`Link::signal`], the one place a worker is signalled.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use ipc_channel::ipc::{IpcBytesSender, IpcSender, IpcSharedMemory};
+
+use super::job::Task;
+use crate::codec::{self, ToWorker};
+
+/// A task shorter than this is "fast" (see [`Link::fast`]).
+pub(super) const FAST_TASK: Duration = Duration::from_millis(1);
+
+/// The parent's side of one live worker.
+pub(super) struct Link {
+    pub(super) pid: u32,
+    to_worker: IpcBytesSender,
+    shm_to_worker: IpcSender<IpcSharedMemory>,
+    /// Tasks sent and not done, in the order sent; the first one runs.
+    pub(super) inflight: VecDeque<Task>,
+    /// Tasks sent over the worker's life (for `max_tasks_per_child`).
+    pub(super) sent: u64,
+    /// `Exit` was sent, or the worker announced it retires, or it was killed.
+    pub(super) exiting: bool,
+    /// The worker announced it retires (memory limit): it runs nothing more.
+    pub(super) retired: bool,
+    /// When the first task of the window started (about: when it was sent to an
+    /// idle worker, or when the task before it finished).
+    pub(super) front_since: Instant,
+    /// A `Revoke` of this task is awaiting its answer.
+    pub(super) revoking: Option<u64>,
+    /// The worker's last task took less than [`FAST_TASK`]: only then are tasks
+    /// sent ahead to it, where the saved round trip matters and a task is
+    /// unlikely to wait behind a long one while another worker idles.
+    pub(super) fast: bool,
+    /// The running task's deadline, for `task_timeout`.
+    pub(super) deadline: Option<(u64, Instant)>,
+    /// The task whose timeout killed this worker.
+    pub(super) timed_out: Option<u64>,
+}
+
+impl Link {
+    /// The link of a worker that just joined.
+    pub(super) fn new(
+        pid: u32,
+        to_worker: IpcBytesSender,
+        shm_to_worker: IpcSender<IpcSharedMemory>,
+    ) -> Self {
+        Link {
+            pid,
+            to_worker,
+            shm_to_worker,
+            inflight: VecDeque::new(),
+            sent: 0,
+            exiting: false,
+            retired: false,
+            front_since: Instant::now(),
+            revoking: None,
+            fast: false,
+            deadline: None,
+            timed_out: None,
+        }
+    }
+
+    /// Sends `signal` to the worker.
+    pub(super) fn signal(&self, signal: i32) {
+        // SAFETY: kill(2) reads and writes no memory of this process. The pid is
+        // that of a child that has not been reaped (see the module docs: a link
+        // leaves the state before its process is waited for), so it names this
+        // worker and no other process.
+        unsafe { libc::kill(self.pid as i32, signal) };
+    }
+
+    /// Sends `task` to the worker; gives it back if the worker is gone. Returns
+    /// true if it set a deadline (the watchdog must look).
+    pub(super) fn send(&mut self, task: Task) -> Result<bool, Task> {
+        let sent = match &task.shm {
+            Some(shm) => self.shm_to_worker.send(shm.clone()).is_ok(),
+            None => true,
+        } && self.to_worker.send(&task.frame).is_ok();
+        if !sent {
+            // The worker is gone; its slot thread will see the channel close.
+            self.exiting = true;
+            return Err(task);
+        }
+        self.sent += 1;
+        let mut timed = false;
+        if self.inflight.is_empty() {
+            self.front_since = Instant::now();
+            if let Some(t) = task.timeout {
+                self.deadline = Some((task.id, Instant::now() + t));
+                timed = true;
+            }
+        }
+        self.inflight.push_back(task);
+        Ok(timed)
+    }
+
+    /// Tells the worker to exit once its window is done.
+    pub(super) fn send_exit(&mut self) {
+        self.exiting = true;
+        let _ = self
+            .to_worker
+            .send(&codec::encode_frame(&ToWorker::Exit, &[]));
+    }
+
+    /// Asks the worker to give back task `id` if it has not started it.
+    pub(super) fn send_revoke(&mut self, id: u64) -> bool {
+        let ok = self
+            .to_worker
+            .send(&codec::encode_frame(&ToWorker::Revoke { id }, &[]))
+            .is_ok();
+        if ok {
+            self.revoking = Some(id);
+        }
+        ok
+    }
+
+    /// The worker started the next task of its window now: its deadline runs.
+    fn front_started(&mut self) {
+        let now = Instant::now();
+        self.front_since = now;
+        self.deadline = self
+            .inflight
+            .front()
+            .and_then(|next| next.timeout.map(|t| (next.id, now + t)));
+    }
+
+    /// Task `id` is done: takes it out of the window. Returns it (if it was
+    /// there) and whether a new deadline runs.
+    pub(super) fn take_done(&mut self, id: u64) -> (Option<Task>, bool) {
+        let Some(pos) = self.inflight.iter().position(|t| t.id == id) else {
+            return (None, false);
+        };
+        let task = self.inflight.remove(pos);
+        self.fast = Instant::now().duration_since(self.front_since) < FAST_TASK;
+        self.front_started();
+        (task, self.deadline.is_some())
+    }
+
+    /// The answer to a `Revoke`: the task, if the worker gave it back unstarted.
+    pub(super) fn take_revoked(&mut self, id: u64, ok: bool) -> Option<Task> {
+        self.revoking = None;
+        let pos = self.inflight.iter().position(|t| t.id == id)?;
+        if !ok {
+            return None;
+        }
+        let task = self.inflight.remove(pos);
+        if pos == 0 {
+            // The task before it finished meanwhile: the worker starts the next
+            // one (if any) now, not this one.
+            self.front_started();
+        }
+        task
+    }
+
+    /// The worker announced it retires: it runs nothing more.
+    pub(super) fn retire(&mut self) {
+        self.exiting = true;
+        self.retired = true;
+    }
+}
