@@ -1,15 +1,14 @@
-//! The concur conformance suite against `AsyncPool`.
+//! The concur conformance suite against `AsyncPool`: one test per scenario.
 
 use concur_async::AsyncPool;
+use concur_conformance::PoolConfig;
+use concur_core::Error;
 
-#[test]
-fn conformance() {
-    let report = concur_core::conformance::run("async", |cfg| {
-        AsyncPool::builder()
-            .threads(cfg.max_workers)
-            .max_queued(cfg.max_queued)
-            .build()
-    });
-    report.print();
-    report.assert_all_passed();
+fn make(config: PoolConfig) -> Result<AsyncPool, Error> {
+    AsyncPool::builder()
+        .threads(config.max_workers)
+        .max_queued(config.max_queued)
+        .build()
 }
+
+concur_conformance::suite!(make);

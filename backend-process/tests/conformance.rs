@@ -1,16 +1,17 @@
-//! The concur conformance suite against `ProcessPool`: every scenario's task runs
-//! in a worker process (this test binary, re-executed).
+//! The concur conformance suite against `ProcessPool`: one test per scenario,
+//! every scenario's tasks running in worker processes (this test binary,
+//! re-executed). The scenarios run in parallel, as many at once as libtest runs
+//! tests.
 
+use concur_conformance::PoolConfig;
+use concur_core::Error;
 use concur_process::ProcessPool;
 
-#[test]
-fn conformance() {
-    let report = concur_core::conformance::run("process", |cfg| {
-        ProcessPool::builder()
-            .max_workers(cfg.max_workers)
-            .max_queued(cfg.max_queued)
-            .build()
-    });
-    report.print();
-    report.assert_all_passed();
+fn make(config: PoolConfig) -> Result<ProcessPool, Error> {
+    ProcessPool::builder()
+        .max_workers(config.max_workers)
+        .max_queued(config.max_queued)
+        .build()
 }
+
+concur_conformance::suite!(make);

@@ -1,16 +1,15 @@
-//! The concur conformance suite, run against `ThreadPool`.
+//! The concur conformance suite, run against `ThreadPool`: one test per
+//! scenario (`cargo test -p concur-threads --test conformance -- --list`).
 
-use concur_core::conformance::{self, PoolConfig};
+use concur_conformance::PoolConfig;
+use concur_core::Error;
 use concur_threads::ThreadPool;
 
-#[test]
-fn conformance() {
-    let report = conformance::run("threads", |cfg: &PoolConfig| {
-        ThreadPool::builder()
-            .max_workers(cfg.max_workers)
-            .max_queued(cfg.max_queued)
-            .build()
-    });
-    report.print();
-    report.assert_all_passed();
+fn make(config: PoolConfig) -> Result<ThreadPool, Error> {
+    ThreadPool::builder()
+        .max_workers(config.max_workers)
+        .max_queued(config.max_queued)
+        .build()
 }
+
+concur_conformance::suite!(make);

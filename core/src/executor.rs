@@ -27,7 +27,7 @@ pub type ChunkResult<R> = Vec<Result<R, Error>>;
 ///
 /// Implementors provide `submit`, `try_submit`, `submit_chunk`, `max_workers`,
 /// `stats` and `shutdown`; `map` comes for free. The conformance suite
-/// (feature `conformance`) checks an implementation against the contract.
+/// (the `concur-conformance` crate) checks an implementation against the contract.
 ///
 /// # Example
 ///

@@ -14,8 +14,8 @@
 //!
 //! Every backend — threads, processes, async, or a third party's — implements
 //! the [`Executor`] trait: `submit(fn, arg)`, a lazy windowed `map`, `try_submit`,
-//! `stats` and `shutdown`. The `conformance` feature holds the suite that proves
-//! a backend keeps the contract.
+//! `stats` and `shutdown`. The `concur-conformance` crate holds the suite that
+//! proves a backend keeps the contract.
 //!
 //! ```
 //! use concur_core::{as_completed, wait, Promise, ReturnWhen};
@@ -60,10 +60,6 @@ mod state;
 mod stats;
 mod timer;
 mod wait;
-
-#[cfg(feature = "conformance")]
-#[cfg_attr(docsrs, doc(cfg(feature = "conformance")))]
-pub mod conformance;
 
 pub use crate::any::{AnyFuture, Waitable};
 pub use crate::as_completed::{AsCompleted, AsCompletedStream, as_completed};

@@ -32,7 +32,7 @@
 //! # Writing a backend
 //!
 //! A third-party backend implements [`Executor`] on top of [`Promise`] and proves
-//! itself with the conformance suite of `concur-core` (feature `conformance`):
+//! itself with the conformance suite, the `concur-conformance` crate:
 //! the guide is `core/README.md` in the repository, with a worked example.
 //!
 //! # Example

@@ -1,10 +1,12 @@
 //! `cargo xtask conformance`: the conformance suite against every backend.
 //!
 //! A backend takes part by having `tests/conformance.rs` (a test target named
-//! `conformance`): it is found through `cargo metadata`, so a new backend needs no
-//! edit here. The third-party proof is `core/tests/third_party.rs`. Each run must
-//! print at least one `conformance <backend>: N passed, M failed` line, and the
-//! lines of the backends in `REQUIRED` must be among them.
+//! `conformance`, made of `concur_conformance::suite!`): it is found through
+//! `cargo metadata`, so a new backend needs no edit here. The third-party proof
+//! is `core/conformance/tests/third_party.rs`. Each scenario is a `#[test]`;
+//! the counts come from libtest's own `test result: ... N passed; M failed`
+//! line, printed as `conformance <backend>: N passed, M failed`. The backends
+//! in `REQUIRED` must be among them: a suite that vanished is a failure.
 
 use crate::util::{Captured, capture, cargo, metadata};
 
@@ -14,12 +16,13 @@ const REQUIRED: &[&str] = &["threads", "third-party"];
 /// One cargo run of a conformance test target.
 #[derive(Debug)]
 struct Suite {
-    package: String,
+    /// The name in the summary line: the package without `concur-`.
+    backend: String,
     args: Vec<String>,
 }
 
-/// The runs: every package with a `conformance` test target, then core's
-/// `third_party` test when it exists.
+/// The runs: every package with a `conformance` test target, then the
+/// conformance crate's own `third_party` test when it exists.
 fn suites() -> Result<Vec<Suite>, String> {
     let meta = metadata()?;
     let packages = meta["packages"]
@@ -41,24 +44,20 @@ fn suites() -> Result<Vec<Suite>, String> {
         for target in tests {
             match target["name"].as_str() {
                 Some("conformance") => suites.push(Suite {
-                    args: words(&format!(
-                        "test -p {name} --all-features --test conformance -- --nocapture"
-                    )),
-                    package: name.clone(),
+                    backend: name.strip_prefix("concur-").unwrap_or(&name).to_string(),
+                    args: words(&format!("test -p {name} --all-features --test conformance")),
                 }),
-                Some("third_party") if name == "concur-core" => {
+                Some("third_party") if name == "concur-conformance" => {
                     third_party = Some(Suite {
-                        args: words(
-                            "test -p concur-core --features conformance --test third_party -- --nocapture",
-                        ),
-                        package: name.clone(),
+                        backend: "third-party".to_string(),
+                        args: words("test -p concur-conformance --test third_party"),
                     });
                 }
                 _ => {}
             }
         }
     }
-    suites.sort_by(|a, b| a.package.cmp(&b.package));
+    suites.sort_by(|a, b| a.backend.cmp(&b.backend));
     suites.extend(third_party);
     Ok(suites)
 }
@@ -67,48 +66,36 @@ fn words(line: &str) -> Vec<String> {
     line.split_whitespace().map(str::to_string).collect()
 }
 
-/// A `conformance <backend>: N passed, M failed` line.
+/// The counts of libtest's `test result: ok. N passed; M failed; ...` line.
 #[derive(Debug, PartialEq, Eq)]
-struct Summary {
-    backend: String,
+struct Counts {
     passed: u64,
     failed: u64,
 }
 
-/// Every distinct summary line of `output` (a failing suite prints its line
-/// again in its panic message).
-fn parse_summaries(output: &str) -> Vec<Summary> {
-    let mut found: Vec<Summary> = Vec::new();
-    for summary in output.lines().filter_map(parse_summary) {
-        if !found.contains(&summary) {
-            found.push(summary);
-        }
-    }
-    found
+/// The counts of the one test binary `output` comes from; `None` unless exactly
+/// one summary line is there (a second would be another binary's).
+fn parse_result(output: &str) -> Option<Counts> {
+    let mut lines = output.lines().filter_map(parse_result_line);
+    let first = lines.next()?;
+    lines.next().is_none().then_some(first)
 }
 
-fn parse_summary(line: &str) -> Option<Summary> {
-    let rest = &line[line.find("conformance ")? + "conformance ".len()..];
-    let (backend, counts) = rest.split_once(": ")?;
-    if backend.is_empty() || backend.contains(char::is_whitespace) {
-        return None;
-    }
-    let (passed, failed) = counts.trim().split_once(", ")?;
-    let passed = passed.strip_suffix(" passed")?.parse().ok()?;
-    let failed = failed.strip_suffix(" failed")?.parse().ok()?;
-    Some(Summary {
-        backend: backend.to_string(),
-        passed,
-        failed,
-    })
+fn parse_result_line(line: &str) -> Option<Counts> {
+    let rest = line.trim().strip_prefix("test result: ")?;
+    let (_verdict, counts) = rest.split_once(". ")?;
+    let mut parts = counts.split("; ");
+    let passed = parts.next()?.strip_suffix(" passed")?.parse().ok()?;
+    let failed = parts.next()?.strip_suffix(" failed")?.parse().ok()?;
+    Some(Counts { passed, failed })
 }
 
 /// Runs every suite, prints one line per backend.
 ///
 /// # Errors
 ///
-/// When a cargo run fails (its output is shown), prints no summary line, or
-/// reports a failed scenario.
+/// When a cargo run fails (its output is shown), runs no scenario or no single
+/// test binary, or reports a failed scenario.
 pub(crate) fn run() -> Result<(), String> {
     let suites = suites()?;
     if suites.is_empty() {
@@ -118,9 +105,10 @@ pub(crate) fn run() -> Result<(), String> {
     let mut problems = Vec::new();
     for suite in &suites {
         let out: Captured = capture(cargo(&suite.args))?;
-        let summaries = parse_summaries(&out.all());
+        let counts = parse_result(&out.stdout);
         let command = format!("cargo {}", suite.args.join(" "));
-        if !out.success || summaries.is_empty() || summaries.iter().any(|s| s.failed > 0) {
+        let ran = counts.as_ref().is_some_and(|c| c.passed + c.failed > 0);
+        if !out.success || !ran || counts.as_ref().is_some_and(|c| c.failed > 0) {
             eprintln!(
                 "---- output of `{command}` ----\n{}---- end ----",
                 out.all()
@@ -129,22 +117,25 @@ pub(crate) fn run() -> Result<(), String> {
         if !out.success {
             problems.push(format!("`{command}` failed ({})", out.status));
         }
-        if summaries.is_empty() {
-            problems.push(format!(
-                "`{command}` printed no `conformance <backend>: N passed, M failed` line"
-            ));
-        }
-        for s in summaries {
-            if s.failed > 0 {
-                problems.push(format!(
-                    "backend `{}`: {} scenario(s) failed",
-                    s.backend, s.failed
+        match counts {
+            None => problems.push(format!(
+                "`{command}` printed not exactly one `test result:` line"
+            )),
+            Some(c) => {
+                if c.passed + c.failed == 0 {
+                    problems.push(format!("`{command}` ran no scenario"));
+                }
+                if c.failed > 0 {
+                    problems.push(format!(
+                        "backend `{}`: {} scenario(s) failed",
+                        suite.backend, c.failed
+                    ));
+                }
+                lines.push(format!(
+                    "conformance {}: {} passed, {} failed",
+                    suite.backend, c.passed, c.failed
                 ));
             }
-            lines.push(format!(
-                "conformance {}: {} passed, {} failed",
-                s.backend, s.passed, s.failed
-            ));
         }
     }
     for line in &lines {
@@ -172,25 +163,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_the_summary_line() {
-        let out = "running 1 test\nconformance threads: 41 passed, 0 failed\ntest conformance ... ok\n\
-             panicked at: conformance threads: 41 passed, 0 failed\n";
+    fn parses_libtest_summary_line() {
+        let out = "running 86 tests\ntest cancel::cancel_running_fails ... ok\n\n\
+             test result: ok. 86 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1.50s\n";
         assert_eq!(
-            parse_summaries(out),
-            vec![Summary {
-                backend: "threads".into(),
-                passed: 41,
+            parse_result(out),
+            Some(Counts {
+                passed: 86,
                 failed: 0
-            }]
+            })
         );
+        let failed =
+            "test result: FAILED. 84 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out";
+        assert_eq!(parse_result(failed).map(|c| c.failed), Some(2));
+        assert_eq!(parse_result("test cancel::x ... ok"), None);
         assert_eq!(
-            parse_summary("conformance third-party: 3 passed, 2 failed").map(|s| s.failed),
-            Some(2)
-        );
-        assert_eq!(parse_summary("test conformance ... ok"), None);
-        assert_eq!(
-            parse_summary("conformance threads: many passed, 0 failed"),
+            parse_result("test result: ok. many passed; 0 failed; 0 ignored"),
             None
         );
+        // Two binaries' lines: the counts would be ambiguous.
+        assert_eq!(parse_result(&format!("{failed}\n{failed}\n")), None);
     }
 }

@@ -21,7 +21,7 @@ Commands:
                          conformance, features, examples (the facade's examples in
                          debug, their output checked); prints the time of each step
   conformance            runs the conformance suite of every backend that has
-                         tests/conformance.rs, plus the third-party proof in core;
+                         tests/conformance.rs, plus the third-party proof in concur-conformance;
                          one line per backend: `conformance <backend>: N passed, M failed`
   features               the facade `concur` under every feature combination (check
                          for each; tests with none, each alone, all), its doctests,

@@ -3,18 +3,8 @@
 
 use super::prelude::*;
 
-scenario_list![
-    cancel_pending_succeeds,
-    cancel_twice_returns_true,
-    cancel_running_fails,
-    cancel_finished_fails,
-    cancel_wakes_blocked_waiter,
-    cancelled_is_done_for_wait,
-    cancelled_is_done_for_as_completed,
-];
-
 // as test_base.py / FutureTests.test_cancel (on a real pool, saturated by blocked tasks)
-fn cancel_pending_succeeds<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn cancel_pending_succeeds<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
     let ran = Gate::new()?;
@@ -57,7 +47,7 @@ fn cancel_pending_succeeds<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_base.py / FutureTests.test_cancel (CANCELLED_AND_NOTIFIED case returns True)
-fn cancel_twice_returns_true<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn cancel_twice_returns_true<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let _blocked = saturate(&pool, &gate, 1)?;
@@ -72,7 +62,7 @@ fn cancel_twice_returns_true<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn cancel_running_fails<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn cancel_running_fails<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let f = pool.submit(gated, (gate.ticket(), 3));
@@ -95,7 +85,7 @@ fn cancel_running_fails<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn cancel_finished_fails<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn cancel_finished_fails<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let f = pool.submit(square, 4);
     ensure_eq!(f.result(Some(LONG)), Ok(16), "result");
@@ -117,7 +107,7 @@ fn cancel_finished_fails<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn cancel_wakes_blocked_waiter<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn cancel_wakes_blocked_waiter<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let _blocked = saturate(&pool, &gate, 1)?;
@@ -139,7 +129,7 @@ fn cancel_wakes_blocked_waiter<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // gh-92001 / gh-87893: a cancelled future must not leave waiters hanging
-fn cancelled_is_done_for_wait<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn cancelled_is_done_for_wait<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let blocked = saturate(&pool, &gate, 1)?;
@@ -169,7 +159,7 @@ fn cancelled_is_done_for_wait<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn cancelled_is_done_for_as_completed<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn cancelled_is_done_for_as_completed<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let blocked = saturate(&pool, &gate, 1)?;

@@ -4,15 +4,7 @@ use futures_lite::future::block_on;
 
 use super::prelude::*;
 
-scenario_list![
-    await_by_value,
-    await_by_reference,
-    await_pending_wakes,
-    await_failed_and_cancelled,
-    await_many,
-];
-
-fn await_by_value<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn await_by_value<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let f = pool.submit(make_unclonable, 3);
     let v = block_on(f).check("awaiting a future by value")?;
@@ -24,7 +16,7 @@ fn await_by_value<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn await_by_reference<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn await_by_reference<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let f = pool.submit(square, 11);
     ensure_eq!(block_on(&f), Ok(121), "awaiting &future");
@@ -41,7 +33,7 @@ fn await_by_reference<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn await_pending_wakes<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn await_pending_wakes<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
     let a = pool.submit(gated, (gate.ticket(), 1));
@@ -63,7 +55,7 @@ fn await_pending_wakes<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn await_failed_and_cancelled<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn await_failed_and_cancelled<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let bad = pool.submit(panics, "awaited-panic".to_owned());
@@ -88,7 +80,7 @@ fn await_failed_and_cancelled<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn await_many<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn await_many<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(3)?;
     let futs: Vec<Future<u64>> = (0..200).map(|i| pool.submit(square, i)).collect();
     let total = block_on(async {

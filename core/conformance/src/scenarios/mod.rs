@@ -1,5 +1,5 @@
-//! The scenarios, one file per area. Each is `fn name<E: Executor>(ctx: &Ctx<E>) -> Outcome`
-//! and is listed, by name, in its file's `list()`.
+//! The scenarios, one file per area. Each is `pub fn name<E: Executor>(ctx: &Ctx<E>) -> Outcome`
+//! and is listed, by area and name, in [`suite!`](crate::suite), which makes it a `#[test]`.
 //!
 //! Conventions every scenario follows:
 //! - build the pool first and the gates after it, so that the gates (dropped
@@ -7,47 +7,18 @@
 //!   tasks — also on an early `Err` return or a panic;
 //! - tasks come from [`tasks`](super::tasks); nothing sleeps to order events.
 
-/// Defines `list()`: the scenarios of a file, each named after its function.
-macro_rules! scenario_list {
-    ($($name:ident),* $(,)?) => {
-        pub(super) fn list<E: crate::Executor + 'static>() -> Vec<(&'static str, super::Body<E>)> {
-            vec![$((stringify!($name), $name::<E> as super::Body<E>)),*]
-        }
-    };
-}
+pub mod asyncs;
+pub mod basics;
+pub mod callbacks;
+pub mod cancel;
+pub mod completed;
+pub mod edge;
+pub mod map;
+pub mod pressure;
+pub mod shutdown;
+pub mod waits;
 
-mod asyncs;
-mod basics;
-mod callbacks;
-mod cancel;
-mod completed;
-mod edge;
-mod map;
-mod pressure;
-mod shutdown;
-mod waits;
-
-use super::{Ctx, Outcome};
-use crate::{Executor, Future};
-
-/// A scenario body.
-pub(crate) type Body<E> = fn(&Ctx<E>) -> Outcome;
-
-/// Every scenario, in the order they run.
-pub(crate) fn all<E: Executor + 'static>() -> Vec<(&'static str, Body<E>)> {
-    let mut all = Vec::new();
-    all.extend(basics::list::<E>());
-    all.extend(cancel::list::<E>());
-    all.extend(callbacks::list::<E>());
-    all.extend(waits::list::<E>());
-    all.extend(completed::list::<E>());
-    all.extend(asyncs::list::<E>());
-    all.extend(map::list::<E>());
-    all.extend(shutdown::list::<E>());
-    all.extend(pressure::list::<E>());
-    all.extend(edge::list::<E>());
-    all
-}
+use concur_core::{Executor, Future};
 
 /// What every scenario file uses.
 mod prelude {
@@ -56,7 +27,9 @@ mod prelude {
     pub(super) use super::super::tasks::*;
     pub(super) use super::super::{Ctx, Outcome, PoolConfig};
     pub(super) use super::{LOOKAHEAD, saturate};
-    pub(super) use crate::{Error, Executor, Future, MapOptions, ReturnWhen, as_completed, wait};
+    pub(super) use concur_core::{
+        Error, Executor, Future, MapOptions, ReturnWhen, as_completed, wait,
+    };
     pub(super) use std::time::Duration;
 }
 

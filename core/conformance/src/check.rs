@@ -2,10 +2,11 @@
 //! naming what was expected and what was seen.
 
 use std::fmt::Debug;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
+use std::thread::ThreadId;
 use std::time::Duration;
 
-use crate::Error;
+use concur_core::Error;
 
 /// Time allowed for anything expected to take milliseconds.
 pub(crate) const LONG: Duration = Duration::from_secs(30);
@@ -13,23 +14,34 @@ pub(crate) const LONG: Duration = Duration::from_secs(30);
 /// A timeout that is meant to expire (the behaviour under test).
 pub(crate) const SHORT: Duration = Duration::from_millis(100);
 
-/// The last check that passed (file, line): what a hang report points at.
-static LAST_PASSED: Mutex<Option<(&'static str, u32)>> = Mutex::new(None);
+/// The last check that passed on each scenario thread (file, line): what a
+/// hang report points at. Scenarios run in parallel, so it is kept per thread.
+static LAST_PASSED: Mutex<Vec<(ThreadId, &'static str, u32)>> = Mutex::new(Vec::new());
 
-/// Records that the check at `file:line` passed.
+fn last_passed() -> MutexGuard<'static, Vec<(ThreadId, &'static str, u32)>> {
+    // A poisoned list is still a list of positions: keep reporting them.
+    LAST_PASSED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Records that the check at `file:line` passed on this thread.
 pub(crate) fn passed(file: &'static str, line: u32) {
-    *LAST_PASSED.lock().unwrap_or_else(|e| e.into_inner()) = Some((file, line));
+    let me = std::thread::current().id();
+    let mut list = last_passed();
+    match list.iter_mut().find(|(id, ..)| *id == me) {
+        Some(entry) => *entry = (me, file, line),
+        None => list.push((me, file, line)),
+    }
 }
 
-/// Forgets the last passed check (a new scenario starts).
-pub(crate) fn reset_progress() {
-    *LAST_PASSED.lock().unwrap_or_else(|e| e.into_inner()) = None;
+/// Forgets where the scenario on thread `id` got to (it finished).
+pub(crate) fn forget(id: ThreadId) {
+    last_passed().retain(|(t, ..)| *t != id);
 }
 
-/// Where the running scenario got to, for a hang report.
-pub(crate) fn progress() -> String {
-    match *LAST_PASSED.lock().unwrap_or_else(|e| e.into_inner()) {
-        Some((file, line)) => format!("the last check that passed is at {file}:{line}"),
+/// Where the scenario on thread `id` got to, for a hang report.
+pub(crate) fn progress(id: ThreadId) -> String {
+    match last_passed().iter().find(|(t, ..)| *t == id) {
+        Some((_, file, line)) => format!("the last check that passed is at {file}:{line}"),
         None => "no check passed yet".to_owned(),
     }
 }
@@ -40,7 +52,7 @@ macro_rules! ensure {
         if !$cond {
             return Err(format!("{} (at {}:{})", format_args!($($fmt)+), file!(), line!()));
         }
-        $crate::conformance::check::passed(file!(), line!());
+        $crate::check::passed(file!(), line!());
     }};
 }
 
@@ -57,7 +69,7 @@ macro_rules! ensure_eq {
                 }
             }
         }
-        $crate::conformance::check::passed(file!(), line!());
+        $crate::check::passed(file!(), line!());
     }};
 }
 

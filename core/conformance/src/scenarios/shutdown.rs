@@ -2,18 +2,8 @@
 
 use super::prelude::*;
 
-scenario_list![
-    shutdown_wait_finishes_queued,
-    shutdown_nowait_returns_then_wait_finishes,
-    shutdown_cancel_futures_cancels_pending,
-    shutdown_wait_with_cancel_futures,
-    submit_after_shutdown_fails,
-    shutdown_idempotent,
-    drop_waits_for_queued,
-];
-
 // as test_shutdown.py / ThreadPoolShutdownTest.test_hang_issue12364 (queued work runs)
-fn shutdown_wait_finishes_queued<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn shutdown_wait_finishes_queued<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let head = pool.submit(gated, (gate.ticket(), 100));
@@ -42,7 +32,7 @@ fn shutdown_wait_finishes_queued<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_shutdown.py / test_shutdown_no_wait, then a second call that waits
-fn shutdown_nowait_returns_then_wait_finishes<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn shutdown_nowait_returns_then_wait_finishes<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let head = pool.submit(gated, (gate.ticket(), 1));
@@ -80,7 +70,7 @@ fn shutdown_nowait_returns_then_wait_finishes<E: Executor>(ctx: &Ctx<E>) -> Outc
 }
 
 // as test_shutdown.py / test_cancel_futures
-fn shutdown_cancel_futures_cancels_pending<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn shutdown_cancel_futures_cancels_pending<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
     let ran = Gate::new()?;
@@ -123,7 +113,7 @@ fn shutdown_cancel_futures_cancels_pending<E: Executor>(ctx: &Ctx<E>) -> Outcome
     Ok(())
 }
 
-fn shutdown_wait_with_cancel_futures<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn shutdown_wait_with_cancel_futures<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let blocked = saturate(&pool, &gate, 1)?;
@@ -158,7 +148,7 @@ fn shutdown_wait_with_cancel_futures<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_shutdown.py / test_run_after_shutdown
-fn submit_after_shutdown_fails<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn submit_after_shutdown_fails<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     ensure_eq!(
         pool.submit(ident, 1).result(Some(LONG)),
@@ -208,7 +198,7 @@ fn submit_after_shutdown_fails<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn shutdown_idempotent<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn shutdown_idempotent<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let f = pool.submit(square, 3);
     pool.shutdown(true, false);
@@ -230,7 +220,7 @@ fn shutdown_idempotent<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_shutdown.py / test_context_manager_shutdown (Python's `with` block)
-fn drop_waits_for_queued<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn drop_waits_for_queued<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let head = pool.submit(gated, (gate.ticket(), 7));

@@ -2,28 +2,8 @@
 
 use super::prelude::*;
 
-scenario_list![
-    submit_result,
-    submit_many_results,
-    result_zero_timeout_polls,
-    result_timeout_leaves_future_usable,
-    into_result_without_clone,
-    error_of_failed_and_succeeded,
-    panic_yields_panicked_with_message,
-    pool_survives_many_panics,
-    future_states_through_lifecycle,
-    clones_share_the_outcome,
-    structured_payloads,
-    large_payloads,
-    max_workers_reported,
-    max_workers_bounds_concurrency,
-    workers_run_in_parallel,
-    idle_workers_take_every_new_task,
-    zero_workers_refused,
-];
-
 // as test_thread_pool.py / ExecutorTest.test_submit
-fn submit_result<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn submit_result<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let f = pool.submit(square, 7);
     ensure_eq!(f.result(Some(LONG)), Ok(49), "square(7)");
@@ -32,7 +12,7 @@ fn submit_result<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn submit_many_results<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn submit_many_results<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     const N: u64 = 10_000;
     let pool = ctx.pool(4)?;
     let futs: Vec<Future<u64>> = (0..N).map(|i| pool.submit(square, i)).collect();
@@ -47,7 +27,7 @@ fn submit_many_results<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn result_zero_timeout_polls<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn result_zero_timeout_polls<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let f = pool.submit(gated, (gate.ticket(), 5));
@@ -74,7 +54,7 @@ fn result_zero_timeout_polls<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_base.py / FutureTests.test_result_with_timeout
-fn result_timeout_leaves_future_usable<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn result_timeout_leaves_future_usable<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let f = pool.submit(gated, (gate.ticket(), 9));
@@ -92,7 +72,7 @@ fn result_timeout_leaves_future_usable<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn into_result_without_clone<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn into_result_without_clone<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let f = pool.submit(make_unclonable, 5);
     let v = f.into_result().check("into_result of a non-Clone value")?;
@@ -101,7 +81,7 @@ fn into_result_without_clone<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_base.py / FutureTests.test_exception_with_success and _with_timeout
-fn error_of_failed_and_succeeded<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn error_of_failed_and_succeeded<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let ok = pool.submit(ident, 1);
     let bad = pool.submit(panics, "error-of-failed".to_owned());
@@ -126,7 +106,7 @@ fn error_of_failed_and_succeeded<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_base.py / ExecutorTest: a raising task (W7: the pool survives a panic)
-fn panic_yields_panicked_with_message<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn panic_yields_panicked_with_message<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let f = pool.submit(panics, "boom from a task".to_owned());
     expect_panic(f.result(Some(LONG)), "boom from a task", "a panicking task")?;
@@ -139,7 +119,7 @@ fn panic_yields_panicked_with_message<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn pool_survives_many_panics<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn pool_survives_many_panics<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let mut oks = Vec::new();
     let mut bads = Vec::new();
@@ -167,7 +147,7 @@ fn pool_survives_many_panics<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn future_states_through_lifecycle<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn future_states_through_lifecycle<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let f = pool.submit(gated, (gate.ticket(), 1));
@@ -190,7 +170,7 @@ fn future_states_through_lifecycle<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn clones_share_the_outcome<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn clones_share_the_outcome<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let f = pool.submit(square, 6);
     let g = f.clone();
@@ -202,7 +182,7 @@ fn clones_share_the_outcome<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn structured_payloads<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn structured_payloads<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let shapes = [Shape::Square(3), Shape::Rect { w: 2, h: 5 }, Shape::Empty];
     let futs: Vec<_> = shapes
@@ -224,7 +204,7 @@ fn structured_payloads<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn large_payloads<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn large_payloads<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let bytes: Vec<u8> = (0..4 * 1024 * 1024u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
@@ -247,7 +227,7 @@ fn large_payloads<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn max_workers_reported<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn max_workers_reported<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     for n in [1, 3] {
         let pool = ctx.pool(n)?;
         ensure_eq!(
@@ -259,7 +239,7 @@ fn max_workers_reported<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn max_workers_bounds_concurrency<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn max_workers_bounds_concurrency<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
     let futs: Vec<_> = (0..5)
@@ -282,7 +262,7 @@ fn max_workers_bounds_concurrency<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn workers_run_in_parallel<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn workers_run_in_parallel<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(4)?;
     let gate = Gate::new()?;
     let futs: Vec<_> = (0..4)
@@ -299,7 +279,7 @@ fn workers_run_in_parallel<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 
 /// A pool whose workers went idle must run as many new tasks at once as it has
 /// workers: one idle worker absorbs one task, not a burst of them.
-fn idle_workers_take_every_new_task<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn idle_workers_take_every_new_task<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(3)?;
     for round in 0..20 {
         let gate = Gate::new()?;
@@ -332,8 +312,8 @@ fn idle_workers_take_every_new_task<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn zero_workers_refused<E: Executor>(ctx: &Ctx<E>) -> Outcome {
-    match ctx.try_pool(&PoolConfig {
+pub fn zero_workers_refused<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+    match ctx.try_pool(PoolConfig {
         max_workers: 0,
         max_queued: None,
     }) {

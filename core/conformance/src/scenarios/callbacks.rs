@@ -6,22 +6,13 @@ use std::sync::{Arc, Mutex};
 
 use super::prelude::*;
 
-scenario_list![
-    callback_fires_once,
-    callbacks_in_registration_order,
-    callback_immediate_if_done,
-    callback_sees_the_outcome,
-    callback_on_cancel,
-    callback_panic_does_not_stop_others,
-];
-
 fn recv<T>(rx: &mpsc::Receiver<T>, what: &str) -> Result<T, String> {
     rx.recv_timeout(LONG)
         .map_err(|e| format!("{what}: no callback within {LONG:?} ({e})"))
 }
 
 // as test_base.py / FutureTests.test_done_callback_with_result
-fn callback_fires_once<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn callback_fires_once<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let f = pool.submit(gated, (gate.ticket(), 8));
@@ -56,7 +47,7 @@ fn callback_fires_once<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn callbacks_in_registration_order<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn callbacks_in_registration_order<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let f = pool.submit(gated, (gate.ticket(), 1));
@@ -80,7 +71,7 @@ fn callbacks_in_registration_order<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_base.py / FutureTests.test_done_callback_already_successful
-fn callback_immediate_if_done<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn callback_immediate_if_done<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let f = pool.submit(square, 3);
     ensure_eq!(f.result(Some(LONG)), Ok(9), "result");
@@ -101,7 +92,7 @@ fn callback_immediate_if_done<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_base.py / FutureTests.test_done_callback_with_exception
-fn callback_sees_the_outcome<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn callback_sees_the_outcome<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
     let ok = pool.submit(gated, (gate.ticket(), 21));
@@ -132,7 +123,7 @@ fn callback_sees_the_outcome<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_base.py / FutureTests.test_done_callback_with_cancel
-fn callback_on_cancel<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn callback_on_cancel<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let _blocked = saturate(&pool, &gate, 1)?;
@@ -149,7 +140,7 @@ fn callback_on_cancel<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_base.py / FutureTests.test_done_callback_raises
-fn callback_panic_does_not_stop_others<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn callback_panic_does_not_stop_others<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let f = pool.submit(gated, (gate.ticket(), 2));

@@ -1,21 +1,7 @@
 //! `wait` in its three modes, with and without timeout, across types and pools.
 
 use super::prelude::*;
-use crate::{DoneAndNotDone, Waitable};
-
-scenario_list![
-    wait_all_completed,
-    wait_all_completed_timeout,
-    wait_first_completed,
-    wait_first_completed_timeout,
-    wait_first_exception,
-    wait_first_exception_none_fails,
-    wait_first_exception_timeout,
-    wait_first_exception_wakes_on_failure,
-    wait_many_all_completed,
-    wait_already_done,
-    wait_mixed_types_and_pools,
-];
+use concur_core::{DoneAndNotDone, Waitable};
 
 /// True when `set` holds exactly the futures `expected` (by identity, any order).
 fn same_set<F: Waitable>(set: &[F], expected: &[&Future<u64>]) -> bool {
@@ -34,7 +20,7 @@ fn sets<F: Waitable>(
 }
 
 // as test_wait.py / WaitTests.test_all_completed
-fn wait_all_completed<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn wait_all_completed<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let a = pool.submit(square, 2);
     let b = pool.submit(panics, "all-completed".to_owned());
@@ -53,7 +39,7 @@ fn wait_all_completed<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_wait.py / WaitTests.test_timeout
-fn wait_all_completed_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn wait_all_completed_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
     let fast = pool.submit(ident, 1);
@@ -74,7 +60,7 @@ fn wait_all_completed_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_wait.py / WaitTests.test_first_completed
-fn wait_first_completed<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn wait_first_completed<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate_a = Gate::new()?;
     let gate_b = Gate::new()?;
@@ -98,7 +84,7 @@ fn wait_first_completed<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn wait_first_completed_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn wait_first_completed_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
     let a = pool.submit(gated, (gate.ticket(), 1));
@@ -123,7 +109,7 @@ fn wait_first_completed_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_wait.py / WaitTests.test_first_exception
-fn wait_first_exception<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn wait_first_exception<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(3)?;
     let gate = Gate::new()?;
     let ok = pool.submit(square, 3);
@@ -144,7 +130,7 @@ fn wait_first_exception<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_wait.py / WaitTests.test_first_exception_one_already_failed + all succeed
-fn wait_first_exception_none_fails<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn wait_first_exception_none_fails<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let futs: Vec<Future<u64>> = (0..6).map(|i| pool.submit(square, i)).collect();
     let r = wait(&futs, Some(LONG), ReturnWhen::FirstException);
@@ -164,7 +150,7 @@ fn wait_first_exception_none_fails<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn wait_first_exception_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn wait_first_exception_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
     let ok = pool.submit(ident, 4);
@@ -185,7 +171,7 @@ fn wait_first_exception_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_wait.py / WaitTests.test_pending_calls_race (futures already done)
-fn wait_already_done<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn wait_already_done<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let futs: Vec<Future<u64>> = (0..4).map(|i| pool.submit(ident, i)).collect();
     for f in &futs {
@@ -214,7 +200,7 @@ fn wait_already_done<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn wait_mixed_types_and_pools<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn wait_mixed_types_and_pools<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool_a = ctx.pool(1)?;
     let pool_b = ctx.pool(2)?;
     let gate = Gate::new()?;
@@ -247,7 +233,7 @@ fn wait_mixed_types_and_pools<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn wait_first_exception_wakes_on_failure<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn wait_first_exception_wakes_on_failure<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(3)?;
     let gate_ok = Gate::new()?;
     let gate_bad = Gate::new()?;
@@ -278,7 +264,7 @@ fn wait_first_exception_wakes_on_failure<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn wait_many_all_completed<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn wait_many_all_completed<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(4)?;
     let futs: Vec<Future<u64>> = (0..2000).map(|i| pool.submit(square, i)).collect();
     let r = wait(&futs, Some(LONG), ReturnWhen::AllCompleted);

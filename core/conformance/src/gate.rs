@@ -196,7 +196,7 @@ impl std::fmt::Debug for Gate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conformance::tasks::{gated, signal};
+    use crate::tasks::{gated, signal};
 
     #[test]
     fn counts_tickets_and_releases_on_open() {

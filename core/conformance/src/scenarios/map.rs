@@ -6,28 +6,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::prelude::*;
 
-scenario_list![
-    map_keeps_input_order,
-    map_ordered_despite_slow_head,
-    map_unordered_yields_all,
-    map_unordered_completion_order,
-    map_chunksize_same_results,
-    map_chunksize_failure_per_item,
-    map_buffersize_bounds_pulls,
-    map_infinite_input_is_lazy,
-    map_timeout_yields_timeout_once,
-    map_continues_after_panic,
-    map_drop_cancels_unstarted,
-    map_empty_input,
-    map_invalid_options_refused,
-];
-
 fn squares(n: u64) -> Vec<Result<u64, Error>> {
     (0..n).map(|i| Ok(i * i)).collect()
 }
 
 // as test_thread_pool.py / ExecutorTest.test_map
-fn map_keeps_input_order<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn map_keeps_input_order<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(4)?;
     let got: Vec<_> = pool
         .map(square, 0..300, MapOptions::new())
@@ -42,7 +26,7 @@ fn map_keeps_input_order<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn map_ordered_despite_slow_head<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn map_ordered_despite_slow_head<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let head = Gate::new()?;
     let done = Gate::new()?;
@@ -65,7 +49,7 @@ fn map_ordered_despite_slow_head<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn map_unordered_yields_all<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn map_unordered_yields_all<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(4)?;
     let mut got: Vec<u64> = pool
         .map(square, 0..500, MapOptions::new().ordered(false))
@@ -82,7 +66,7 @@ fn map_unordered_yields_all<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // multiprocessing's imap_unordered: results as they complete
-fn map_unordered_completion_order<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn map_unordered_completion_order<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(3)?;
     let gates = [Gate::new()?, Gate::new()?, Gate::new()?];
     let items: Vec<(u64, u64)> = gates
@@ -109,7 +93,7 @@ fn map_unordered_completion_order<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_process_pool.py / ProcessPoolExecutorTest.test_map_chunksize
-fn map_chunksize_same_results<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn map_chunksize_same_results<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(3)?;
     for chunksize in [1, 2, 7, 64, 1000, 5000] {
         let got: Vec<_> = pool
@@ -139,7 +123,7 @@ fn map_chunksize_same_results<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn map_chunksize_failure_per_item<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn map_chunksize_failure_per_item<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let got: Vec<_> = pool
         .map(
@@ -166,7 +150,7 @@ fn map_chunksize_failure_per_item<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // Python 3.14's map(buffersize=...): the input is pulled lazily
-fn map_buffersize_bounds_pulls<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn map_buffersize_bounds_pulls<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     const BUFFERSIZE: usize = 3;
     const N: u64 = 40;
     let pool = ctx.pool(1)?;
@@ -208,7 +192,7 @@ fn map_buffersize_bounds_pulls<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn map_infinite_input_is_lazy<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn map_infinite_input_is_lazy<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let pulls = Arc::new(AtomicUsize::new(0));
     let p = pulls.clone();
@@ -230,7 +214,7 @@ fn map_infinite_input_is_lazy<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_thread_pool.py / ExecutorTest.test_map_timeout
-fn map_timeout_yields_timeout_once<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn map_timeout_yields_timeout_once<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     for (ordered, chunksize) in [(true, 1), (false, 1), (true, 2)] {
         let gate = Gate::new()?;
@@ -261,7 +245,7 @@ fn map_timeout_yields_timeout_once<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_thread_pool.py / ExecutorTest.test_map_exception (but the map goes on)
-fn map_continues_after_panic<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn map_continues_after_panic<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     for ordered in [true, false] {
         let got: Vec<_> = pool
@@ -305,7 +289,7 @@ fn map_continues_after_panic<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn map_drop_cancels_unstarted<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn map_drop_cancels_unstarted<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let n = 2 + LOOKAHEAD + 10;
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
@@ -326,7 +310,7 @@ fn map_drop_cancels_unstarted<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn map_empty_input<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn map_empty_input<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     for options in [
         MapOptions::new(),
@@ -347,7 +331,7 @@ fn map_empty_input<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn map_invalid_options_refused<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn map_invalid_options_refused<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     for (what, options) in [
         ("chunksize 0", MapOptions::new().chunksize(0)),

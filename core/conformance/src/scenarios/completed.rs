@@ -4,17 +4,6 @@ use futures_lite::StreamExt;
 
 use super::prelude::*;
 
-scenario_list![
-    as_completed_order,
-    as_completed_already_done_first,
-    as_completed_duplicates_once,
-    as_completed_timeout_once,
-    as_completed_zero_timeout,
-    as_completed_many_from_two_pools,
-    as_completed_stream,
-    as_completed_stream_timeout,
-];
-
 /// The next item must be `Ok(expected)`.
 fn expect_next<'a>(
     it: &mut impl Iterator<Item = Result<&'a Future<u64>, Error>>,
@@ -29,7 +18,7 @@ fn expect_next<'a>(
     }
 }
 
-fn as_completed_order<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn as_completed_order<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(3)?;
     let gates = [Gate::new()?, Gate::new()?, Gate::new()?];
     let futs: Vec<Future<u64>> = gates
@@ -58,7 +47,7 @@ fn as_completed_order<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_as_completed.py / AsCompletedTests.test_future_times_out (finished ones first)
-fn as_completed_already_done_first<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn as_completed_already_done_first<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
     let slow = pool.submit(gated, (gate.ticket(), 0));
@@ -87,7 +76,7 @@ fn as_completed_already_done_first<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_as_completed.py / AsCompletedTests.test_duplicate_futures
-fn as_completed_duplicates_once<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn as_completed_duplicates_once<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
     let f = pool.submit(gated, (gate.ticket(), 1));
@@ -111,7 +100,7 @@ fn as_completed_duplicates_once<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_as_completed.py / AsCompletedTests.test_future_times_out
-fn as_completed_timeout_once<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn as_completed_timeout_once<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
     let done = pool.submit(ident, 1);
@@ -147,7 +136,7 @@ fn as_completed_timeout_once<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // as test_as_completed.py / AsCompletedTests.test_zero_timeout
-fn as_completed_zero_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn as_completed_zero_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
     let a = pool.submit(ident, 1);
@@ -182,7 +171,7 @@ fn as_completed_zero_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn as_completed_stream<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn as_completed_stream<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
     let futs: Vec<Future<u64>> = (0..3)
@@ -206,7 +195,7 @@ fn as_completed_stream<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn as_completed_stream_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn as_completed_stream_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let slow = pool.submit(gated, (gate.ticket(), 1));
@@ -225,7 +214,7 @@ fn as_completed_stream_timeout<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn as_completed_many_from_two_pools<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn as_completed_many_from_two_pools<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool_a = ctx.pool(2)?;
     let pool_b = ctx.pool(2)?;
     let futs: Vec<Future<u64>> = (0..600)

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
-use concur_core::conformance::{self, PoolConfig};
+use concur_conformance::PoolConfig;
 use concur_core::{
     ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter, catch_panic,
     run_chunk,
@@ -46,7 +46,7 @@ struct SimplePool {
 }
 
 impl SimplePool {
-    fn new(config: &PoolConfig) -> Result<SimplePool, Error> {
+    fn new(config: PoolConfig) -> Result<SimplePool, Error> {
         if config.max_workers == 0 {
             return Err(Error::invalid_config("max_workers must be at least 1"));
         }
@@ -216,9 +216,6 @@ impl Drop for SimplePool {
     }
 }
 
-#[test]
-fn conformance() {
-    let report = conformance::run("third-party", SimplePool::new);
-    report.print();
-    report.assert_all_passed();
-}
+// Every scenario as a test of its own: `cargo test -p concur-conformance --test
+// third_party -- --list`.
+concur_conformance::suite!(SimplePool::new);

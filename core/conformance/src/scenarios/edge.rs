@@ -3,16 +3,7 @@
 
 use super::prelude::*;
 
-scenario_list![
-    submit_chunk_per_item_failures,
-    unencodable_argument_fails_alone,
-    unencodable_result_fails_alone,
-    non_string_panic_payload,
-    many_waiters_all_woken,
-    wait_and_as_completed_empty,
-];
-
-fn submit_chunk_per_item_failures<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn submit_chunk_per_item_failures<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let items: Vec<(u64, u64)> = (0..6).map(|i| (i, 2)).collect();
     let got = pool
@@ -34,7 +25,7 @@ fn submit_chunk_per_item_failures<E: Executor>(ctx: &Ctx<E>) -> Outcome {
 }
 
 // gh-75880 / gh-116685: an unencodable payload must fail its own task, at submit
-fn unencodable_argument_fails_alone<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn unencodable_argument_fails_alone<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let f = pool.submit(open_unencodable, Unencodable(4));
     // A backend that never encodes runs the task; one that encodes fails it
@@ -80,7 +71,7 @@ fn unencodable_argument_fails_alone<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn unencodable_result_fails_alone<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn unencodable_result_fails_alone<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let f = pool.submit(make_unencodable, 6);
     match f.result(Some(LONG)) {
@@ -101,7 +92,7 @@ fn unencodable_result_fails_alone<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn non_string_panic_payload<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn non_string_panic_payload<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let f = pool.submit(panics_with_number, 42);
     match f.result(Some(LONG)) {
@@ -120,7 +111,7 @@ fn non_string_panic_payload<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn many_waiters_all_woken<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn many_waiters_all_woken<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let f = pool.submit(gated, (gate.ticket(), 31));
@@ -150,7 +141,7 @@ fn many_waiters_all_woken<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn wait_and_as_completed_empty<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn wait_and_as_completed_empty<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let none: Vec<Future<u64>> = Vec::new();
     for mode in [

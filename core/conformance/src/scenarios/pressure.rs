@@ -1,24 +1,15 @@
 //! Back-pressure and visibility: `try_submit` at the `max_queued` bound, `stats()`.
 
 use super::prelude::*;
-use crate::Stats;
-
-scenario_list![
-    try_submit_refuses_when_full,
-    try_submit_unbounded_accepts,
-    stats_fresh_pool_is_zero,
-    stats_add_up_while_busy,
-    stats_add_up_after_work,
-    stats_count_cancelled,
-];
+use concur_core::Stats;
 
 /// Checks `submitted == queued + running + completed + failed + cancelled`.
 fn adds_up(s: &Stats) -> bool {
     s.submitted == s.queued + s.running + s.completed + s.failed + s.cancelled
 }
 
-fn try_submit_refuses_when_full<E: Executor>(ctx: &Ctx<E>) -> Outcome {
-    let pool = ctx.pool_with(&PoolConfig {
+pub fn try_submit_refuses_when_full<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+    let pool = ctx.pool_with(PoolConfig {
         max_workers: 1,
         max_queued: Some(2),
     })?;
@@ -84,7 +75,7 @@ fn try_submit_refuses_when_full<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn try_submit_unbounded_accepts<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn try_submit_unbounded_accepts<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let head = pool
@@ -103,7 +94,7 @@ fn try_submit_unbounded_accepts<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn stats_fresh_pool_is_zero<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn stats_fresh_pool_is_zero<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let s = pool.stats();
     ensure!(
@@ -121,7 +112,7 @@ fn stats_fresh_pool_is_zero<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn stats_add_up_while_busy<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn stats_add_up_while_busy<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(2)?;
     let gate = Gate::new()?;
     let futs: Vec<Future<u64>> = (0..6)
@@ -165,7 +156,7 @@ fn stats_add_up_while_busy<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn stats_add_up_after_work<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn stats_add_up_after_work<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(3)?;
     let oks: Vec<Future<u64>> = (0..40).map(|i| pool.submit(square, i)).collect();
     let bads: Vec<Future<u64>> = (0..7)
@@ -191,7 +182,7 @@ fn stats_add_up_after_work<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     Ok(())
 }
 
-fn stats_count_cancelled<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+pub fn stats_count_cancelled<E: Executor>(ctx: &Ctx<E>) -> Outcome {
     let pool = ctx.pool(1)?;
     let gate = Gate::new()?;
     let blocked = saturate(&pool, &gate, 1)?;
