@@ -4,9 +4,8 @@
 //! A frame on a bytes channel is a bincode-encoded header followed by a raw tail
 //! (the encoded argument or result), so a payload is encoded once, on the caller's
 //! thread, and decoded in place. A payload above the pool's shared-memory
-//! threshold (default [`SHARED_THRESHOLD`]) travels in
-//! an `IpcSharedMemory` region on the side channel instead of the tail, sent just
-//! before its frame.
+//! threshold (default [`SHARED_THRESHOLD`]) travels in a sealed shared-memory
+//! [`Region`] attached to its frame instead of the tail.
 //!
 //! bincode 2.0.1 is final and carries the "unmaintained" advisory
 //! RUSTSEC-2025-0141 (3.0.0 on the registry is an empty tombstone); keeping every
@@ -16,12 +15,13 @@ use std::any::type_name;
 
 use bincode::config::{Configuration, standard};
 use concur_core::Error;
-use ipc_channel::ipc::{IpcBytesReceiver, IpcBytesSender, IpcReceiver, IpcSender, IpcSharedMemory};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::shm::{Region, RegionMut};
+
 /// Bumped on any change to the messages below; checked in the handshake.
-pub(crate) const PROTOCOL_VERSION: u32 = 3;
+pub(crate) const PROTOCOL_VERSION: u32 = 4;
 
 /// The default size above which a payload goes through shared memory instead of
 /// the socket: one copy into a memfd region and a file descriptor on the wire,
@@ -36,7 +36,7 @@ const CONFIG: Configuration = standard();
 pub(crate) enum Body {
     /// In the frame's tail.
     Inline,
-    /// In the next shared-memory region of the side channel.
+    /// In the shared-memory region attached to the frame.
     Shared,
 }
 
@@ -55,7 +55,6 @@ pub(crate) struct CallRef {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Hello {
     pub(crate) version: u32,
-    pub(crate) token: String,
     pub(crate) identity: Identity,
     pub(crate) pid: u32,
 }
@@ -69,24 +68,6 @@ pub(crate) struct Identity {
     pub(crate) size: u64,
     pub(crate) mtime_ns: i128,
     pub(crate) probe: i64,
-}
-
-/// The envelope a new worker sends through the pool's one-shot server: its
-/// encoded [`Hello`] and the channel ends the pool keeps. (The envelope itself is
-/// carried by ipc-channel, which moves the file descriptors; everything inside
-/// the channels is bincode.)
-#[derive(Debug, Serialize, Deserialize)]
-pub(crate) struct Bootstrap {
-    /// An encoded [`Hello`].
-    pub(crate) hello: Vec<u8>,
-    /// Frames pool → worker.
-    pub(crate) to_worker: IpcBytesSender,
-    /// Frames worker → pool.
-    pub(crate) from_worker: IpcBytesReceiver,
-    /// Large payloads pool → worker.
-    pub(crate) shm_to_worker: IpcSender<IpcSharedMemory>,
-    /// Large payloads worker → pool.
-    pub(crate) shm_from_worker: IpcReceiver<IpcSharedMemory>,
 }
 
 /// Pool → worker.
@@ -106,6 +87,8 @@ pub(crate) enum ToWorker {
     Revoke { id: u64 },
     /// Exit once the tasks received so far are done.
     Exit,
+    /// Answer with `Pong` (the worker's reader is alive).
+    Ping { seq: u64 },
 }
 
 /// Worker → pool.
@@ -122,6 +105,8 @@ pub(crate) enum FromWorker {
     InitFailed { error: Error },
     /// The worker passed its memory limit and exits after this message.
     Retire { rss: u64 },
+    /// The answer to `Ping`.
+    Pong { seq: u64 },
 }
 
 fn encode_error<T: ?Sized>(message: impl std::fmt::Display) -> Error {
@@ -139,24 +124,21 @@ fn encoded_size<T: Serialize + ?Sized>(value: &T) -> Result<usize, Error> {
     Ok(size.bytes_written)
 }
 
-/// Encodes `value` straight into a new shared-memory region of `size` bytes.
-fn encode_into_shared<T: Serialize + ?Sized>(
-    value: &T,
-    size: usize,
-) -> Result<IpcSharedMemory, Error> {
-    let mut region = IpcSharedMemory::from_byte(0, size);
-    // SAFETY: `region` was created just above and has been neither cloned nor
-    // sent, so this handle is the only reader and writer of the memory, which is
-    // the condition `deref_mut` asks for.
-    let dst = unsafe { region.deref_mut() };
-    let written =
-        bincode::serde::encode_into_slice(value, dst, CONFIG).map_err(encode_error::<T>)?;
+/// Encodes `value` straight into a new shared-memory region of `size` bytes,
+/// sealed before it is returned (see `shm.rs`).
+fn encode_into_shared<T: Serialize + ?Sized>(value: &T, size: usize) -> Result<Region, Error> {
+    let mut region = RegionMut::new(size)
+        .map_err(|e| encode_error::<T>(format!("cannot create a shared-memory region: {e}")))?;
+    let written = bincode::serde::encode_into_slice(value, region.as_mut_slice(), CONFIG)
+        .map_err(encode_error::<T>)?;
     if written != size {
         return Err(encode_error::<T>(format!(
             "encoded {written} bytes, sized {size}"
         )));
     }
-    Ok(region)
+    region
+        .seal()
+        .map_err(|e| encode_error::<T>(format!("cannot seal a shared-memory region: {e}")))
 }
 
 /// An encoded argument or result: inline bytes, or a shared-memory region for
@@ -165,8 +147,8 @@ fn encode_into_shared<T: Serialize + ?Sized>(
 pub(crate) enum Encoded {
     /// Travels in the frame's tail.
     Inline(Vec<u8>),
-    /// Travels on the side channel.
-    Shared(IpcSharedMemory),
+    /// Travels as a sealed region attached to the frame.
+    Shared(Region),
 }
 
 /// Encodes a task's argument or result, in shared memory above
@@ -230,7 +212,7 @@ pub(crate) fn encode_task<A: Serialize>(
     call: CallRef,
     arg: &A,
     shared_threshold: usize,
-) -> Result<(Vec<u8>, Option<IpcSharedMemory>), Error> {
+) -> Result<(Vec<u8>, Option<Region>), Error> {
     let size = encoded_size(arg)?;
     if size > shared_threshold {
         let region = encode_into_shared(arg, size)?;
@@ -327,7 +309,6 @@ mod tests {
     fn the_version_is_read_first() {
         let hello = Hello {
             version: PROTOCOL_VERSION,
-            token: "t".into(),
             identity: Identity {
                 dev: 1,
                 ino: 2,

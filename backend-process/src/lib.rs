@@ -145,8 +145,10 @@
 mod builder;
 mod codec;
 mod pool;
+mod shm;
 mod spawn;
 mod task;
+mod transport;
 mod worker;
 
 pub use crate::builder::Builder;

@@ -99,6 +99,8 @@ struct State {
     shutdown: bool,
     broken: Option<String>,
     timer_started: bool,
+    /// The last ping sent (by the watchdog).
+    ping_seq: u64,
 }
 
 /// A task sent ahead to a worker whose current task has run this long while
@@ -303,6 +305,7 @@ impl ProcessPool {
                 shutdown: false,
                 broken: None,
                 timer_started: false,
+                ping_seq: 0,
             }),
             config,
             stats: StatsCounter::default(),

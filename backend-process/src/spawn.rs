@@ -1,46 +1,54 @@
-//! Starting one worker: re-execute this binary, let it connect back through a
-//! one-shot server, and check its handshake.
+//! Starting one worker: re-execute this binary with one end of a fresh socket
+//! pair, and check its handshake.
 //!
 //! # Who can join a pool
 //!
-//! ipc-channel's one-shot server on Linux is a `SOCK_SEQPACKET` unix socket bound
-//! in a fresh temporary directory (created under the process umask, typically
-//! `0755`); [`rendezvous`] restricts the directory to `0700` and the socket to
-//! `0600`, so other users can neither reach nor connect to it. The name travels to the child only in its environment,
-//! and the server accepts exactly one connection, after which the directory is
-//! removed. A process of the same user that races the worker to that connection
-//! gains nothing: the first message must carry the 128-bit random token handed to
-//! the child (from `/dev/urandom`, never reused), the pid of the child that was
-//! spawned, the protocol version and the identity of this very binary, or the pool
-//! refuses it and kills its child. All later traffic flows over socket pairs
-//! created by the worker and passed as file descriptors, never bound to a name.
+//! The worker inherits its end of a `SOCK_SEQPACKET` socket pair across `exec`
+//! (see [`crate::transport`]); the pair has no name, so no other process can
+//! connect to it, and there is nothing on disk to find, race or leave behind. The
+//! environment carries no secret: the number of the inherited descriptor and the
+//! pool's pid, which a process of the same user reading `/proc` learns but cannot
+//! use (a socket cannot be opened through `/proc/PID/fd`). The worker's hello is
+//! received with `SO_PASSCRED`, and the pid the kernel vouches for must be the
+//! child just spawned; the hello must carry the protocol version and the
+//! identity of this very binary, or the pool refuses it and kills its child.
+//!
+//! # Threat model
+//!
+//! Other users cannot reach a pool (its sockets have no name; its workers run as
+//! the pool's user). A process of the same user that can read `/proc` but cannot
+//! ptrace the pool or its workers (Yama `ptrace_scope` ≥ 1, a sandbox) gains
+//! nothing: no name, no secret, no descriptor. A process that can ptrace the
+//! pool can read and write its memory and is out of scope.
 
-use std::io::{self, Read};
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
-use concur_core::Error;
-use ipc_channel::ipc::{
-    IpcBytesReceiver, IpcBytesSender, IpcOneShotServer, IpcReceiver, IpcSender, IpcSharedMemory,
-};
+use concur_core::{Error, ExitStatus};
 
-use crate::codec::{self, Bootstrap, CallRef, Hello, Identity, ToWorker};
+use crate::codec::{self, CallRef, Hello, Identity, ToWorker};
 use crate::task;
+use crate::transport::{Channel, Inbox, RecvError};
 
-/// The one-shot server's name, set only in a worker's environment.
-pub(crate) const ENV_SERVER: &str = "CONCUR_PROCESS_SERVER";
-/// The per-worker secret token.
-pub(crate) const ENV_TOKEN: &str = "CONCUR_PROCESS_TOKEN";
-/// The pool's pid, checked against `getppid()`.
+/// The number of the descriptor a worker inherits, set only in its environment.
+pub(crate) const ENV_FD: &str = "CONCUR_PROCESS_FD";
+/// The pool's pid: a process is a worker only if its parent is this pid.
 pub(crate) const ENV_PARENT: &str = "CONCUR_PROCESS_PARENT";
 
-/// How long a new worker has to connect and say hello.
+/// How long a new worker has to say hello.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a send to a worker may wait for room in its socket. A worker's
+/// reader thread drains its socket at all times, even while a task runs, so a
+/// send waits this long only on a worker whose reader is dead or stopped: that
+/// worker is then lost.
+pub(crate) const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What every worker of a pool is started with.
 #[derive(Debug, Clone)]
@@ -60,10 +68,19 @@ pub(crate) struct SpawnConfig {
 pub(crate) struct Spawned {
     pub(crate) child: Child,
     pub(crate) pid: u32,
-    pub(crate) to_worker: IpcBytesSender,
-    pub(crate) from_worker: IpcBytesReceiver,
-    pub(crate) shm_to_worker: IpcSender<IpcSharedMemory>,
-    pub(crate) shm_from_worker: IpcReceiver<IpcSharedMemory>,
+    pub(crate) chan: Arc<Channel>,
+    pub(crate) inbox: Inbox,
+}
+
+/// A spawn attempt that failed.
+#[derive(Debug)]
+pub(crate) struct SpawnFailure {
+    /// What was seen, as the error the pool reports if it gives up.
+    pub(crate) error: Error,
+    /// False when the child was killed from outside (`SIGKILL`) before it could
+    /// join: that says nothing about whether workers can start, so it does not
+    /// count towards giving up.
+    pub(crate) counts: bool,
 }
 
 /// The identity of the running binary (see [`Identity`]).
@@ -85,162 +102,187 @@ fn own_identity() -> Result<&'static Identity, Error> {
         .map_err(|e| Error::broken(format!("cannot read /proc/self/exe: {e}")))
 }
 
-fn random_token() -> Result<String, Error> {
-    let mut bytes = [0u8; 16];
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| Error::broken(format!("cannot read /dev/urandom: {e}")))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+pub(crate) fn exit_status(status: std::process::ExitStatus) -> ExitStatus {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => ExitStatus::Code(code),
+        (None, Some(sig)) => ExitStatus::Signal(sig),
+        _ => ExitStatus::Unknown,
+    }
 }
 
-/// The one-shot server a new worker connects to, in a directory only this user
-/// can enter (ipc-channel makes it with the process umask, typically `0755`:
-/// the socket is then not writable, so not connectable, by other users; the
-/// `chmod` makes that independent of the umask).
-fn rendezvous() -> Result<(IpcOneShotServer<Bootstrap>, String), Error> {
-    use std::os::unix::fs::PermissionsExt;
-    let (server, name) = IpcOneShotServer::<Bootstrap>::new()
-        .map_err(|e| Error::broken(format!("cannot create the worker rendezvous: {e}")))?;
-    let path = std::path::Path::new(&name);
-    let private = |p: &std::path::Path, mode| {
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
-    };
-    path.parent()
-        .map_or(Ok(()), |dir| private(dir, 0o700))
-        .and_then(|()| private(path, 0o600))
-        .map_err(|e| Error::broken(format!("cannot restrict the worker rendezvous: {e}")))?;
-    Ok((server, name))
+/// Waits for `child`, which closed its channel, to exit; kills it if it is
+/// still running after `grace` (it closed its end and went on: it is done
+/// with the pool either way).
+pub(crate) fn reap(child: &mut Child, grace: Duration) -> ExitStatus {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or
+    // -1; the pid is our unreaped child, so it names no other process.
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, child.id(), 0) };
+    if let Ok(raw) = i32::try_from(pidfd)
+        && raw >= 0
+    {
+        // SAFETY: a descriptor just returned by pidfd_open, owned by nobody else.
+        let pidfd = unsafe { OwnedFd::from_raw_fd(raw) };
+        let mut pfd = libc::pollfd {
+            fd: pidfd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = i32::try_from(grace.as_millis()).unwrap_or(i32::MAX);
+        // SAFETY: poll reads and writes the one pollfd it is given.
+        if unsafe { libc::poll(&mut pfd, 1, ms) } == 0 {
+            let _ = child.kill();
+        }
+    } else {
+        // No pidfd (kernel before 5.3): the worker is told to die.
+        let _ = child.kill();
+    }
+    child.wait().map(exit_status).unwrap_or(ExitStatus::Unknown)
+}
+
+fn failed(mut child: Child, pid: u32, seen: String) -> SpawnFailure {
+    let _ = child.kill();
+    let status = child.wait().map(exit_status).unwrap_or(ExitStatus::Unknown);
+    SpawnFailure {
+        error: Error::broken(format!("worker {pid} {seen} ({status})")),
+        counts: true,
+    }
 }
 
 /// Starts one worker and completes its handshake.
 ///
 /// # Errors
 ///
-/// [`Error::Broken`] naming what failed: the spawn, a worker that exited before
-/// connecting (its binary does not link this crate's hook and does not call
-/// `init`), or a refused handshake.
-pub(crate) fn spawn_worker(config: &SpawnConfig) -> Result<Spawned, Error> {
-    spawn_inner(config, None)
-}
-
-pub(crate) fn spawn_inner(
-    config: &SpawnConfig,
-    token_override: Option<&str>,
-) -> Result<Spawned, Error> {
+/// A [`SpawnFailure`] naming what was seen: the spawn failed, the child exited
+/// before its handshake (its binary does not link this crate's hook and does not
+/// call `init`, or it was killed), or it was refused.
+pub(crate) fn spawn_worker(config: &SpawnConfig) -> Result<Spawned, SpawnFailure> {
     crate::worker::keep_hook();
-    let identity = own_identity()?;
-    let (server, name) = rendezvous()?;
-    let token = random_token()?;
-    let mut child = Command::new(&config.program)
-        .env(ENV_SERVER, &name)
-        .env(ENV_TOKEN, token_override.unwrap_or(&token))
+    let broken = |error: Error| SpawnFailure {
+        error,
+        counts: true,
+    };
+    let identity = own_identity().map_err(broken)?;
+    let io_broken = |what: &str, e: io::Error| broken(Error::broken(format!("{what}: {e}")));
+    let (chan, theirs) =
+        Channel::pair().map_err(|e| io_broken("cannot create a socket pair", e))?;
+    chan.pass_credentials(true)
+        .and_then(|()| chan.set_recv_timeout(Some(CONNECT_TIMEOUT)))
+        .map_err(|e| io_broken("cannot configure the worker socket", e))?;
+    let fd = theirs.raw_fd();
+    let mut command = Command::new(&config.program);
+    command
+        .env(ENV_FD, fd.to_string())
         .env(ENV_PARENT, std::process::id().to_string())
         .stdin(Stdio::null())
         // A group of its own: a Ctrl-C at the terminal reaches the parent only,
         // which decides what to cancel; running tasks finish (the parent's death
         // still ends every worker, through PR_SET_PDEATHSIG and the channel).
-        .process_group(0)
-        .spawn()
-        .map_err(|e| {
-            Error::broken(format!(
-                "cannot start a worker ({}): {e}",
-                config.program.display()
-            ))
-        })?;
+        .process_group(0);
+    // SAFETY: the closure runs in the forked child before exec and only calls
+    // fcntl, which is async-signal-safe; it allocates nothing and takes no lock.
+    unsafe {
+        command.pre_exec(move || {
+            // The one descriptor the worker inherits: clear its close-on-exec
+            // flag in this child only (every other child closes it at exec).
+            if libc::fcntl(fd, libc::F_SETFD, 0) < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = command.spawn().map_err(|e| {
+        broken(Error::broken(format!(
+            "cannot start a worker ({}): {e}",
+            config.program.display()
+        )))
+    })?;
+    drop(theirs);
     let pid = child.id();
 
-    // Accept on a helper thread, so that a child that dies before connecting is
-    // noticed instead of blocking here forever.
-    let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .name("concur-process-accept".into())
-        .spawn(move || {
-            let _ = tx.send(server.accept());
-        })
-        .map_err(|e| Error::broken(format!("cannot start a thread: {e}")))?;
-    let deadline = Instant::now() + CONNECT_TIMEOUT;
-    let accepted = loop {
-        match rx.recv_timeout(Duration::from_millis(5)) {
-            Ok(accepted) => break accepted,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let exited = child.try_wait().ok().flatten();
-                if exited.is_some() || Instant::now() > deadline {
-                    // Unblock the acceptor: connect and hang up.
-                    drop(IpcSender::<Bootstrap>::connect(name.clone()));
-                    let _ = child.kill();
-                    let status = child.wait().ok();
-                    return Err(Error::broken(format!(
-                        "worker {pid} did not connect ({}); a worker is this binary re-executed and \
-                         is intercepted before main by concur-process's pre-main hook: if the hook \
-                         cannot run here, call concur_process::init() first thing in main",
-                        status.map_or("timed out".into(), |s| s.to_string())
-                    )));
-                }
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                return Err(Error::broken("the worker rendezvous thread died"));
-            }
+    let mut inbox = Inbox::default();
+    let hello = match inbox.recv(&chan) {
+        Ok(msg) => msg,
+        Err(RecvError::Closed) => {
+            let mut child = child;
+            let status = reap(&mut child, Duration::from_secs(1));
+            let hint = if matches!(status, ExitStatus::Code(_)) {
+                "; a worker is this binary re-executed and is intercepted before main by \
+                 concur-process's pre-main hook: if the hook cannot run here, call \
+                 concur_process::init() first thing in main"
+            } else {
+                ""
+            };
+            return Err(SpawnFailure {
+                error: Error::broken(format!(
+                    "worker {pid} did not connect: it exited before its handshake ({status}){hint}"
+                )),
+                counts: status != ExitStatus::Signal(libc::SIGKILL),
+            });
         }
-    };
-    let (_conn, boot) = match accepted {
-        Ok(pair) => pair,
-        Err(e) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(Error::broken(format!(
-                "worker {pid} failed the handshake: {e:?}"
-            )));
+        Err(RecvError::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
+            return Err(failed(
+                child,
+                pid,
+                format!("did not connect within {CONNECT_TIMEOUT:?}"),
+            ));
         }
+        Err(e) => return Err(failed(child, pid, format!("failed the handshake: {e}"))),
     };
 
-    let refuse = |mut child: Child, to_worker: &IpcBytesSender, reason: String| -> Error {
-        let _ = to_worker.send(&codec::encode_frame(
-            &ToWorker::Refused {
-                reason: reason.clone(),
-            },
-            &[],
-        ));
-        let _ = child.kill();
-        let _ = child.wait();
-        Error::broken(format!("worker {pid} refused: {reason}"))
+    let refuse = |child: Child, reason: String| -> SpawnFailure {
+        let _ = chan.send(
+            &codec::encode_frame(
+                &ToWorker::Refused {
+                    reason: reason.clone(),
+                },
+                &[],
+            ),
+            None,
+        );
+        failed(child, pid, format!("refused: {reason}"))
     };
-    match codec::peek_version(&boot.hello) {
+    if hello.sender_pid != Some(pid as i32) {
+        let reason = format!(
+            "the kernel says the hello came from process {:?}, not the spawned worker {pid}",
+            hello.sender_pid
+        );
+        return Err(refuse(child, reason));
+    }
+    if hello.region.is_some() {
+        return Err(refuse(child, "a hello with a shared-memory region".into()));
+    }
+    match codec::peek_version(&hello.bytes) {
         Some(codec::PROTOCOL_VERSION) => {}
         other => {
             let reason = format!(
                 "protocol version {other:?}, this pool speaks version {}",
                 codec::PROTOCOL_VERSION
             );
-            return Err(refuse(child, &boot.to_worker, reason));
+            return Err(refuse(child, reason));
         }
     }
-    let hello: Hello = match codec::decode_value(&boot.hello) {
+    let hello: Hello = match codec::decode_value(&hello.bytes) {
         Ok(hello) => hello,
-        Err(e) => {
-            return Err(refuse(
-                child,
-                &boot.to_worker,
-                format!("bad handshake: {e}"),
-            ));
-        }
+        Err(e) => return Err(refuse(child, format!("bad handshake: {e}"))),
     };
-    if hello.token != token {
-        let reason = "the peer did not present the pool's secret token".to_owned();
-        return Err(refuse(child, &boot.to_worker, reason));
-    }
     if hello.pid != pid {
-        let reason = format!(
-            "the peer is process {}, not the spawned worker {pid}",
-            hello.pid
-        );
-        return Err(refuse(child, &boot.to_worker, reason));
+        let reason = format!("the peer says it is process {}, not {pid}", hello.pid);
+        return Err(refuse(child, reason));
     }
     if &hello.identity != identity {
         let reason = format!(
             "the worker runs a different build of the binary ({:?}, expected {:?})",
             hello.identity, identity
         );
-        return Err(refuse(child, &boot.to_worker, reason));
+        return Err(refuse(child, reason));
+    }
+    if let Err(e) = chan
+        .pass_credentials(false)
+        .and_then(|()| chan.set_recv_timeout(None))
+        .and_then(|()| chan.set_send_timeout(Some(SEND_TIMEOUT)))
+    {
+        return Err(failed(child, pid, format!("socket setup failed: {e}")));
     }
 
     let (initializer, init_arg) = match &config.initializer {
@@ -252,23 +294,18 @@ pub(crate) fn spawn_inner(
         max_memory: config.max_memory,
         shared_threshold: config.shared_threshold as u64,
     };
-    if let Err(e) = boot
-        .to_worker
-        .send(&codec::encode_frame(&welcome, init_arg))
-    {
-        let _ = child.kill();
-        let _ = child.wait();
-        return Err(Error::broken(format!(
-            "worker {pid} hung up during the handshake: {e}"
-        )));
+    if let Err(e) = chan.send(&codec::encode_frame(&welcome, init_arg), None) {
+        return Err(failed(
+            child,
+            pid,
+            format!("hung up during the handshake: {e}"),
+        ));
     }
     Ok(Spawned {
         child,
         pid,
-        to_worker: boot.to_worker,
-        from_worker: boot.from_worker,
-        shm_to_worker: boot.shm_to_worker,
-        shm_from_worker: boot.shm_from_worker,
+        chan: Arc::new(chan),
+        inbox,
     })
 }
 
@@ -288,30 +325,22 @@ mod tests {
     #[test]
     fn a_worker_joins_and_exits_on_request() {
         let mut w = spawn_worker(&config()).expect("spawn");
-        w.to_worker
-            .send(&codec::encode_frame(&ToWorker::Exit, &[]))
+        w.chan
+            .send(&codec::encode_frame(&ToWorker::Exit, &[]), None)
             .unwrap();
         let status = w.child.wait().unwrap();
         assert!(status.success(), "{status:?}");
     }
 
-    // The endpoint is private: a peer without the pool's token is refused (and
-    // killed), even when it is a copy of this binary that knows the server name.
     #[test]
-    fn a_peer_without_the_token_is_refused() {
-        let err = spawn_inner(&config(), Some("not-the-token")).unwrap_err();
-        assert!(err.to_string().contains("secret token"), "{err}");
-    }
-
-    #[test]
-    fn the_rendezvous_directory_is_private() {
-        use std::os::unix::fs::PermissionsExt;
-        let (server, name) = rendezvous().unwrap();
-        let dir = std::path::Path::new(&name).parent().unwrap().to_owned();
-        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode(&dir), 0o700, "{}", dir.display());
-        assert_eq!(mode(std::path::Path::new(&name)), 0o600, "{name}");
-        drop(server);
-        assert!(!dir.exists(), "the one-shot server removes its directory");
+    fn a_program_that_exits_before_its_handshake_counts() {
+        let cfg = SpawnConfig {
+            program: "/bin/sleep".into(),
+            ..config()
+        };
+        // `sleep` with no argument exits at once with a usage error: it counts.
+        let err = spawn_worker(&cfg).unwrap_err();
+        assert!(err.counts, "{:?}", err.error);
+        assert!(err.error.to_string().contains("init()"), "{}", err.error);
     }
 }

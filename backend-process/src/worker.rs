@@ -6,24 +6,35 @@
 //! pool's sends never wait on a busy worker, and a closed channel — the pool
 //! died — ends the process at once, even while a task runs), and the main thread
 //! that runs tasks one at a time, in the order received, and reports `Done`.
+//! The reader also answers the pool's `Ping` at once, so the pool can tell a
+//! worker busy with a long task from one whose reader is gone.
 
 use std::collections::VecDeque;
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
-use ipc_channel::ipc::{self, IpcBytesSender, IpcSender, IpcSharedMemory};
-
-use crate::codec::{self, Body, Bootstrap, CallRef, Encoded, FromWorker, Hello, ToWorker};
-use crate::spawn::{ENV_PARENT, ENV_SERVER, ENV_TOKEN, identity};
+use crate::codec::{self, Body, CallRef, Encoded, FromWorker, Hello, ToWorker};
+use crate::shm::Region;
+use crate::spawn::{ENV_FD, ENV_PARENT, identity};
 use crate::task;
+use crate::transport::{Channel, Inbox};
 
 /// Exit code of a worker that could not join its pool (refused, no pool).
 const EXIT_NOT_JOINED: i32 = 70;
 
 /// The pre-main hook: in a process started as a pool's worker, become the
 /// worker and never return to `main` (nor to a test harness's main).
+///
+/// Running before `main` is sound here because the hook uses nothing that
+/// needs `main`'s runtime setup: it reads the environment (initialised by the
+/// loader before any constructor), makes system calls, starts one thread and
+/// ends the process with `exit`. The runtime setup `main` would have done that
+/// a worker relies on (ignoring `SIGPIPE`) is done by [`run`] itself. In any
+/// other process the hook reads two environment variables and returns.
 #[ctor::ctor(unsafe)]
 fn intercept() {
-    if std::env::var_os(ENV_SERVER).is_some() {
+    if is_worker_process() {
         worker_main();
     }
 }
@@ -35,10 +46,18 @@ pub(crate) fn keep_hook() {
     std::hint::black_box(intercept as fn());
 }
 
-/// True in a process started as a worker whose pre-main hook has not taken over
-/// (yet).
+/// True in a process started as a pool's worker: the environment names a
+/// descriptor and a pool, and that pool is this process's parent (so a process
+/// a task starts, which inherits the environment, is not taken for a worker).
 pub(crate) fn is_worker_process() -> bool {
-    std::env::var_os(ENV_SERVER).is_some()
+    let Some(parent) = std::env::var(ENV_PARENT)
+        .ok()
+        .and_then(|p| p.parse::<i32>().ok())
+    else {
+        return false;
+    };
+    // SAFETY: getppid has no preconditions.
+    std::env::var_os(ENV_FD).is_some() && unsafe { libc::getppid() } == parent
 }
 
 /// Becomes a worker if this process was started as one; returns at once
@@ -47,7 +66,9 @@ pub(crate) fn is_worker_process() -> bool {
 /// Workers are normally intercepted before `main` by a pre-main hook that this
 /// crate installs, so calling `init` is not needed. It is the documented fallback
 /// for platforms or link setups where the hook does not run: call it first thing
-/// in `main`, before any thread is started.
+/// in `main`. It is safe to call anywhere, any number of times: in a process that
+/// is not a worker it reads two environment variables and returns; in a worker
+/// it never returns.
 ///
 /// ```
 /// // First thing in `main`: returns at once in the parent.
@@ -82,7 +103,7 @@ enum Job {
     RunShared {
         id: u64,
         call: CallRef,
-        shm: IpcSharedMemory,
+        region: Region,
     },
     Exit,
 }
@@ -98,23 +119,50 @@ impl Job {
 
 type Queue = Arc<(Mutex<VecDeque<Job>>, Condvar)>;
 
-/// The channel to the pool, shared by the main thread (results) and the reader
-/// (answers to `Revoke`), one whole message at a time.
-type Outbox = Arc<Mutex<IpcBytesSender>>;
+/// Takes the socket the pool handed over, once per process.
+fn take_channel() -> Result<Channel, String> {
+    static TAKEN: AtomicBool = AtomicBool::new(false);
+    let fd: RawFd = std::env::var(ENV_FD)
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| format!("{ENV_FD} missing or invalid"))?;
+    if TAKEN.swap(true, Ordering::SeqCst) {
+        return Err("the pool's socket was taken already".into());
+    }
+    let mut ty: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into `ty`; on a descriptor
+    // that is not open or not a socket it fails and touches nothing.
+    let ok = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_TYPE,
+            (&mut ty as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    } == 0;
+    if !ok || ty != libc::SOCK_SEQPACKET {
+        return Err(format!("descriptor {fd} is not the pool's socket"));
+    }
+    // Not inherited by the processes a task starts.
+    // SAFETY: fcntl with an integer argument on an open descriptor.
+    unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    // SAFETY: `fd` is open and a seqpacket socket (checked above): the end the
+    // pool made this process inherit. Nothing else in the process owns it: no
+    // code of this crate names it but this function, which runs once (`TAKEN`).
+    Ok(Channel::from_fd(unsafe { OwnedFd::from_raw_fd(fd) }))
+}
 
 fn run() -> Result<i32, String> {
-    let server = std::env::var(ENV_SERVER).map_err(|e| format!("{ENV_SERVER}: {e}"))?;
-    let token = std::env::var(ENV_TOKEN).map_err(|e| format!("{ENV_TOKEN}: {e}"))?;
     let parent: i32 = std::env::var(ENV_PARENT)
         .ok()
         .and_then(|p| p.parse().ok())
         .ok_or_else(|| format!("{ENV_PARENT} missing or invalid"))?;
-    for var in [ENV_SERVER, ENV_TOKEN, ENV_PARENT] {
-        // SAFETY: this runs before `main` (from the pre-main hook) or, through
-        // `init`, at the top of `main` before the program starts threads, so no
-        // other thread reads or writes the environment concurrently.
-        unsafe { std::env::remove_var(var) };
-    }
+    // As Rust's `main` would have it: a write to a closed pipe is an `EPIPE`
+    // error, not the end of the process.
+    // SAFETY: setting a signal's disposition to SIG_IGN installs no handler.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
     // Die with the parent: the kernel sends SIGKILL when the parent's spawning
     // thread ends; the check after it covers a parent that died before.
     // SAFETY: PR_SET_PDEATHSIG takes a signal number and touches no memory of ours.
@@ -123,35 +171,23 @@ fn run() -> Result<i32, String> {
     if unsafe { libc::getppid() } != parent {
         return Err("the pool's process is already gone".into());
     }
+    let chan = Arc::new(take_channel()?);
+    let mut inbox = Inbox::default();
 
-    let (to_worker, inbox) = ipc::bytes_channel().map_err(|e| e.to_string())?;
-    let (outbox, from_worker) = ipc::bytes_channel().map_err(|e| e.to_string())?;
-    let (shm_to_worker, shm_inbox) =
-        ipc::channel::<IpcSharedMemory>().map_err(|e| e.to_string())?;
-    let (shm_outbox, shm_from_worker) =
-        ipc::channel::<IpcSharedMemory>().map_err(|e| e.to_string())?;
     let hello = Hello {
         version: codec::PROTOCOL_VERSION,
-        token,
         identity: identity().map_err(|e| format!("cannot read /proc/self/exe: {e}"))?,
         pid: std::process::id(),
     };
-    let bootstrap = Bootstrap {
-        hello: codec::encode_value(&hello).map_err(|e| e.to_string())?,
-        to_worker,
-        from_worker,
-        shm_to_worker,
-        shm_from_worker,
-    };
-    IpcSender::<Bootstrap>::connect(server)
-        .map_err(|e| format!("cannot connect to the pool: {e}"))?
-        .send(bootstrap)
+    let hello = codec::encode_value(&hello).map_err(|e| e.to_string())?;
+    chan.send(&hello, None)
         .map_err(|e| format!("cannot send the handshake: {e}"))?;
 
     let welcome = inbox
-        .recv()
-        .map_err(|e| format!("no answer to the handshake: {e:?}"))?;
-    let (header, tail) = codec::decode_frame::<ToWorker>(&welcome).map_err(|e| e.to_string())?;
+        .recv(&chan)
+        .map_err(|e| format!("no answer to the handshake: {e}"))?;
+    let (header, tail) =
+        codec::decode_frame::<ToWorker>(&welcome.bytes).map_err(|e| e.to_string())?;
     let (initializer, max_memory, shared_threshold) = match header {
         ToWorker::Welcome {
             initializer,
@@ -165,22 +201,21 @@ fn run() -> Result<i32, String> {
         ToWorker::Refused { reason } => return Err(format!("refused by the pool: {reason}")),
         other => return Err(format!("unexpected first message {other:?}")),
     };
-    let outbox: Outbox = Arc::new(Mutex::new(outbox));
     if let Some(init) = initializer {
         // SAFETY: the pool built `init` with `init_ref` and accepted this worker as
         // the same binary in the handshake.
         if let Err(error) = unsafe { task::invoke(init, tail, usize::MAX) } {
-            send(&outbox, &FromWorker::InitFailed { error }, &[]);
+            send(&chan, &FromWorker::InitFailed { error }, &[], None);
             return Ok(1);
         }
     }
 
     let queue: Queue = Arc::new((Mutex::new(VecDeque::new()), Condvar::new()));
     let reader_queue = queue.clone();
-    let reader_outbox = outbox.clone();
+    let reader_chan = chan.clone();
     std::thread::Builder::new()
         .name("concur-worker-reader".into())
-        .spawn(move || read_loop(&inbox, &shm_inbox, &reader_queue, &reader_outbox))
+        .spawn(move || read_loop(&reader_chan, inbox, &reader_queue))
         .map_err(|e| e.to_string())?;
 
     loop {
@@ -208,89 +243,81 @@ fn run() -> Result<i32, String> {
                     task::invoke(*call, &frame[*tail_at..], shared_threshold)
                 })
             }
-            Job::RunShared { id, call, shm } => {
+            Job::RunShared { id, call, region } => {
                 // SAFETY: as above.
-                (*id, unsafe { task::invoke(*call, shm, shared_threshold) })
+                (*id, unsafe {
+                    task::invoke(*call, region, shared_threshold)
+                })
             }
         };
         drop(job);
         match outcome {
-            Ok(Encoded::Shared(region)) => {
-                if shm_outbox.send(region).is_err() {
-                    pool_gone();
-                }
-                send(
-                    &outbox,
-                    &FromWorker::Done {
-                        id,
-                        outcome: Ok(Body::Shared),
-                    },
-                    &[],
-                );
-            }
+            Ok(Encoded::Shared(region)) => send(
+                &chan,
+                &FromWorker::Done {
+                    id,
+                    outcome: Ok(Body::Shared),
+                },
+                &[],
+                Some(&region),
+            ),
             Ok(Encoded::Inline(bytes)) => send(
-                &outbox,
+                &chan,
                 &FromWorker::Done {
                     id,
                     outcome: Ok(Body::Inline),
                 },
                 &bytes,
+                None,
             ),
             Err(error) => send(
-                &outbox,
+                &chan,
                 &FromWorker::Done {
                     id,
                     outcome: Err(error),
                 },
                 &[],
+                None,
             ),
         }
         if let Some(limit) = max_memory {
             let rss = resident_memory();
             if rss > limit {
-                send(&outbox, &FromWorker::Retire { rss }, &[]);
+                send(&chan, &FromWorker::Retire { rss }, &[], None);
                 return Ok(0);
             }
         }
     }
 }
 
-fn send(outbox: &Outbox, msg: &FromWorker, tail: &[u8]) {
+fn send(chan: &Channel, msg: &FromWorker, tail: &[u8], region: Option<&Region>) {
     let frame = codec::encode_frame(msg, tail);
-    if outbox
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .send(&frame)
-        .is_err()
-    {
+    if chan.send(&frame, region).is_err() {
         pool_gone();
     }
 }
 
-/// The pool's end of a channel closed: the pool is gone, and so is this worker.
+/// The pool's end of the channel closed: the pool is gone, and so is this worker.
 fn pool_gone() -> ! {
     // SAFETY: `_exit` ends the process without running anything else; nothing in
     // this process needs an orderly shutdown once its pool is gone.
     unsafe { libc::_exit(0) }
 }
 
-fn read_loop(
-    inbox: &ipc::IpcBytesReceiver,
-    shm_inbox: &ipc::IpcReceiver<IpcSharedMemory>,
-    queue: &Queue,
-    outbox: &Outbox,
-) {
+fn read_loop(chan: &Channel, mut inbox: Inbox, queue: &Queue) {
     let (lock, cv) = &**queue;
     loop {
-        let Ok(frame) = inbox.recv() else { pool_gone() };
-        let Ok((header, tail)) = codec::decode_frame::<ToWorker>(&frame) else {
+        let Ok(msg) = inbox.recv(chan) else {
+            pool_gone()
+        };
+        let Ok((header, tail)) = codec::decode_frame::<ToWorker>(&msg.bytes) else {
             eprintln!(
                 "concur-process worker {}: undecodable frame from the pool",
                 std::process::id()
             );
             pool_gone();
         };
-        let tail_at = frame.len() - tail.len();
+        let tail_at = msg.bytes.len() - tail.len();
         let job = match header {
             ToWorker::Run {
                 id,
@@ -299,7 +326,7 @@ fn read_loop(
             } => Job::Run {
                 id,
                 call,
-                frame,
+                frame: msg.bytes,
                 tail_at,
             },
             ToWorker::Run {
@@ -307,10 +334,10 @@ fn read_loop(
                 call,
                 body: Body::Shared,
             } => {
-                let Ok(shm) = shm_inbox.recv() else {
+                let Some(region) = msg.region else {
                     pool_gone()
                 };
-                Job::RunShared { id, call, shm }
+                Job::RunShared { id, call, region }
             }
             ToWorker::Revoke { id } => {
                 let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -319,7 +346,11 @@ fn read_loop(
                     None => false,
                 };
                 drop(q);
-                send(outbox, &FromWorker::Revoked { id, ok }, &[]);
+                send(chan, &FromWorker::Revoked { id, ok }, &[], None);
+                continue;
+            }
+            ToWorker::Ping { seq } => {
+                send(chan, &FromWorker::Pong { seq }, &[], None);
                 continue;
             }
             ToWorker::Exit => Job::Exit,

@@ -1,10 +1,8 @@
 //! Only the pool's own workers can join it: a worker of another build of the
-//! binary is refused, and once a worker has joined, the rendezvous it used is
-//! gone, so a process that learns its name (here from the worker's environment,
-//! the best an attacker of the same user could do) cannot connect.
+//! binary is refused, and a worker's socket has no name and cannot be opened
+//! through `/proc` (what a process of the same user reading `/proc` could try).
 
 use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
 use std::time::Duration;
 
 use concur_core::{Error, Executor};
@@ -38,35 +36,42 @@ fn environ_var(pid: u32, name: &str) -> Option<String> {
 }
 
 #[test]
-fn an_impostor_cannot_join_a_running_pool() {
+fn a_workers_socket_cannot_be_reached_from_proc() {
     let pool = ProcessPool::builder().max_workers(1).build().unwrap();
     assert_eq!(
         pool.submit(ident, 1).result(Some(Duration::from_secs(30))),
         Ok(1)
     );
     let worker = pool.worker_pids()[0];
-    let server =
-        environ_var(worker, "CONCUR_PROCESS_SERVER").expect("the worker's initial environment");
-    let token =
-        environ_var(worker, "CONCUR_PROCESS_TOKEN").expect("the worker's initial environment");
+    // All the environment tells is which descriptor the worker inherited.
+    let fd = environ_var(worker, "CONCUR_PROCESS_FD").expect("the worker's environment");
+    let path = format!("/proc/{worker}/fd/{fd}");
+    let target = std::fs::read_link(&path).expect("the worker's descriptor");
     assert!(
-        !std::path::Path::new(&server).exists(),
-        "the one-shot rendezvous is removed once used: {server}"
+        target.to_string_lossy().starts_with("socket:"),
+        "{path} -> {}",
+        target.display()
     );
-
-    // Even with the stolen name and token, an impostor (this binary in worker
-    // mode) cannot connect, and exits.
-    let status = Command::new(std::env::current_exe().unwrap())
-        .env("CONCUR_PROCESS_SERVER", &server)
-        .env("CONCUR_PROCESS_TOKEN", &token)
-        .env("CONCUR_PROCESS_PARENT", std::process::id().to_string())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert_eq!(
-        status.code(),
-        Some(70),
-        "the impostor could not join: {status:?}"
+    // A socket has no name to connect to, and cannot be opened through /proc.
+    let err = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .expect_err("a socket cannot be opened through /proc");
+    assert_eq!(err.raw_os_error(), Some(libc::ENXIO), "{err}");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(format!("/proc/{worker}/fd")).unwrap() {
+        if let Ok(t) = std::fs::read_link(entry.unwrap().path()) {
+            names.push(t);
+        }
+    }
+    let named_socket = |t: &std::path::PathBuf| {
+        use std::os::unix::fs::FileTypeExt;
+        std::fs::metadata(t).is_ok_and(|m| m.file_type().is_socket())
+    };
+    assert!(
+        !names.iter().any(named_socket),
+        "no descriptor of the worker is a socket with a name: {names:?}"
     );
     assert_eq!(pool.worker_pids(), vec![worker]);
     assert_eq!(

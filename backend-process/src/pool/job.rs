@@ -3,16 +3,15 @@
 
 use std::time::Duration;
 
-use concur_core::{Error, Payload, Promise, StatsCounter};
-use ipc_channel::ipc::IpcSharedMemory;
-
 use crate::codec;
+use crate::shm::Region;
+use concur_core::{Error, Payload, Promise, StatsCounter};
 
 /// One accepted task.
 pub(super) struct Task {
     pub(super) id: u64,
     pub(super) frame: Vec<u8>,
-    pub(super) shm: Option<IpcSharedMemory>,
+    pub(super) shm: Option<Region>,
     pub(super) sink: Box<dyn Sink>,
     pub(super) timeout: Option<Duration>,
     /// `set_running` succeeded (on its first dispatch).

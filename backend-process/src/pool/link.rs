@@ -12,19 +12,33 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use ipc_channel::ipc::{IpcBytesSender, IpcSender, IpcSharedMemory};
+use std::sync::Arc;
 
 use super::job::Task;
 use crate::codec::{self, ToWorker};
+use crate::transport::Channel;
 
 /// A task shorter than this is "fast" (see [`Link::fast`]).
 pub(super) const FAST_TASK: Duration = Duration::from_millis(1);
 
+/// A worker told to exit (or that announced it retires) with nothing left to
+/// run is killed if its channel is still open this long after.
+pub(super) const EXIT_GRACE: Duration = Duration::from_secs(2);
+
+/// A worker not heard from for this long is pinged.
+pub(super) const PING_EVERY: Duration = Duration::from_secs(1);
+
+/// A worker whose reader has not answered a ping for this long is deaf, and
+/// lost. The reader thread does nothing but receive and queue (it never runs a
+/// task), so a healthy one answers within a scheduling delay; 5 s of silence
+/// means it is dead or stopped. A deaf worker is thus detected within
+/// `PING_EVERY + DEAF_AFTER` = 6 s.
+pub(super) const DEAF_AFTER: Duration = Duration::from_secs(5);
+
 /// The parent's side of one live worker.
 pub(super) struct Link {
     pub(super) pid: u32,
-    to_worker: IpcBytesSender,
-    shm_to_worker: IpcSender<IpcSharedMemory>,
+    chan: Arc<Channel>,
     /// Tasks sent and not done, in the order sent; the first one runs.
     pub(super) inflight: VecDeque<Task>,
     /// Tasks sent over the worker's life (for `max_tasks_per_child`).
@@ -46,19 +60,20 @@ pub(super) struct Link {
     pub(super) deadline: Option<(u64, Instant)>,
     /// The task whose timeout killed this worker.
     pub(super) timed_out: Option<u64>,
+    /// When a worker that should be exiting is killed (see [`EXIT_GRACE`]).
+    pub(super) exit_by: Option<Instant>,
+    /// The ping awaiting its pong, and when it was sent.
+    pub(super) ping: Option<(u64, Instant)>,
+    /// When the worker's reader last answered (or the worker joined).
+    pub(super) heard: Instant,
 }
 
 impl Link {
     /// The link of a worker that just joined.
-    pub(super) fn new(
-        pid: u32,
-        to_worker: IpcBytesSender,
-        shm_to_worker: IpcSender<IpcSharedMemory>,
-    ) -> Self {
+    pub(super) fn new(pid: u32, chan: Arc<Channel>) -> Self {
         Link {
             pid,
-            to_worker,
-            shm_to_worker,
+            chan,
             inflight: VecDeque::new(),
             sent: 0,
             exiting: false,
@@ -68,6 +83,9 @@ impl Link {
             fast: false,
             deadline: None,
             timed_out: None,
+            exit_by: None,
+            ping: None,
+            heard: Instant::now(),
         }
     }
 
@@ -83,13 +101,11 @@ impl Link {
     /// Sends `task` to the worker; gives it back if the worker is gone. Returns
     /// true if it set a deadline (the watchdog must look).
     pub(super) fn send(&mut self, task: Task) -> Result<bool, Task> {
-        let sent = match &task.shm {
-            Some(shm) => self.shm_to_worker.send(shm.clone()).is_ok(),
-            None => true,
-        } && self.to_worker.send(&task.frame).is_ok();
-        if !sent {
-            // The worker is gone; its slot thread will see the channel close.
-            self.exiting = true;
+        if self.chan.send(&task.frame, task.shm.as_ref()).is_err() {
+            // The worker is gone, or its socket stayed full past the send
+            // timeout (its reader is dead), or a partial message went out: the
+            // link is unusable either way. Its slot thread sees the channel close.
+            self.lose();
             return Err(task);
         }
         self.sent += 1;
@@ -105,20 +121,46 @@ impl Link {
         Ok(timed)
     }
 
+    /// Gives up on the worker: it gets nothing more and is killed.
+    pub(super) fn lose(&mut self) {
+        self.exiting = true;
+        self.signal(libc::SIGKILL);
+    }
+
+    /// Sends a control message; a failure loses the worker.
+    fn control(&mut self, msg: &ToWorker) -> bool {
+        let ok = self.chan.send(&codec::encode_frame(msg, &[]), None).is_ok();
+        if !ok {
+            self.lose();
+        }
+        ok
+    }
+
     /// Tells the worker to exit once its window is done.
     pub(super) fn send_exit(&mut self) {
         self.exiting = true;
-        let _ = self
-            .to_worker
-            .send(&codec::encode_frame(&ToWorker::Exit, &[]));
+        self.exit_by = Some(Instant::now() + EXIT_GRACE);
+        self.control(&ToWorker::Exit);
+    }
+
+    /// Pings the worker's reader.
+    pub(super) fn send_ping(&mut self, seq: u64, now: Instant) {
+        if self.control(&ToWorker::Ping { seq }) {
+            self.ping = Some((seq, now));
+        }
+    }
+
+    /// The worker's reader answered ping `seq`.
+    pub(super) fn pong(&mut self, seq: u64) {
+        if self.ping.is_some_and(|(s, _)| s == seq) {
+            self.ping = None;
+            self.heard = Instant::now();
+        }
     }
 
     /// Asks the worker to give back task `id` if it has not started it.
     pub(super) fn send_revoke(&mut self, id: u64) -> bool {
-        let ok = self
-            .to_worker
-            .send(&codec::encode_frame(&ToWorker::Revoke { id }, &[]))
-            .is_ok();
+        let ok = self.control(&ToWorker::Revoke { id });
         if ok {
             self.revoking = Some(id);
         }
@@ -167,5 +209,6 @@ impl Link {
     pub(super) fn retire(&mut self) {
         self.exiting = true;
         self.retired = true;
+        self.exit_by = Some(Instant::now() + EXIT_GRACE);
     }
 }

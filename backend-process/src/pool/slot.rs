@@ -1,36 +1,51 @@
 //! The slot thread: the life of one worker slot. It spawns a worker, attaches
 //! its [`Link`], serves every message the worker sends, and when the worker's
 //! channel closes settles what the worker held (fails the running task,
-//! requeues the rest) and starts the next worker.
+//! requeues the rest) and starts the next worker. A slot thread never dies of
+//! what a worker sends: every receive and every message is handled under
+//! `catch_unwind`, and whatever goes wrong is that worker lost.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::Child;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
+use std::time::Duration;
 
 use concur_core::{Error, ExitStatus};
-use ipc_channel::ipc::{IpcBytesReceiver, IpcReceiver, IpcSharedMemory};
 
 use super::link::Link;
 use super::{POOL_THREAD, Shared};
 use crate::codec::{self, Body, FromWorker};
 use crate::spawn::{self, Spawned};
+use crate::transport::{Channel, Inbox, Message, RecvError};
 
 /// Where a slot reports how its first spawn went (`build` waits for it).
 pub(super) type Ready = Sender<Result<(), Error>>;
 
-fn exit_status(status: std::process::ExitStatus) -> ExitStatus {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(code), _) => ExitStatus::Code(code),
-        (None, Some(sig)) => ExitStatus::Signal(sig),
-        _ => ExitStatus::Unknown,
-    }
-}
+/// Spawn attempts in a row that fail before the worker joins (not counting
+/// workers killed from outside) after which the pool gives up: workers cannot
+/// be started at all.
+const MAX_FAILED_SPAWNS: u32 = 5;
+
+/// The first back-off after a failed spawn; it doubles up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(10);
+const MAX_BACKOFF: Duration = Duration::from_secs(1);
+
+/// How long a worker whose channel closed has to exit before it is killed.
+const EXIT_GRACE: Duration = Duration::from_secs(1);
 
 impl Shared {
     /// The life of one worker slot; `ready` hears how the first spawn went.
+    ///
+    /// A spawn that fails is retried, each time with a fresh socket pair, after
+    /// a back-off that doubles from 10 ms to 1 s. The pool breaks only after
+    /// [`MAX_FAILED_SPAWNS`] failures in a row, with the last one's message; a
+    /// worker killed by `SIGKILL` before it joined does not count (an outside
+    /// killer says nothing about whether workers can start).
     pub(super) fn slot_main(self: &Arc<Self>, slot: usize, mut ready: Option<Ready>) {
         POOL_THREAD.with(|p| p.set(true));
+        let mut failures = 0;
+        let mut backoff = FIRST_BACKOFF;
         loop {
             {
                 let st = self.lock();
@@ -40,16 +55,29 @@ impl Shared {
             }
             let worker = match spawn::spawn_worker(&self.config.spawn) {
                 Ok(w) => w,
-                Err(e) => {
-                    match ready.take() {
-                        Some(tx) => {
-                            let _ = tx.send(Err(e));
+                Err(failure) => {
+                    failures += u32::from(failure.counts);
+                    if failures >= MAX_FAILED_SPAWNS {
+                        let e = failure.error;
+                        match ready.take() {
+                            Some(tx) => {
+                                let _ = tx.send(Err(e));
+                            }
+                            None => self.break_pool(format!(
+                                "cannot replace a worker ({failures} attempts in a row failed): {e}"
+                            )),
                         }
-                        None => self.break_pool(format!("cannot replace a worker: {e}")),
+                        break;
                     }
-                    break;
+                    // Shutdown wakes the wait (it notifies `timer_cv`).
+                    let st = self.lock();
+                    drop(self.timer_cv.wait_timeout(st, backoff));
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    continue;
                 }
             };
+            failures = 0;
+            backoff = FIRST_BACKOFF;
             self.run_worker(slot, worker, ready.take());
         }
         if let Some(tx) = ready.take() {
@@ -63,17 +91,15 @@ impl Shared {
         let Spawned {
             child,
             pid,
-            to_worker,
-            from_worker,
-            shm_to_worker,
-            shm_from_worker,
+            chan,
+            mut inbox,
         } = worker;
-        self.attach(slot, Link::new(pid, to_worker, shm_to_worker));
+        self.attach(slot, Link::new(pid, chan.clone()));
         if let Some(tx) = ready {
             let _ = tx.send(Ok(()));
         }
-        self.serve(slot, pid, &from_worker, &shm_from_worker);
-        self.settle(slot, child);
+        let lost = self.serve(slot, &chan, &mut inbox);
+        self.settle(slot, child, lost);
     }
 
     /// Puts a joined worker's link in its slot and gives it work.
@@ -90,55 +116,75 @@ impl Shared {
         drop(dead);
     }
 
-    /// Handles the worker's messages until its channel closes (or it sends a
-    /// frame that does not decode, which kills it).
-    fn serve(
-        &self,
-        slot: usize,
-        pid: u32,
-        from_worker: &IpcBytesReceiver,
-        shm_from_worker: &IpcReceiver<IpcSharedMemory>,
-    ) {
-        while let Ok(frame) = from_worker.recv() {
-            let Ok((msg, tail)) = codec::decode_frame::<FromWorker>(&frame) else {
-                self.kill_slot(slot, pid);
-                return;
+    /// Handles the worker's messages until its channel closes. Anything else —
+    /// a receive error, broken framing, a frame that does not decode, a message
+    /// out of place, a panic anywhere in receiving or handling — loses the
+    /// worker: it is killed, and the reason is returned.
+    fn serve(&self, slot: usize, chan: &Channel, inbox: &mut Inbox) -> Option<String> {
+        loop {
+            let reason = match catch_unwind(AssertUnwindSafe(|| inbox.recv(chan))) {
+                Ok(Ok(msg)) => match catch_unwind(AssertUnwindSafe(|| self.handle(slot, msg))) {
+                    Ok(Ok(())) => continue,
+                    Ok(Err(reason)) => reason,
+                    Err(_) => "a panic while handling its message".to_owned(),
+                },
+                Ok(Err(RecvError::Closed)) => return None,
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => "a panic while receiving from it".to_owned(),
             };
-            match msg {
-                FromWorker::Done { id, outcome } => {
-                    let shm = match outcome {
-                        Ok(Body::Shared) => match shm_from_worker.recv() {
-                            Ok(shm) => Some(shm),
-                            Err(_) => return,
-                        },
-                        _ => None,
-                    };
-                    let bytes = match (&outcome, &shm) {
-                        (Err(e), _) => Err(e.clone()),
-                        (Ok(_), Some(shm)) => Ok(&shm[..]),
-                        (Ok(_), None) => Ok(tail),
-                    };
-                    self.on_done(slot, id, bytes);
-                }
-                FromWorker::InitFailed { error } => {
-                    self.break_pool(format!("a worker's initializer failed: {error}"));
-                }
-                FromWorker::Revoked { id, ok } => self.on_revoked(slot, id, ok),
-                FromWorker::Retire { .. } => {
-                    if let Some(link) = self.lock().workers[slot].as_mut() {
-                        link.retire();
-                    }
-                }
-            }
+            self.kill_slot(slot);
+            return Some(reason);
         }
     }
 
+    /// Handles one message of the worker of `slot`.
+    fn handle(&self, slot: usize, msg: Message) -> Result<(), String> {
+        let (header, tail) = codec::decode_frame::<FromWorker>(&msg.bytes)
+            .map_err(|e| format!("an undecodable frame: {e}"))?;
+        if msg.region.is_some() && !matches!(header, FromWorker::Done { .. }) {
+            return Err("a shared-memory region with a control message".into());
+        }
+        match header {
+            FromWorker::Done { id, outcome } => {
+                let bytes = match (outcome, &msg.region) {
+                    (Ok(Body::Shared), Some(region)) => Ok(&region[..]),
+                    (Ok(Body::Inline), None) => Ok(tail),
+                    (Err(e), None) => Err(e),
+                    (_, region) => {
+                        return Err(format!(
+                            "a result whose body does not match its region ({})",
+                            if region.is_some() {
+                                "one attached"
+                            } else {
+                                "none"
+                            }
+                        ));
+                    }
+                };
+                self.on_done(slot, id, bytes);
+            }
+            FromWorker::InitFailed { error } => {
+                self.break_pool(format!("a worker's initializer failed: {error}"));
+            }
+            FromWorker::Revoked { id, ok } => self.on_revoked(slot, id, ok),
+            FromWorker::Retire { .. } => {
+                if let Some(link) = self.lock().workers[slot].as_mut() {
+                    link.retire();
+                }
+            }
+            FromWorker::Pong { seq } => {
+                if let Some(link) = self.lock().workers[slot].as_mut() {
+                    link.pong(seq);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Kills the worker of `slot` (its slot thread then settles it).
-    fn kill_slot(&self, slot: usize, pid: u32) {
-        let mut st = self.lock();
-        if let Some(link) = st.workers[slot].as_mut().filter(|l| l.pid == pid) {
-            link.exiting = true;
-            link.signal(libc::SIGKILL);
+    fn kill_slot(&self, slot: usize) {
+        if let Some(link) = self.lock().workers[slot].as_mut() {
+            link.lose();
         }
     }
 
@@ -192,11 +238,11 @@ impl Shared {
 
     /// The worker's channel closed: reap it, fail the task it was running,
     /// requeue the ones it had not started, break the pool if so configured.
-    fn settle(&self, slot: usize, mut child: Child) {
+    fn settle(&self, slot: usize, mut child: Child, why_lost: Option<String>) {
         let link = self.lock().workers[slot].take().expect("the slot's link");
         let pid = link.pid;
-        let status = child.wait().map(exit_status).unwrap_or(ExitStatus::Unknown);
-        let clean = link.exiting && status == ExitStatus::Code(0);
+        let status = spawn::reap(&mut child, EXIT_GRACE);
+        let clean = why_lost.is_none() && link.exiting && status == ExitStatus::Code(0);
         let mut failed = Vec::new();
         let mut inflight = link.inflight;
         if !link.retired {
@@ -239,7 +285,8 @@ impl Shared {
             task.sink.fail(error, &self.stats);
         }
         if lost && self.config.break_on_worker_loss && (lost_running || !self.lock().shutdown) {
-            self.break_pool(format!("worker {pid} was lost ({status})"));
+            let why = why_lost.map_or(String::new(), |r| format!(": {r}"));
+            self.break_pool(format!("worker {pid} was lost ({status}){why}"));
         }
         self.timer_cv.notify_all();
     }

@@ -2,6 +2,11 @@
 //! `task_timeout`, and undoes head-of-line blocking (a task sent ahead to a
 //! worker that turned out to run a long task, while another worker idles).
 //!
+//! It also keeps every worker honest: a worker told to exit (or that announced
+//! it retires) and still connected after `EXIT_GRACE` is killed, and a worker
+//! whose reader does not answer a ping within `DEAF_AFTER` is lost (see
+//! `link.rs` for the bounds).
+//!
 //! It sleeps on `Shared::timer_cv` until the nearest deadline or rebalancing
 //! check; slot threads notify it when a deadline is set, when a worker goes idle
 //! while another holds a window, and when they leave.
@@ -9,6 +14,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::link::{DEAF_AFTER, PING_EVERY};
 use super::{POOL_THREAD, REBALANCE_AFTER, Shared, State};
 
 impl Shared {
@@ -43,7 +49,23 @@ impl Shared {
             }
             let now = Instant::now();
             let mut next: Option<Instant> = self.rebalance(&mut st, now);
+            let mut seq = st.ping_seq;
             for link in st.workers.iter_mut().flatten() {
+                let mut at_most =
+                    |at: Instant| next = Some(next.map_or(at, |n: Instant| n.min(at)));
+                match (link.exit_by, link.ping) {
+                    (Some(by), _) if by <= now => link.lose(),
+                    (Some(by), _) => at_most(by),
+                    (None, _) if link.exiting => {}
+                    (None, Some((_, sent))) if sent + DEAF_AFTER <= now => link.lose(),
+                    (None, Some((_, sent))) => at_most(sent + DEAF_AFTER),
+                    (None, None) if link.heard + PING_EVERY <= now => {
+                        seq += 1;
+                        link.send_ping(seq, now);
+                        at_most(now + DEAF_AFTER);
+                    }
+                    (None, None) => at_most(link.heard + PING_EVERY),
+                }
                 match link.deadline {
                     Some((id, at)) if at <= now => {
                         link.deadline = None;
@@ -55,6 +77,7 @@ impl Shared {
                     None => {}
                 }
             }
+            st.ping_seq = seq;
             st = match next {
                 Some(at) => {
                     self.timer_cv

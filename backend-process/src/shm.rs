@@ -1,0 +1,246 @@
+//! [`Region`]: a shared-memory payload that neither side can change once sent.
+//!
+//! A large argument or result is encoded into a fresh `memfd` (created with
+//! `MFD_ALLOW_SEALING`), whose writable mapping is then dropped and which is
+//! *sealed* against shrinking, growing and writing (`F_SEAL_SHRINK |
+//! F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL`) before its descriptor crosses the
+//! socket. The receiver refuses a descriptor that is not a regular file, whose
+//! seals are missing or whose size differs from what the frame announced, and
+//! maps it read-only. A sealed file cannot be truncated (so reading it cannot
+//! fault with `SIGBUS`) nor written (so the bytes decoded are the bytes that
+//! were checked, and a task requeued to another worker carries the same
+//! argument), whoever holds another descriptor to it.
+//!
+//! Sealing costs two system calls and one `munmap`/`mmap` pair per region
+//! against an unsealed one; next to the copy of a payload above the threshold
+//! (512 KiB by default) it does not show (see the crate docs).
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::ptr::NonNull;
+
+/// The seals every region carries before it is sent.
+const SEALS: i32 = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL;
+
+/// The seals a received region must carry: it cannot shrink under the reader
+/// nor change.
+const REQUIRED: i32 = libc::F_SEAL_SHRINK | libc::F_SEAL_WRITE;
+
+/// A shared-memory region: writable while it is being filled ([`RegionMut`]),
+/// sealed and read-only once it is a `Region`.
+#[derive(Debug)]
+pub(crate) struct Region {
+    fd: OwnedFd,
+    map: Mapping,
+}
+
+/// A region being filled; [`RegionMut::seal`] makes it a [`Region`].
+#[derive(Debug)]
+pub(crate) struct RegionMut {
+    fd: OwnedFd,
+    map: Mapping,
+}
+
+/// A mapping of `len` bytes at `ptr` (none for an empty region).
+#[derive(Debug)]
+struct Mapping {
+    ptr: Option<NonNull<u8>>,
+    len: usize,
+}
+
+// SAFETY: a `Mapping` is an address range owned by its value (unmapped on drop);
+// the bytes are plain memory, and a `Region`'s are read-only and sealed, so
+// sharing or sending the handle between threads cannot race with a write.
+unsafe impl Send for Mapping {}
+// SAFETY: as above; `&Mapping` only ever gives `&[u8]`.
+unsafe impl Sync for Mapping {}
+
+impl Mapping {
+    fn new(fd: &OwnedFd, len: usize, prot: i32) -> io::Result<Self> {
+        if len == 0 {
+            return Ok(Mapping { ptr: None, len });
+        }
+        // SAFETY: a fresh mapping chosen by the kernel (null hint) overlaps no
+        // memory of this process; `fd` is open for the duration of the call.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                prot,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(Mapping {
+            ptr: NonNull::new(ptr.cast()),
+            len,
+        })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self.ptr {
+            // SAFETY: `ptr..ptr+len` is mapped for as long as `self` lives.
+            Some(p) => unsafe { std::slice::from_raw_parts(p.as_ptr(), self.len) },
+            None => &[],
+        }
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        if let Some(p) = self.ptr {
+            // SAFETY: the range was mapped by `Mapping::new` and no borrow of it
+            // outlives `self`.
+            unsafe { libc::munmap(p.as_ptr().cast(), self.len) };
+        }
+    }
+}
+
+fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+impl RegionMut {
+    /// A new zeroed region of `len` bytes.
+    pub(crate) fn new(len: usize) -> io::Result<Self> {
+        // SAFETY: the name is a NUL-terminated literal; memfd_create returns a
+        // new descriptor (or -1) and touches no other memory.
+        let fd = check(unsafe {
+            libc::memfd_create(
+                c"concur-payload".as_ptr(),
+                libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
+            )
+        })?;
+        // SAFETY: `fd` was just returned by memfd_create and is owned by nobody else.
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let size = libc::off_t::try_from(len).map_err(|_| io::ErrorKind::InvalidInput)?;
+        // SAFETY: ftruncate on a descriptor we own.
+        check(unsafe { libc::ftruncate(fd.as_raw_fd(), size) })?;
+        let map = Mapping::new(&fd, len, libc::PROT_READ | libc::PROT_WRITE)?;
+        Ok(RegionMut { fd, map })
+    }
+
+    /// The bytes to fill.
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [u8] {
+        match self.map.ptr {
+            // SAFETY: the range is mapped writable while `self` lives, and the
+            // memfd is not shared with anyone before `seal`, so this is the only
+            // access to it.
+            Some(p) => unsafe { std::slice::from_raw_parts_mut(p.as_ptr(), self.map.len) },
+            None => &mut [],
+        }
+    }
+
+    /// Drops the writable mapping, seals the file and maps it read-only.
+    pub(crate) fn seal(self) -> io::Result<Region> {
+        let RegionMut { fd, map } = self;
+        let len = map.len;
+        // F_SEAL_WRITE is refused while a writable shared mapping exists.
+        drop(map);
+        // SAFETY: fcntl on a descriptor we own, with an integer argument.
+        check(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_ADD_SEALS, SEALS) })?;
+        let map = Mapping::new(&fd, len, libc::PROT_READ)?;
+        Ok(Region { fd, map })
+    }
+}
+
+impl Region {
+    /// A region received from a peer: accepted only if `fd` is a regular file
+    /// of exactly `len` bytes that can neither shrink nor change.
+    ///
+    /// # Errors
+    ///
+    /// A message naming what was wrong with the descriptor.
+    pub(crate) fn from_peer(fd: OwnedFd, len: u64) -> Result<Self, String> {
+        let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+        // SAFETY: fstat writes a `stat` into the buffer it is given.
+        if unsafe { libc::fstat(fd.as_raw_fd(), st.as_mut_ptr()) } != 0 {
+            return Err(format!("fstat: {}", io::Error::last_os_error()));
+        }
+        // SAFETY: fstat succeeded, so it initialised the buffer.
+        let st = unsafe { st.assume_init() };
+        if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+            return Err("the descriptor is not a shared-memory file".into());
+        }
+        // SAFETY: fcntl with no argument on a descriptor we own.
+        let seals = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GET_SEALS) };
+        if seals < 0 || seals & REQUIRED != REQUIRED {
+            return Err(format!(
+                "the region is not sealed against shrinking and writing (seals {seals:#x})"
+            ));
+        }
+        if u64::try_from(st.st_size).ok() != Some(len) {
+            return Err(format!(
+                "the region has {} bytes, the frame announced {len}",
+                st.st_size
+            ));
+        }
+        let len = usize::try_from(len).map_err(|_| "the region does not fit in memory")?;
+        let map = Mapping::new(&fd, len, libc::PROT_READ).map_err(|e| format!("mmap: {e}"))?;
+        Ok(Region { fd, map })
+    }
+
+    /// The descriptor to send.
+    pub(crate) fn fd(&self) -> &OwnedFd {
+        &self.fd
+    }
+
+    /// The length in bytes.
+    pub(crate) fn len(&self) -> usize {
+        self.map.len
+    }
+}
+
+impl std::ops::Deref for Region {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.map.bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_region_cannot_shrink_or_change() {
+        let mut region = RegionMut::new(4096).unwrap();
+        region.as_mut_slice()[..3].copy_from_slice(b"abc");
+        let region = region.seal().unwrap();
+        assert_eq!(&region[..3], b"abc");
+        let fd = region.fd().as_raw_fd();
+        // SAFETY: ftruncate and pwrite on a descriptor `region` keeps open.
+        unsafe {
+            assert_eq!(libc::ftruncate(fd, 0), -1, "shrinking is refused");
+            assert_eq!(
+                libc::pwrite(fd, b"x".as_ptr().cast(), 1, 0),
+                -1,
+                "writes are refused"
+            );
+        }
+        let copy = region.fd().try_clone().unwrap();
+        let back = Region::from_peer(copy, 4096).unwrap();
+        assert_eq!(&back[..3], b"abc");
+    }
+
+    #[test]
+    fn an_unsealed_or_wrong_sized_region_is_refused() {
+        let region = RegionMut::new(64).unwrap();
+        let err = Region::from_peer(region.fd.try_clone().unwrap(), 64).unwrap_err();
+        assert!(err.contains("not sealed"), "{err}");
+        let sealed = region.seal().unwrap();
+        let err = Region::from_peer(sealed.fd().try_clone().unwrap(), 65).unwrap_err();
+        assert!(err.contains("announced 65"), "{err}");
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let err = Region::from_peer(OwnedFd::from(a), 0).unwrap_err();
+        assert!(err.contains("not a shared-memory file"), "{err}");
+    }
+}
