@@ -391,7 +391,10 @@ impl Inbox {
                     "a descriptor on a continuation packet".into(),
                 ));
             }
-            if p.len == 0 || bytes.len() + p.len > total {
+            // Every continuation but the last is a whole chunk: a packet of
+            // another message cannot pass for the rest of this one.
+            let last = bytes.len() + p.len == total;
+            if p.len == 0 || bytes.len() + p.len > total || (!last && p.len != CHUNK) {
                 return Err(RecvError::Protocol(format!(
                     "a continuation of {} bytes past {} of {total}",
                     p.len,

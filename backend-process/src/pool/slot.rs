@@ -245,7 +245,9 @@ impl Shared {
         let clean = why_lost.is_none() && link.exiting && status == ExitStatus::Code(0);
         let mut failed = Vec::new();
         let mut inflight = link.inflight;
-        if !link.retired {
+        // A worker that announced it retires ran nothing more, if it then
+        // exited as it said; one that had to be killed was lying.
+        if !(link.retired && status == ExitStatus::Code(0)) {
             // The first task of the window is the one the worker was running.
             if let Some(task) = inflight.pop_front() {
                 let error = if link.timed_out == Some(task.id) {
