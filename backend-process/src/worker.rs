@@ -47,17 +47,31 @@ pub(crate) fn keep_hook() {
 }
 
 /// True in a process started as a pool's worker: the environment names a
-/// descriptor and a pool, and that pool is this process's parent (so a process
-/// a task starts, which inherits the environment, is not taken for a worker).
+/// descriptor, and that descriptor is an open seqpacket socket. A process a
+/// task starts inherits the environment but not the descriptor (the worker
+/// makes it close-on-exec), so it is not taken for a worker; a worker whose
+/// pool died before it got here is one, and exits at once (see [`run`]).
 pub(crate) fn is_worker_process() -> bool {
-    let Some(parent) = std::env::var(ENV_PARENT)
-        .ok()
-        .and_then(|p| p.parse::<i32>().ok())
-    else {
-        return false;
-    };
-    // SAFETY: getppid has no preconditions.
-    std::env::var_os(ENV_FD).is_some() && unsafe { libc::getppid() } == parent
+    inherited_fd().is_some()
+}
+
+/// The descriptor named by the environment, if it is an open seqpacket socket.
+fn inherited_fd() -> Option<RawFd> {
+    let fd: RawFd = std::env::var(ENV_FD).ok()?.parse().ok()?;
+    let mut ty: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into `ty`; on a descriptor
+    // that is not open or not a socket it fails and touches nothing.
+    let ok = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_TYPE,
+            (&mut ty as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    } == 0;
+    (ok && ty == libc::SOCK_SEQPACKET).then_some(fd)
 }
 
 /// Becomes a worker if this process was started as one; returns at once
@@ -122,28 +136,9 @@ type Queue = Arc<(Mutex<VecDeque<Job>>, Condvar)>;
 /// Takes the socket the pool handed over, once per process.
 fn take_channel() -> Result<Channel, String> {
     static TAKEN: AtomicBool = AtomicBool::new(false);
-    let fd: RawFd = std::env::var(ENV_FD)
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .ok_or_else(|| format!("{ENV_FD} missing or invalid"))?;
+    let fd = inherited_fd().ok_or_else(|| format!("{ENV_FD} names no socket"))?;
     if TAKEN.swap(true, Ordering::SeqCst) {
         return Err("the pool's socket was taken already".into());
-    }
-    let mut ty: libc::c_int = 0;
-    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: getsockopt writes at most `len` bytes into `ty`; on a descriptor
-    // that is not open or not a socket it fails and touches nothing.
-    let ok = unsafe {
-        libc::getsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_TYPE,
-            (&mut ty as *mut libc::c_int).cast(),
-            &mut len,
-        )
-    } == 0;
-    if !ok || ty != libc::SOCK_SEQPACKET {
-        return Err(format!("descriptor {fd} is not the pool's socket"));
     }
     // Not inherited by the processes a task starts.
     // SAFETY: fcntl with an integer argument on an open descriptor.
