@@ -45,6 +45,7 @@ pub struct Builder {
     initializer: Option<Result<(CallRef, Vec<u8>), Error>>,
     program: Option<PathBuf>,
     shared_threshold: usize,
+    retries: u32,
 }
 
 impl Default for Builder {
@@ -69,6 +70,7 @@ impl Builder {
             initializer: None,
             program: None,
             shared_threshold: codec::SHARED_THRESHOLD,
+            retries: 0,
         }
     }
 
@@ -177,6 +179,7 @@ impl Builder {
             task_timeout: self.task_timeout,
             window: self.inflight_per_worker,
             break_on_worker_loss: self.break_on_worker_loss,
+            retries: self.retries,
             spawn: SpawnConfig {
                 program: self
                     .program
@@ -186,5 +189,34 @@ impl Builder {
                 shared_threshold: self.shared_threshold,
             },
         })
+    }
+}
+
+impl Builder {
+    /// Runs a task whose worker was lost (killed, crashed, broke the protocol)
+    /// again, on another worker, up to `n` more times before it fails with
+    /// [`Error::WorkerLost`] (Ray's `max_retries` for system failures; default
+    /// 0). A task that panics, times out or is cancelled is not retried, and
+    /// neither is any task in [`break_on_worker_loss`](Builder::break_on_worker_loss)
+    /// mode. A task sent ahead to a worker and not started is always requeued
+    /// when the worker is lost, retries or not: it never ran.
+    ///
+    /// A retried task may have run partly (or wholly, if the worker died after
+    /// the task returned and before its result was sent): retry tasks whose
+    /// side effects can repeat.
+    ///
+    /// ```
+    /// use concur_process::ProcessPool;
+    /// use concur_core::Executor;
+    ///
+    /// fn id(x: u8) -> u8 { x }
+    ///
+    /// let pool = ProcessPool::builder().max_workers(1).retries(2).build()?;
+    /// assert_eq!(pool.submit(id, 1).result(None), Ok(1));
+    /// # Ok::<(), concur_core::Error>(())
+    /// ```
+    pub fn retries(mut self, n: u32) -> Self {
+        self.retries = n;
+        self
     }
 }

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::shm::{Region, RegionMut};
 
 /// Bumped on any change to the messages below; checked in the handshake.
-pub(crate) const PROTOCOL_VERSION: u32 = 4;
+pub(crate) const PROTOCOL_VERSION: u32 = 5;
 
 /// The default size above which a payload goes through shared memory instead of
 /// the socket: one copy into a memfd region and a file descriptor on the wire,
@@ -85,6 +85,9 @@ pub(crate) enum ToWorker {
     Run { id: u64, call: CallRef, body: Body },
     /// Give back a task not started yet (another worker is idle).
     Revoke { id: u64 },
+    /// Drop a task not started yet (answered with `Revoked`), or, if it is
+    /// running, end the process at once with `EXIT_ABORTED`.
+    Abort { id: u64 },
     /// Exit once the tasks received so far are done.
     Exit,
     /// Answer with `Pong` (the worker's reader is alive).

@@ -67,6 +67,8 @@ pub(crate) struct Config {
     pub(crate) task_timeout: Option<Duration>,
     pub(crate) window: usize,
     pub(crate) break_on_worker_loss: bool,
+    /// Runs a task whose worker was lost gets beyond its first.
+    pub(crate) retries: u32,
     pub(crate) spawn: SpawnConfig,
 }
 
@@ -76,6 +78,9 @@ pub(crate) struct Shared {
     state: Mutex<State>,
     stats: StatsCounter,
     next_id: AtomicU64,
+    /// Tasks requeued after their worker was lost (`retries`); a counter only,
+    /// read with `Relaxed` as it orders nothing.
+    retried: AtomicU64,
     /// Wakes the timeout watchdog (a deadline was set, a worker left, shutdown).
     timer_cv: Condvar,
     /// Slot threads and the watchdog, joined by `shutdown(wait = true)`.
@@ -310,6 +315,7 @@ impl ProcessPool {
             config,
             stats: StatsCounter::default(),
             next_id: AtomicU64::new(0),
+            retried: AtomicU64::new(0),
             timer_cv: Condvar::new(),
             threads: Mutex::new(Vec::new()),
         });
@@ -364,6 +370,7 @@ impl ProcessPool {
             sink: Box::new(PromiseSink(promise)),
             timeout,
             marked: false,
+            lost: 0,
         };
         match self.shared.enqueue(task, bounded) {
             Ok(()) => Ok(future),
@@ -427,6 +434,64 @@ impl ProcessPool {
     /// ```
     pub fn kill_workers(&self) {
         self.shared.signal_workers(libc::SIGKILL);
+    }
+
+    /// Cancels one task even if it is running: a task still queued is
+    /// cancelled; a task sent to a worker and not started is taken back; the
+    /// running one ends its worker, which is replaced. The future fails with
+    /// [`Error::Cancelled`] (unless the task completed first: then it keeps its
+    /// result), and every other task is left alone, those sent ahead to the
+    /// same worker included (they run elsewhere). Python's executors can only
+    /// kill all workers at once.
+    ///
+    /// Returns false if the task was not in this pool or had already finished.
+    ///
+    /// ```
+    /// use concur_process::ProcessPool;
+    /// use concur_core::{Error, Executor};
+    ///
+    /// fn spin(_: ()) -> u8 { loop { std::hint::spin_loop() } }
+    /// fn id(x: u8) -> u8 { x }
+    ///
+    /// let pool = ProcessPool::builder().max_workers(1).build()?;
+    /// let stuck = pool.submit(spin, ());
+    /// while !stuck.is_running() { std::thread::yield_now() }
+    /// assert!(pool.kill(&stuck));
+    /// assert_eq!(stuck.result(None), Err(Error::Cancelled));
+    /// assert_eq!(pool.submit(id, 7).result(None), Ok(7), "a new worker took the slot");
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn kill<R: Payload>(&self, future: &Future<R>) -> bool {
+        let any = future.as_any();
+        let mut st = self.shared.lock();
+        if let Some(pos) = st.queue.iter().position(|t| t.sink.completes(&any)) {
+            let task = st.queue.remove(pos).expect("just found");
+            drop(st);
+            if task.marked {
+                task.sink.fail(Error::Cancelled, &self.shared.stats);
+            } else {
+                // Dropping the promise of a pending future cancels it.
+                self.shared.stats.cancelled();
+                drop(task);
+            }
+            return true;
+        }
+        for link in st.workers.iter_mut().flatten() {
+            if let Some(task) = link.inflight.iter().find(|t| t.sink.completes(&any)) {
+                let id = task.id;
+                if !link.aborting.contains(&id) {
+                    link.send_abort(id);
+                }
+                return true;
+            }
+        }
+        false
+    }
+
+    /// How many times a task whose worker was lost was run again (see
+    /// [`Builder::retries`]).
+    pub fn retried(&self) -> u64 {
+        self.shared.retried.load(Ordering::Relaxed)
     }
 
     /// The process ids of the live workers.

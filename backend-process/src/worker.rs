@@ -131,7 +131,18 @@ impl Job {
     }
 }
 
-type Queue = Arc<(Mutex<VecDeque<Job>>, Condvar)>;
+/// The jobs received and not started, and the one running; one lock for both,
+/// so that `Abort` sees each task either queued, running or done.
+#[derive(Default)]
+struct Jobs {
+    queue: VecDeque<Job>,
+    running: Option<u64>,
+}
+
+type Queue = Arc<(Mutex<Jobs>, Condvar)>;
+
+/// Exit code of a worker that ended itself to abort its running task.
+pub(crate) const EXIT_ABORTED: i32 = 71;
 
 /// Takes the socket the pool handed over, once per process.
 fn take_channel() -> Result<Channel, String> {
@@ -205,7 +216,7 @@ fn run() -> Result<i32, String> {
         }
     }
 
-    let queue: Queue = Arc::new((Mutex::new(VecDeque::new()), Condvar::new()));
+    let queue: Queue = Arc::new((Mutex::new(Jobs::default()), Condvar::new()));
     let reader_queue = queue.clone();
     let reader_chan = chan.clone();
     std::thread::Builder::new()
@@ -218,7 +229,8 @@ fn run() -> Result<i32, String> {
             let (lock, cv) = &*queue;
             let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
             loop {
-                if let Some(job) = q.pop_front() {
+                if let Some(job) = q.queue.pop_front() {
+                    q.running = job.id();
                     break job;
                 }
                 q = cv.wait(q).unwrap_or_else(|e| e.into_inner());
@@ -246,6 +258,8 @@ fn run() -> Result<i32, String> {
             }
         };
         drop(job);
+        // From here on an `Abort` of this task finds it done.
+        queue.0.lock().unwrap_or_else(|e| e.into_inner()).running = None;
         match outcome {
             Ok(Encoded::Shared(region)) => send(
                 &chan,
@@ -334,10 +348,18 @@ fn read_loop(chan: &Channel, mut inbox: Inbox, queue: &Queue) {
                 };
                 Job::RunShared { id, call, region }
             }
-            ToWorker::Revoke { id } => {
+            ToWorker::Revoke { id } | ToWorker::Abort { id } => {
                 let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
-                let ok = match q.iter().position(|job| job.id() == Some(id)) {
-                    Some(pos) => q.remove(pos).is_some(),
+                if matches!(header, ToWorker::Abort { .. }) && q.running == Some(id) {
+                    // The task to abort is running: end the process, lock held,
+                    // so the main thread can neither report it nor start
+                    // another one. The pool fails it with `Cancelled`.
+                    // SAFETY: `_exit` ends the process at once; nothing needs
+                    // an orderly shutdown, the pool settles what it sent.
+                    unsafe { libc::_exit(EXIT_ABORTED) }
+                }
+                let ok = match q.queue.iter().position(|job| job.id() == Some(id)) {
+                    Some(pos) => q.queue.remove(pos).is_some(),
                     None => false,
                 };
                 drop(q);
@@ -353,6 +375,7 @@ fn read_loop(chan: &Channel, mut inbox: Inbox, queue: &Queue) {
         };
         lock.lock()
             .unwrap_or_else(|e| e.into_inner())
+            .queue
             .push_back(job);
         cv.notify_one();
     }

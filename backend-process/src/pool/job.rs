@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::codec;
 use crate::shm::Region;
-use concur_core::{Error, Payload, Promise, StatsCounter};
+use concur_core::{AnyFuture, Error, Payload, Promise, StatsCounter};
 
 /// One accepted task.
 pub(super) struct Task {
@@ -16,6 +16,8 @@ pub(super) struct Task {
     pub(super) timeout: Option<Duration>,
     /// `set_running` succeeded (on its first dispatch).
     pub(super) marked: bool,
+    /// Runs lost with their worker so far (for `retries`).
+    pub(super) lost: u32,
 }
 
 /// A type-erased promise: decodes the result and completes the future.
@@ -24,6 +26,8 @@ pub(super) trait Sink: Send {
     /// Decodes, counts the outcome in `stats`, completes the future.
     fn finish(self: Box<Self>, outcome: Result<&[u8], Error>, stats: &StatsCounter);
     fn fail(self: Box<Self>, error: Error, stats: &StatsCounter);
+    /// True if this completes `future`.
+    fn completes(&self, future: &AnyFuture) -> bool;
 }
 
 /// The [`Sink`] of a task whose result is an `R`.
@@ -41,5 +45,8 @@ impl<R: Payload> Sink for PromiseSink<R> {
     fn fail(self: Box<Self>, error: Error, stats: &StatsCounter) {
         stats.finished(false);
         self.0.set_error(error);
+    }
+    fn completes(&self, future: &AnyFuture) -> bool {
+        self.0.future().as_any().same_as(future)
     }
 }

@@ -66,6 +66,8 @@ pub(super) struct Link {
     pub(super) ping: Option<(u64, Instant)>,
     /// When the worker's reader last answered (or the worker joined).
     pub(super) heard: Instant,
+    /// Tasks of the window asked to abort (`ProcessPool::kill`), not answered yet.
+    pub(super) aborting: Vec<u64>,
 }
 
 impl Link {
@@ -86,6 +88,7 @@ impl Link {
             exit_by: None,
             ping: None,
             heard: Instant::now(),
+            aborting: Vec::new(),
         }
     }
 
@@ -143,6 +146,13 @@ impl Link {
         self.control(&ToWorker::Exit);
     }
 
+    /// Asks the worker to drop task `id`, or to end itself if `id` is running.
+    pub(super) fn send_abort(&mut self, id: u64) {
+        if self.control(&ToWorker::Abort { id }) {
+            self.aborting.push(id);
+        }
+    }
+
     /// Pings the worker's reader.
     pub(super) fn send_ping(&mut self, seq: u64, now: Instant) {
         if self.control(&ToWorker::Ping { seq }) {
@@ -191,7 +201,9 @@ impl Link {
 
     /// The answer to a `Revoke`: the task, if the worker gave it back unstarted.
     pub(super) fn take_revoked(&mut self, id: u64, ok: bool) -> Option<Task> {
-        self.revoking = None;
+        if self.revoking == Some(id) {
+            self.revoking = None;
+        }
         let pos = self.inflight.iter().position(|t| t.id == id)?;
         if !ok {
             return None;

@@ -8,6 +8,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::process::Child;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
@@ -18,6 +19,7 @@ use super::{POOL_THREAD, Shared};
 use crate::codec::{self, Body, FromWorker};
 use crate::spawn::{self, Spawned};
 use crate::transport::{Channel, Inbox, Message, RecvError};
+use crate::worker::EXIT_ABORTED;
 
 /// Where a slot reports how its first spawn went (`build` waits for it).
 pub(super) type Ready = Sender<Result<(), Error>>;
@@ -222,16 +224,27 @@ impl Shared {
     /// the queue.
     fn on_revoked(&self, slot: usize, id: u64, ok: bool) {
         let mut dead = Vec::new();
+        let mut cancelled = None;
         let mut st = self.lock();
-        if let Some(task) = st.workers[slot]
-            .as_mut()
-            .and_then(|link| link.take_revoked(id, ok))
-        {
-            st.queue.push_front(task);
-            self.pump(&mut st, &mut dead);
+        let given_back = st.workers[slot].as_mut().and_then(|link| {
+            let abort = link.aborting.iter().position(|&a| a == id);
+            let abort = abort.map(|p| link.aborting.swap_remove(p)).is_some();
+            link.take_revoked(id, ok).map(|task| (task, abort))
+        });
+        match given_back {
+            // Dropped unstarted at `ProcessPool::kill`'s request.
+            Some((task, true)) => cancelled = Some(task),
+            Some((task, false)) => {
+                st.queue.push_front(task);
+                self.pump(&mut st, &mut dead);
+            }
+            None => {}
         }
         drop(st);
         drop(dead);
+        if let Some(task) = cancelled {
+            task.sink.fail(Error::Cancelled, &self.stats);
+        }
         // Another window may be waiting behind a long task too.
         self.timer_cv.notify_all();
     }
@@ -244,29 +257,45 @@ impl Shared {
         let status = spawn::reap(&mut child, EXIT_GRACE);
         let clean = why_lost.is_none() && link.exiting && status == ExitStatus::Code(0);
         let mut failed = Vec::new();
+        let mut retry = None;
+        let mut cancelled = false;
         let mut inflight = link.inflight;
         // A worker that announced it retires ran nothing more, if it then
         // exited as it said; one that had to be killed was lying.
         if !(link.retired && status == ExitStatus::Code(0)) {
             // The first task of the window is the one the worker was running.
-            if let Some(task) = inflight.pop_front() {
-                let error = if link.timed_out == Some(task.id) {
-                    Error::Timeout
+            if let Some(mut task) = inflight.pop_front() {
+                if link.timed_out == Some(task.id) {
+                    failed.push((task, Error::Timeout));
+                } else if status == ExitStatus::Code(EXIT_ABORTED)
+                    && link.aborting.contains(&task.id)
+                {
+                    // The worker ended itself to abort it (`ProcessPool::kill`).
+                    cancelled = true;
+                    failed.push((task, Error::Cancelled));
+                } else if task.lost < self.config.retries && !self.config.break_on_worker_loss {
+                    task.lost += 1;
+                    retry = Some(task);
                 } else {
-                    Error::WorkerLost {
+                    let error = Error::WorkerLost {
                         pid,
                         status: status.clone(),
-                    }
-                };
-                failed.push((task, error));
+                    };
+                    failed.push((task, error));
+                }
             }
         }
-        let lost = !clean && link.timed_out.is_none();
-        let lost_running = lost && !failed.is_empty();
+        let lost = !clean && link.timed_out.is_none() && !cancelled;
+        let lost_running = lost && (!failed.is_empty() || retry.is_some());
         let mut dead = Vec::new();
         {
             let mut st = self.lock();
             for task in inflight.into_iter().rev() {
+                st.queue.push_front(task);
+            }
+            // A task lost with its worker and allowed another run goes first.
+            if let Some(task) = retry {
+                self.retried.fetch_add(1, Ordering::Relaxed);
                 st.queue.push_front(task);
             }
             if let Some(reason) = st.broken.clone() {
