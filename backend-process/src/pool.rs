@@ -106,6 +106,8 @@ struct State {
     timer_started: bool,
     /// The last ping sent (by the watchdog).
     ping_seq: u64,
+    /// The pool was dropped during a panic: nothing more runs (see `abandon`).
+    abandoned: bool,
 }
 
 /// A task sent ahead to a worker whose current task has run this long while
@@ -267,6 +269,41 @@ impl Shared {
         }
     }
 
+    /// The pool is dropped while its thread panics: nothing more runs. Every
+    /// queued task is cancelled (a pending one becomes cancelled, one requeued
+    /// after a lost worker fails with `Cancelled`), every worker is killed (its
+    /// running task fails with `WorkerLost`), and nothing is requeued or
+    /// retried after that.
+    fn abandon(&self) {
+        let queued: Vec<Task> = {
+            let mut st = self.lock();
+            st.shutdown = true;
+            st.abandoned = true;
+            for link in st.workers.iter_mut().flatten() {
+                link.exiting = true;
+                link.signal(libc::SIGKILL);
+            }
+            st.queue.drain(..).collect()
+        };
+        self.timer_cv.notify_all();
+        self.cancel_all(queued);
+        if !POOL_THREAD.with(|p| p.get()) {
+            self.join();
+        }
+    }
+
+    /// Cancels tasks taken out of the queue (outside the lock).
+    fn cancel_all(&self, tasks: Vec<Task>) {
+        for task in tasks {
+            if task.marked {
+                task.sink.fail(Error::Cancelled, &self.stats);
+            } else {
+                self.stats.cancelled();
+                drop(task);
+            }
+        }
+    }
+
     fn signal_workers(&self, signal: i32) {
         self.shutdown(false, true);
         {
@@ -311,6 +348,7 @@ impl ProcessPool {
                 broken: None,
                 timer_started: false,
                 ping_seq: 0,
+                abandoned: false,
             }),
             config,
             stats: StatsCounter::default(),
@@ -467,13 +505,7 @@ impl ProcessPool {
         if let Some(pos) = st.queue.iter().position(|t| t.sink.completes(&any)) {
             let task = st.queue.remove(pos).expect("just found");
             drop(st);
-            if task.marked {
-                task.sink.fail(Error::Cancelled, &self.shared.stats);
-            } else {
-                // Dropping the promise of a pending future cancels it.
-                self.shared.stats.cancelled();
-                drop(task);
-            }
+            self.shared.cancel_all(vec![task]);
             return true;
         }
         for link in st.workers.iter_mut().flatten() {
@@ -543,8 +575,16 @@ impl Executor for ProcessPool {
     }
 }
 
+/// Dropping a pool shuts it down and waits, as `shutdown(wait = true)`: the
+/// tasks already submitted run. Dropped while the thread panics, it does not
+/// run the queue (which could take forever) but cancels it and kills the
+/// workers, so that the panic goes on promptly.
 impl Drop for ProcessPool {
     fn drop(&mut self) {
-        self.shared.shutdown(true, false);
+        if std::thread::panicking() {
+            self.shared.abandon();
+        } else {
+            self.shared.shutdown(true, false);
+        }
     }
 }

@@ -51,7 +51,7 @@ impl Shared {
         loop {
             {
                 let st = self.lock();
-                if st.broken.is_some() || (st.shutdown && st.queue.is_empty()) {
+                if st.broken.is_some() || st.abandoned || (st.shutdown && st.queue.is_empty()) {
                     break;
                 }
             }
@@ -293,12 +293,24 @@ impl Shared {
             for task in inflight.into_iter().rev() {
                 st.queue.push_front(task);
             }
-            // A task lost with its worker and allowed another run goes first.
+            // A task lost with its worker and allowed another run goes first
+            // (unless nothing runs any more).
+            if let Some(task) = retry.take_if(|_| st.abandoned) {
+                let error = Error::WorkerLost {
+                    pid,
+                    status: status.clone(),
+                };
+                failed.push((task, error));
+            }
             if let Some(task) = retry {
                 self.retried.fetch_add(1, Ordering::Relaxed);
                 st.queue.push_front(task);
             }
-            if let Some(reason) = st.broken.clone() {
+            if st.abandoned {
+                let queued: Vec<_> = st.queue.drain(..).collect();
+                drop(st);
+                self.cancel_all(queued);
+            } else if let Some(reason) = st.broken.clone() {
                 dead.extend(st.queue.drain(..));
                 drop(st);
                 for (task, _) in failed.drain(..) {
