@@ -28,12 +28,14 @@ Commands:
                          and a crate generated under <target>/downstream/ that
                          depends on concur with the process feature only: runs
                          it and checks its `cargo tree` has no other backend
-  bench [--quick] [--only W1,W3] [--reps N] [--no-python]
-                         the benchmark harness (release build): the workloads of
-                         WORKLOADS.md for every backend, beside the anchors (rayon,
-                         std::thread, smol, tokio, and Python's concurrent.futures
-                         when python3 is on PATH); median of N reps (default 5);
-                         writes target/bench/results.{jsonl,md} and chart.svg
+  bench [--quick] [--only W1,W3] [--reps N] [--workers N] [--no-python]
+                         the benchmark harness (package concur-bench, release
+                         build): the workloads of xtask/bench/WORKLOADS.md for
+                         every backend beside the anchors (rayon, std::thread,
+                         smol, tokio, procspawn, and Python's concurrent.futures
+                         when python3 is on PATH), round-robin, median of N reps
+                         (default 5); writes target/bench/results.{jsonl,md} and
+                         chart.svg (see xtask/bench/BENCH.md)
   help                   this screen
 ";
 

@@ -1,5 +1,5 @@
-//! W1 and W5 for `concur-async`, beside the anchors an async Rust user would
-//! pick instead: a raw `async-executor` (what smol runs) on the same number of
+//! W1 and W5 for `concur-async`, beside what an async Rust user would pick
+//! instead: a raw `async-executor` (what smol runs) on the same number of
 //! threads, and tokio's multi-threaded runtime.
 //!
 //! - W1 (overhead): spawn n no-op async tasks one by one, then await every result
@@ -14,24 +14,18 @@ use std::time::Duration;
 
 use concur_async::AsyncPool;
 
-use super::{Config, Record, time};
+use crate::config::Config;
+use crate::runner::{Bench, time};
 
 const TIMER: Duration = Duration::from_millis(10);
 
-fn workers() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
-}
-
-/// Runs every workload the config asks for.
-pub(crate) fn run(config: &Config) -> Vec<Record> {
-    let mut records = Vec::new();
-    if config.wants("W1") {
-        records.extend(w1(config));
+/// This suite's implementations of `workload`.
+pub(crate) fn benches(workload: &str, config: &Config) -> Vec<Bench> {
+    match workload {
+        "W1" => w1(config),
+        "W5" => w5(config),
+        _ => Vec::new(),
     }
-    if config.wants("W5") {
-        records.extend(w5(config));
-    }
-    records
 }
 
 /// A raw `async-executor` on `threads` threads, as smol users set one up.
@@ -76,6 +70,13 @@ impl Drop for RawSmol {
     }
 }
 
+fn async_pool(workers: usize) -> AsyncPool {
+    AsyncPool::builder()
+        .threads(workers)
+        .build()
+        .expect("an async pool")
+}
+
 fn tokio_runtime(threads: usize) -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
@@ -84,18 +85,15 @@ fn tokio_runtime(threads: usize) -> tokio::runtime::Runtime {
         .expect("a tokio runtime")
 }
 
-fn w1(config: &Config) -> Vec<Record> {
+fn w1(config: &Config) -> Vec<Bench> {
     let n = config.n(100_000);
-    let workers = workers();
+    let workers = config.workers();
 
-    let pool = AsyncPool::builder()
-        .threads(workers)
-        .build()
-        .expect("an async pool");
+    let pool = async_pool(workers);
     for i in 0..10u64 {
         assert_eq!(pool.spawn(async move { i }).into_result(), Ok(i));
     }
-    let sample = config.sample(|| {
+    let concur = Bench::new("concur-async", n, move || {
         time(|| {
             let futures: Vec<_> = (0..n).map(|i| pool.spawn(async move { i })).collect();
             smol::block_on(async {
@@ -105,14 +103,12 @@ fn w1(config: &Config) -> Vec<Record> {
             });
         })
     });
-    drop(pool);
-    let concur = Record::new("W1", "concur-async", n, sample).with("threads", workers);
 
     let raw = RawSmol::new(workers);
     for i in 0..10u64 {
         assert_eq!(smol::block_on(raw.spawn(async move { i })), i);
     }
-    let sample = config.sample(|| {
+    let smol = Bench::new("smol-async-executor", n, move || {
         time(|| {
             let tasks: Vec<_> = (0..n).map(|i| raw.spawn(async move { i })).collect();
             smol::block_on(async {
@@ -122,8 +118,6 @@ fn w1(config: &Config) -> Vec<Record> {
             });
         })
     });
-    drop(raw);
-    let smol = Record::new("W1", "smol-async-executor", n, sample).with("threads", workers);
 
     let rt = tokio_runtime(workers);
     for i in 0..10u64 {
@@ -132,7 +126,7 @@ fn w1(config: &Config) -> Vec<Record> {
             i
         );
     }
-    let sample = config.sample(|| {
+    let tokio = Bench::new("tokio-spawn", n, move || {
         time(|| {
             let handles: Vec<_> = (0..n).map(|i| rt.spawn(async move { i })).collect();
             rt.block_on(async {
@@ -142,24 +136,23 @@ fn w1(config: &Config) -> Vec<Record> {
             });
         })
     });
-    drop(rt);
-    let tokio = Record::new("W1", "tokio-spawn", n, sample).with("threads", workers);
 
-    let ratio = (concur.seconds / smol.seconds * 100.0).round() / 100.0;
-    vec![concur.with("vs_smol", ratio), smol, tokio]
+    vec![
+        concur.anchor("smol-async-executor"),
+        smol,
+        tokio.anchor("smol-async-executor"),
+    ]
+    .into_iter()
+    .map(|b| b.with("threads", workers))
+    .collect()
 }
 
-fn w5(config: &Config) -> Vec<Record> {
+fn w5(config: &Config) -> Vec<Bench> {
     let n = config.n(1000);
-    let workers = workers();
-    let ideal = TIMER.as_secs_f64();
-    let efficiency = |seconds: f64| (ideal / seconds * 100.0).round() / 100.0;
+    let workers = config.workers();
 
-    let pool = AsyncPool::builder()
-        .threads(workers)
-        .build()
-        .expect("an async pool");
-    let sample = config.sample(|| {
+    let pool = async_pool(workers);
+    let concur = Bench::new("concur-async", n, move || {
         time(|| {
             let futures: Vec<_> = (0..n)
                 .map(|i| {
@@ -176,11 +169,9 @@ fn w5(config: &Config) -> Vec<Record> {
             });
         })
     });
-    drop(pool);
-    let concur = Record::new("W5", "concur-async", n, sample);
 
     let raw = RawSmol::new(workers);
-    let sample = config.sample(|| {
+    let smol = Bench::new("smol-async-executor", n, move || {
         time(|| {
             let tasks: Vec<_> = (0..n)
                 .map(|i| {
@@ -197,11 +188,9 @@ fn w5(config: &Config) -> Vec<Record> {
             });
         })
     });
-    drop(raw);
-    let smol = Record::new("W5", "smol-async-executor", n, sample);
 
     let rt = tokio_runtime(workers);
-    let sample = config.sample(|| {
+    let tokio = Bench::new("tokio-spawn", n, move || {
         time(|| {
             let handles: Vec<_> = (0..n)
                 .map(|i| {
@@ -218,16 +207,34 @@ fn w5(config: &Config) -> Vec<Record> {
             });
         })
     });
-    drop(rt);
-    let tokio = Record::new("W5", "tokio-spawn", n, sample);
 
-    [concur, smol, tokio]
+    // `efficiency` (ideal / median) is derived by the report from `ideal_seconds`.
+    vec![concur, smol, tokio]
         .into_iter()
-        .map(|r| {
-            let e = efficiency(r.seconds);
-            r.with("threads", workers)
-                .with("ideal_seconds", ideal)
-                .with("efficiency", e)
+        .map(|b| {
+            b.with("threads", workers)
+                .with("ideal_seconds", TIMER.as_secs_f64())
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_workload_this_suite_has_gives_benches_that_run() {
+        let config =
+            Config::parse(&["--quick".into(), "--workers".into(), "2".into()]).expect("valid");
+        for (workload, count) in [("W1", 3), ("W5", 3), ("W2", 0)] {
+            let mut benches = benches(workload, &config);
+            assert_eq!(benches.len(), count, "{workload}");
+            for b in &mut benches {
+                let took = b.run_once();
+                if workload == "W5" {
+                    assert!(took >= TIMER, "{b:?} waited {took:?}");
+                }
+            }
+        }
+    }
 }

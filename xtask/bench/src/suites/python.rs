@@ -1,30 +1,37 @@
-//! The Python anchor: `xtask/bench/python_bench.py` runs W1–W3 on
-//! `concurrent.futures.ThreadPoolExecutor` and prints JSON lines in the harness's
-//! format; skipped (with a note) when `python3` is not on PATH.
+//! The Python anchors: `xtask/bench/python_bench.py` runs one workload on
+//! `concurrent.futures` (threads and processes), `multiprocessing.Pool` and
+//! `asyncio`, its own repetitions, and prints JSON lines in the harness's
+//! format; skipped (with a note) when `python3` is not on PATH or
+//! `--no-python` is given.
 
 use std::path::PathBuf;
 use std::process::Command;
 
-use super::{Config, Record};
+use crate::config::Config;
+use crate::record::Record;
 
-/// The script, beside the harness sources.
+/// The script, beside the harness's manifest.
 fn script() -> PathBuf {
-    super::xtask_dir().join("bench").join("python_bench.py")
+    crate::package_dir().join("python_bench.py")
 }
 
-/// Runs the script; an empty list when Python is missing or fails (said on stderr).
-pub(crate) fn run(config: &Config) -> Vec<Record> {
+/// Runs the script for `workload`; an empty list when Python is missing or
+/// fails (said on stderr).
+pub(crate) fn records(workload: &str, config: &Config) -> Vec<Record> {
     if !config.python {
-        eprintln!("  python: skipped (--no-python)");
         return Vec::new();
     }
     let mut cmd = Command::new("python3");
-    cmd.arg(script()).arg("--reps").arg(config.reps.to_string());
+    cmd.arg(script())
+        .arg("--reps")
+        .arg(config.reps.to_string())
+        .arg("--only")
+        .arg(workload);
     if config.quick {
         cmd.arg("--quick");
     }
-    if !config.only.is_empty() {
-        cmd.arg("--only").arg(config.only.join(","));
+    if let Some(workers) = config.workers {
+        cmd.arg("--workers").arg(workers.to_string());
     }
     let out = match cmd.output() {
         Ok(out) => out,

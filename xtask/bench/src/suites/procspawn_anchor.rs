@@ -1,0 +1,80 @@
+//! procspawn's `Pool` beside concur-process: W1 (tiny tasks one by one), W2
+//! (squares in chunks of 1000, one task per chunk, as `map(chunksize = 1000)`)
+//! and W6 (start a 2-process pool, one task, shut down). procspawn's workers are
+//! this binary re-executed too: [`init`] runs first thing in `main`.
+
+use super::work::{ident, squares};
+use crate::config::Config;
+use crate::runner::{Bench, time};
+
+/// Lets procspawn take over when this process is one of its workers.
+pub(crate) fn init() {
+    procspawn::init();
+}
+
+fn pool(workers: usize) -> procspawn::Pool {
+    procspawn::Pool::new(workers).expect("a procspawn pool")
+}
+
+/// This suite's implementations of `workload`.
+pub(crate) fn benches(workload: &str, config: &Config) -> Vec<Bench> {
+    match workload {
+        "W1" => vec![w1(config)],
+        "W2" => vec![w2(config)],
+        "W6" => vec![w6(config)],
+        _ => Vec::new(),
+    }
+}
+
+fn w1(config: &Config) -> Bench {
+    let n = config.n(20_000);
+    let workers = config.workers();
+    let pool = pool(workers);
+    for i in 0..10 {
+        assert_eq!(pool.spawn(i, ident).join().ok(), Some(i));
+    }
+    Bench::new("procspawn-pool", n, move || {
+        time(|| {
+            let handles: Vec<_> = (0..n).map(|i| pool.spawn(i, ident)).collect();
+            for (i, h) in (0..n).zip(handles) {
+                assert_eq!(h.join().ok(), Some(i));
+            }
+        })
+    })
+    .with("workers", workers)
+}
+
+fn w2(config: &Config) -> Bench {
+    let n = config.n(1_000_000);
+    let expected: u128 = (0..u128::from(n)).map(|x| x * x).sum();
+    let workers = config.workers();
+    let pool = pool(workers);
+    Bench::new("procspawn-pool", n, move || {
+        time(|| {
+            let handles: Vec<_> = (0..n)
+                .step_by(1000)
+                .map(|lo| pool.spawn((lo, (lo + 1000).min(n)), squares))
+                .collect();
+            let total: u128 = handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("squares does not fail"))
+                .map(u128::from)
+                .sum();
+            assert_eq!(total, expected);
+        })
+    })
+    .with("chunksize", 1000)
+    .with("workers", workers)
+}
+
+fn w6(config: &Config) -> Bench {
+    Bench::new("procspawn-pool", 1, || {
+        time(|| {
+            let pool = pool(2);
+            assert_eq!(pool.spawn(7, ident).join().ok(), Some(7));
+            pool.shutdown();
+        })
+    })
+    .with("workers", 2)
+    .reps(config.reps_at_least(10))
+}
