@@ -1,4 +1,4 @@
-//! W1 of WORKLOADS.md, as a quick local check (not a test, not a benchmark
+//! W1 of `xtask/bench/WORKLOADS.md`, as a quick local check (not a test, not a benchmark
 //! harness: `cargo xtask bench` is that): submit `n` no-op tasks one by one,
 //! then read every result in submission order.
 //!

@@ -9,7 +9,10 @@ Prints one JSON object per line, in the harness's format:
 Notes (also in each record's `extra`):
 - W2: ThreadPoolExecutor.map ignores `chunksize` (only ProcessPoolExecutor uses it) and
   creates one future per item, so n is 1/100 of the Rust runs to finish in seconds.
-- W3: the limit is 12 000 (WORKLOADS.md), not 30 000: pure-Python trial division is slow.
+- W3: the limit is 12 000 (xtask/bench/WORKLOADS.md), not 30 000: pure-Python trial
+  division is slow. Like the Rust runs, W3 keeps its size under --quick, runs one task per
+  worker (--workers, default 2), and its implementations run round-robin.
+- --workers N sizes the pools of W1, W2, W4 (default: the cores).
 """
 
 import argparse
@@ -20,6 +23,12 @@ import os
 import statistics
 import sys
 import time
+
+# Pool size of W1, W2, W4 and tasks of W3: set from --workers in main().
+WORKERS = os.cpu_count() or 2
+W3_TASKS = 2
+W3_LIMIT = 12_000
+W3_NOTE = "Python limit 12 000 (xtask/bench/WORKLOADS.md), full size under --quick"
 
 
 def ident(x):
@@ -62,7 +71,7 @@ def record(workload, impl, n, stats, reps, **extra):
 
 
 def w1(n, reps):
-    workers = os.cpu_count() or 2
+    workers = WORKERS
     with cf.ThreadPoolExecutor(max_workers=workers) as pool:
         for f in [pool.submit(ident, i) for i in range(10)]:
             f.result()
@@ -79,7 +88,7 @@ def w1(n, reps):
 
 def w2(n, reps):
     expected = sum(x * x for x in range(n))
-    with cf.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+    with cf.ThreadPoolExecutor(max_workers=WORKERS) as pool:
         def once():
             start = time.perf_counter()
             total = sum(pool.map(square, range(n), chunksize=1000))
@@ -91,26 +100,43 @@ def w2(n, reps):
 
 
 def w3(limit, reps):
+    """W3: W3_TASKS calls in a row, on a thread pool, on a process pool; round-robin."""
     expected = count_primes(limit)
+    tasks = W3_TASKS
+
+    def check(counts):
+        assert len(counts) == tasks and all(c == expected for c in counts), counts
 
     def serial():
         start = time.perf_counter()
-        assert count_primes(limit) == expected and count_primes(limit) == expected
+        check([count_primes(limit) for _ in range(tasks)])
         return time.perf_counter() - start
 
-    def threads():
+    def on(executor):
         start = time.perf_counter()
-        with cf.ThreadPoolExecutor(max_workers=2) as pool:
-            a = pool.submit(count_primes, limit)
-            b = pool.submit(count_primes, limit)
-            assert a.result() == expected and b.result() == expected
+        with executor(max_workers=tasks) as pool:
+            futures = [pool.submit(count_primes, limit) for _ in range(tasks)]
+            check([f.result() for f in futures])
         return time.perf_counter() - start
 
-    s = sample(reps, serial)
-    t = sample(reps, threads)
-    note = "Python limit 12 000 (WORKLOADS.md), / sqrt(10) under --quick"
-    record("W3", "python-serial", limit, s, reps, primes=expected, note=note)
-    record("W3", "python-threadpool", limit, t, reps, speedup=round(s[0] / t[0], 2), note=note)
+    times = {"serial": [], "threads": [], "processes": []}
+    for _ in range(reps):
+        times["serial"].append(serial())
+        times["threads"].append(on(cf.ThreadPoolExecutor))
+        times["processes"].append(on(cf.ProcessPoolExecutor))
+
+    def stats(ts):
+        ts = sorted(ts)
+        return statistics.median(ts), ts[0], ts[-1]
+
+    s = stats(times["serial"])
+    t = stats(times["threads"])
+    p = stats(times["processes"])
+    record("W3", "python-serial", limit, s, reps, primes=expected, tasks=tasks, note=W3_NOTE)
+    record("W3", "python-threadpool", limit, t, reps, speedup=round(s[0] / t[0], 2),
+           tasks=tasks, note=W3_NOTE)
+    record("W3", "python-processpool", limit, p, reps, speedup=round(s[0] / p[0], 2),
+           tasks=tasks, note=W3_NOTE)
 
 
 async def ident_async(x):
@@ -183,7 +209,7 @@ PRIMES = [112272535095293, 112582705942171, 112272535095293, 115280095190773,
 
 def w1_process(n, reps):
     import multiprocessing as mp
-    workers = os.cpu_count() or 2
+    workers = WORKERS
     with cf.ProcessPoolExecutor(max_workers=workers) as pool:
         for f in [pool.submit(ident, i) for i in range(10)]:
             f.result()
@@ -212,7 +238,7 @@ def w1_process(n, reps):
 
 def w2_process(n, reps):
     import multiprocessing as mp
-    workers = os.cpu_count() or 2
+    workers = WORKERS
     expected = sum(x * x for x in range(n))
     with cf.ProcessPoolExecutor(max_workers=workers) as pool:
         def once():
@@ -230,37 +256,16 @@ def w2_process(n, reps):
         record("W2", "python-mp-pool", n, sample(reps, once), reps, chunksize=1000)
 
 
-def w3_process(limit, reps):
-    expected = count_primes(limit)
-
-    def serial():
-        start = time.perf_counter()
-        assert count_primes(limit) == expected and count_primes(limit) == expected
-        return time.perf_counter() - start
-
-    def processes():
-        start = time.perf_counter()
-        with cf.ProcessPoolExecutor(max_workers=2) as pool:
-            a = pool.submit(count_primes, limit)
-            b = pool.submit(count_primes, limit)
-            assert a.result() == expected and b.result() == expected
-        return time.perf_counter() - start
-
-    s = sample(reps, serial)
-    p = sample(reps, processes)
-    record("W3", "python-processpool", limit, p, reps, speedup=round(s[0] / p[0], 2),
-           note="Python limit 12 000 (WORKLOADS.md), / sqrt(10) under --quick")
-
-
 def w4_process(reps):
     def once():
         start = time.perf_counter()
-        with cf.ProcessPoolExecutor() as pool:
+        with cf.ProcessPoolExecutor(max_workers=WORKERS) as pool:
             got = list(pool.map(is_prime, PRIMES, chunksize=4))
         assert got == [True, True, True, True, True, False]
         return time.perf_counter() - start
 
-    record("W4", "python-processpool", len(PRIMES), sample(reps, once), reps, chunksize=4)
+    record("W4", "python-processpool", len(PRIMES), sample(reps, once), reps, chunksize=4,
+           workers=WORKERS)
 
 
 def w6_process(reps):
@@ -312,10 +317,16 @@ def w7_process():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="divide the work by 10 (n / 10; W3's limit / sqrt(10))")
+                        help="divide n by 10 (W3 keeps its size)")
     parser.add_argument("--only", default="", help="comma-separated workloads, e.g. W1,W3")
     parser.add_argument("--reps", type=int, default=5, help="repetitions per figure")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="pool size of W1, W2, W4 and tasks of W3 (default: cores; W3: 2)")
     args = parser.parse_args()
+    global WORKERS, W3_TASKS
+    if args.workers > 0:
+        WORKERS = args.workers
+        W3_TASKS = args.workers
     only = {w.strip().upper() for w in args.only.split(",") if w.strip()}
     scale = 10 if args.quick else 1
 
@@ -331,14 +342,11 @@ def main():
     if wants("W5"):
         w5_asyncio(1000 // scale, args.reps)
     if wants("W3"):
-        # W3's work grows as limit**2: --quick divides the limit by sqrt(10).
-        w3(round(12_000 / (10 ** 0.5)) if args.quick else 12_000, args.reps)
+        w3(W3_LIMIT, args.reps)
     if wants("W1"):
         w1_process(20_000 // scale, args.reps)
     if wants("W2"):
         w2_process(1_000_000 // scale, args.reps)
-    if wants("W3"):
-        w3_process(round(12_000 / (10 ** 0.5)) if args.quick else 12_000, args.reps)
     if wants("W4"):
         w4_process(args.reps)
     if wants("W6"):

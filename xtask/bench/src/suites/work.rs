@@ -1,4 +1,4 @@
-//! The task bodies of WORKLOADS.md, shared by every suite (the process suites
+//! The task bodies of `xtask/bench/WORKLOADS.md`, shared by every suite (the process suites
 //! send them to workers by name, so they are plain `fn`s).
 
 /// W1's and W6's task: the identity.
