@@ -1,36 +1,42 @@
-//! `cargo xtask features`: the facade `concur` under every feature combination,
-//! and a crate outside the workspace that depends on it.
+//! `cargo xtask features`: the facade `concur` under every combination of its
+//! features, by `cargo hack`, and a crate outside the workspace that depends on
+//! it ([`crate::downstream`]).
 //!
-//! The combinations are derived from the facade's `[features]` table (read
-//! through `cargo metadata`): no default features, the defaults, all features,
-//! each feature alone and every pair. A new feature in `facade/Cargo.toml` is
-//! picked up with no edit here. Every combination is `cargo check`ed; the
-//! facade's tests (`tests/pool.rs`: a `Pool` on every backend, or the error
-//! naming its feature) run with no feature, each feature alone, and all of
-//! them — the pairs add nothing the singles do not, and each test build costs
-//! a link of every backend.
+//! - `cargo hack check --feature-powerset` over the backend features: every
+//!   subset of `threads`, `async`, `process` (`full` is all of them and
+//!   `default` is `threads`, so both are left out of the set, not untested). A
+//!   new backend's feature is picked up with no edit here.
+//! - The facade's tests (`tests/pool.rs`: a `Pool` on every backend compiled in,
+//!   the error naming its feature otherwise) with no feature, each backend
+//!   alone (`cargo hack test --each-feature`), and all of them. Pairs add
+//!   nothing the singles do not, and each test build links every backend in it.
+//! - Its doctests, with every feature.
+//! - The downstream crate.
 //!
-//! The downstream step generates a crate under `<target dir>/downstream/` (its
-//! own empty `[workspace]`, so it is outside ours) depending on the facade by
-//! path with `default-features = false, features = ["process"]`, runs it (it
-//! submits a task to a `ProcessPool` and prints the result) and checks, with
-//! `cargo tree -e normal`, that it got exactly what it asked for: no thread or
-//! async backend, no smol, no crossbeam-deque. It builds in the workspace's
-//! target directory, so it reuses the compiled dependencies.
+//! cargo-hack is installed (`cargo install --locked`, the version below) when
+//! `cargo hack` is not there yet: once per machine, about two minutes of
+//! compiling on two cores.
 
-use std::path::{Path, PathBuf};
+use std::time::Instant;
 
-use crate::util::{Step, capture, cargo, exec, metadata, project_root, run_steps};
+use crate::util::{Step, capture, cargo, exec, run_steps};
 
 /// The package checked.
 const FACADE: &str = "concur";
 
+/// Features that name a set of others rather than a backend of their own.
+const ALIASES: &str = "default,full";
+
+/// The cargo-hack installed when there is none.
+const CARGO_HACK_VERSION: &str = "0.6.46";
+
 /// The steps of `cargo xtask features`, in order.
 const STEPS: &[Step] = &[
-    ("check combos", check_combinations),
-    ("test combos", test_combinations),
+    ("cargo-hack", ensure_cargo_hack),
+    ("powerset", check_powerset),
+    ("tests", test_each_feature),
     ("doctests", doctests),
-    ("downstream", downstream),
+    ("downstream", crate::downstream::run),
 ];
 
 /// Runs every step.
@@ -42,285 +48,72 @@ pub(crate) fn run() -> Result<(), String> {
     run_steps("features", STEPS)
 }
 
-/// The facade's features, `default` left out, sorted.
-fn facade_features() -> Result<Vec<String>, String> {
-    let meta = metadata()?;
-    let package = meta["packages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|p| p["name"] == FACADE)
-        .ok_or_else(|| format!("package `{FACADE}` not in the workspace"))?;
-    let table = package["features"]
-        .as_object()
-        .ok_or("cargo metadata: no `features`")?;
-    let mut names: Vec<String> = table.keys().filter(|k| *k != "default").cloned().collect();
-    names.sort();
-    Ok(names)
-}
-
-/// The `cargo check` flag sets: none, default, all, each alone, every pair.
-fn combinations(features: &[String]) -> Vec<Vec<String>> {
-    let flags = |set: &[&String]| {
-        let list: Vec<&str> = set.iter().map(|s| s.as_str()).collect();
-        vec![
-            "--no-default-features".to_string(),
-            "--features".to_string(),
-            list.join(","),
-        ]
-    };
-    let mut combos = vec![
-        vec!["--no-default-features".to_string()],
-        vec![],
-        vec!["--all-features".to_string()],
-    ];
-    for (i, a) in features.iter().enumerate() {
-        combos.push(flags(&[a]));
-        for b in &features[i + 1..] {
-            combos.push(flags(&[a, b]));
-        }
+/// Installs cargo-hack unless `cargo hack` already runs.
+fn ensure_cargo_hack() -> Result<(), String> {
+    let found = capture(cargo(["hack", "--version"]))?;
+    if found.success {
+        eprintln!("found {}", found.stdout.trim());
+        return Ok(());
     }
-    combos
-}
-
-fn check_combinations() -> Result<(), String> {
-    for flags in combinations(&facade_features()?) {
-        let mut cmd = cargo(["check", "--quiet", "-p", FACADE]);
-        cmd.args(&flags);
-        exec(cmd)?;
-    }
+    eprintln!("cargo-hack is not installed: installing {CARGO_HACK_VERSION} from the registry");
+    let start = Instant::now();
+    exec(cargo([
+        "install",
+        "cargo-hack",
+        "--locked",
+        "--version",
+        CARGO_HACK_VERSION,
+    ]))?;
+    eprintln!(
+        "cargo-hack installed in {:.0} s",
+        start.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
-/// The flag sets the facade's tests run under: none, each feature alone, all.
-fn test_flag_sets(features: &[String]) -> Vec<Vec<String>> {
-    let mut sets = vec![vec!["--no-default-features".to_string()]];
-    for f in features {
-        sets.push(vec![
-            "--no-default-features".into(),
-            "--features".into(),
-            f.clone(),
-        ]);
-    }
-    sets.push(vec!["--all-features".into()]);
-    sets.dedup();
-    sets
+/// `cargo hack <args> -p concur <mode> --exclude-features default,full`.
+fn hack(command: &[&str], mode: &str) -> std::process::Command {
+    let mut cmd = cargo(["hack"]);
+    cmd.args(command)
+        .args(["-p", FACADE, mode, "--exclude-features", ALIASES]);
+    cmd
 }
 
-fn test_combinations() -> Result<(), String> {
-    // `full` alone is `--all-features`: skipped as a single.
-    let features: Vec<String> = facade_features()?
-        .into_iter()
-        .filter(|f| f != "full")
-        .collect();
-    for flags in test_flag_sets(&features) {
-        let mut cmd = cargo(["test", "--quiet", "-p", FACADE, "--lib", "--tests"]);
-        cmd.args(&flags);
-        exec(cmd)?;
-    }
-    Ok(())
+fn check_powerset() -> Result<(), String> {
+    exec(hack(&["check", "--quiet"], "--feature-powerset"))
+}
+
+fn test_each_feature() -> Result<(), String> {
+    exec(hack(
+        &["test", "--quiet", "--lib", "--tests"],
+        "--each-feature",
+    ))?;
+    exec(cargo([
+        "test",
+        "--quiet",
+        "-p",
+        FACADE,
+        "--all-features",
+        "--lib",
+        "--tests",
+    ]))
 }
 
 fn doctests() -> Result<(), String> {
     exec(cargo(["test", "-p", FACADE, "--all-features", "--doc"]))
 }
 
-/// Crates a downstream crate asking for `process` only must not get.
-const NOT_WANTED: &[&str] = &["concur-threads", "concur-async", "smol", "crossbeam-deque"];
-
-/// The downstream crate's `src/main.rs`.
-const DOWNSTREAM_MAIN: &str = r#"//! Generated by `cargo xtask features`: a crate outside the concur workspace
-//! that depends on `concur` with `default-features = false, features = ["process"]`.
-
-use concur::prelude::*;
-
-fn triple(x: u64) -> (u64, u32) {
-    (x * 3, std::process::id())
-}
-
-fn main() {
-    let pool = ProcessPool::builder().max_workers(1).build().expect("a process pool");
-    let (value, pid) = pool.submit(triple, 14).result(None).expect("the task runs");
-    assert_ne!(pid, std::process::id(), "the task ran in a worker process");
-    println!("downstream: triple(14) = {value}, computed in a worker process");
-    let refused = Pool::builder(Backend::Threads).build().expect_err("threads is not compiled in");
-    println!("downstream: {refused}");
-}
-"#;
-
-/// The downstream crate's `Cargo.toml`, depending on the facade at `facade`.
-fn downstream_manifest(facade: &Path) -> Result<String, String> {
-    let path = facade
-        .to_str()
-        .filter(|p| !p.contains('\''))
-        .ok_or_else(|| format!("cannot write {} in a TOML literal string", facade.display()))?;
-    Ok(format!(
-        r#"# Generated by `cargo xtask features`; outside the concur workspace.
-[package]
-name = "concur-downstream"
-version = "0.0.0"
-edition = "2024"
-publish = false
-
-[dependencies]
-concur = {{ path = '{path}', default-features = false, features = ["process"] }}
-
-[workspace]
-"#
-    ))
-}
-
-/// The workspace's target directory (`CARGO_TARGET_DIR` or `target/`).
-fn target_dir() -> Result<PathBuf, String> {
-    metadata()?["target_directory"]
-        .as_str()
-        .map(PathBuf::from)
-        .ok_or_else(|| "cargo metadata: no `target_directory`".to_string())
-}
-
-/// Writes `contents` to `path` unless it already holds exactly that (so an
-/// unchanged crate is not rebuilt).
-fn write_if_changed(path: &Path, contents: &str) -> Result<(), String> {
-    if std::fs::read_to_string(path).is_ok_and(|old| old == contents) {
-        return Ok(());
-    }
-    std::fs::write(path, contents).map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-fn downstream() -> Result<(), String> {
-    let target = target_dir()?;
-    let dir = target.join("downstream");
-    std::fs::create_dir_all(dir.join("src"))
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    write_if_changed(
-        &dir.join("Cargo.toml"),
-        &downstream_manifest(&project_root().join("facade"))?,
-    )?;
-    write_if_changed(&dir.join("src/main.rs"), DOWNSTREAM_MAIN)?;
-    // Start from the workspace's lock file: the same versions, so the
-    // compiled dependencies are reused and nothing new is resolved.
-    if !dir.join("Cargo.lock").exists() {
-        std::fs::copy(project_root().join("Cargo.lock"), dir.join("Cargo.lock"))
-            .map_err(|e| format!("cannot copy Cargo.lock: {e}"))?;
-    }
-    let manifest = dir.join("Cargo.toml");
-    let in_target = |args: &[&str]| {
-        let mut cmd = cargo(args);
-        cmd.arg("--manifest-path")
-            .arg(&manifest)
-            .current_dir(&dir)
-            .env("CARGO_TARGET_DIR", &target);
-        cmd
-    };
-
-    let run = capture(in_target(&["run", "--quiet"]))?;
-    if !run.success {
-        return Err(format!(
-            "the downstream crate failed ({}):\n{}",
-            run.status,
-            run.all()
-        ));
-    }
-    print!("{}", run.stdout);
-    for expected in [
-        "triple(14) = 42, computed in a worker process",
-        r#"enable the "threads" feature of concur"#,
-    ] {
-        if !run.stdout.contains(expected) {
-            return Err(format!(
-                "the downstream crate did not print `{expected}`:\n{}",
-                run.all()
-            ));
-        }
-    }
-
-    let tree = capture(in_target(&["tree", "-e", "normal", "--prefix", "none"]))?;
-    if !tree.success {
-        return Err(format!(
-            "cargo tree failed ({}):\n{}",
-            tree.status,
-            tree.all()
-        ));
-    }
-    let names = crate_names(&tree.stdout);
-    if !names.contains(&"concur-process") {
-        return Err(format!(
-            "concur-process missing from the downstream tree:\n{}",
-            tree.stdout
-        ));
-    }
-    let unwanted: Vec<&str> = NOT_WANTED
-        .iter()
-        .copied()
-        .filter(|n| names.contains(n))
-        .collect();
-    if !unwanted.is_empty() {
-        return Err(format!(
-            "a downstream crate asking for `process` only gets {}:\n{}",
-            unwanted.join(", "),
-            tree.stdout
-        ));
-    }
-    eprintln!(
-        "downstream: {} crates in its tree, none of {}",
-        names.len(),
-        NOT_WANTED.join(", ")
-    );
-    Ok(())
-}
-
-/// The crate names of `cargo tree --prefix none` output (`name vX.Y.Z ...`).
-fn crate_names(tree: &str) -> Vec<&str> {
-    let mut names: Vec<&str> = tree
-        .lines()
-        .filter_map(|line| line.split_whitespace().next())
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    names
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::util::display;
 
     #[test]
-    fn combinations_cover_none_default_all_singles_and_pairs() {
-        let features: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
-        let combos = combinations(&features);
-        // none, default, all + 3 singles + 3 pairs
-        assert_eq!(combos.len(), 9);
-        assert_eq!(combos[0], ["--no-default-features"]);
-        assert!(combos[1].is_empty());
-        assert!(combos.contains(&vec![
-            "--no-default-features".into(),
-            "--features".into(),
-            "b,c".into()
-        ]));
-    }
-
-    #[test]
-    fn test_flag_sets_are_none_singles_and_all() {
-        let features: Vec<String> = ["async", "process"].map(String::from).to_vec();
-        let sets = test_flag_sets(&features);
-        assert_eq!(sets.len(), 4);
-        assert_eq!(sets[0], ["--no-default-features"]);
-        assert_eq!(sets[3], ["--all-features"]);
-    }
-
-    #[test]
-    fn crate_names_reads_cargo_tree_lines() {
-        let tree =
-            "concur-downstream v0.0.0 (/x)\nconcur v0.1.0 (/y)\nserde v1.0.0\nserde v1.0.0 (*)\n";
-        assert_eq!(crate_names(tree), ["concur", "concur-downstream", "serde"]);
-    }
-
-    #[test]
-    fn the_manifest_asks_for_process_only_and_has_its_own_workspace() {
-        let toml = downstream_manifest(Path::new("/some/where/facade")).expect("a plain path");
-        assert!(toml.contains(
-            r#"concur = { path = '/some/where/facade', default-features = false, features = ["process"] }"#
-        ));
-        assert!(toml.lines().any(|l| l == "[workspace]"));
+    fn hack_commands_cover_the_backends_not_their_aliases() {
+        assert_eq!(
+            display(&hack(&["check", "--quiet"], "--feature-powerset")),
+            "cargo hack check --quiet -p concur --feature-powerset --exclude-features default,full"
+        );
+        assert!(STEPS.iter().any(|(name, _)| *name == "downstream"));
     }
 }

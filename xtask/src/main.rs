@@ -7,6 +7,7 @@
 mod bench_cmd;
 mod ci;
 mod conformance;
+mod downstream;
 mod features;
 mod util;
 
@@ -23,11 +24,13 @@ Commands:
   conformance            runs the conformance suite of every backend that has
                          tests/conformance.rs, plus the third-party proof in concur-conformance;
                          one line per backend: `conformance <backend>: N passed, M failed`
-  features               the facade `concur` under every feature combination (check
-                         for each; tests with none, each alone, all), its doctests,
-                         and a crate generated under <target>/downstream/ that
-                         depends on concur with the process feature only: runs
-                         it and checks its `cargo tree` has no other backend
+  features               the facade `concur` under every feature combination by
+                         cargo-hack (installed when missing): check for each
+                         subset of the backends, tests with none, each alone and
+                         all, its doctests; then a crate generated under
+                         <target>/downstream/ that depends on concur with the
+                         process feature only: runs it and checks its `cargo tree`
+                         has no other backend
   bench [--quick] [--only W1,W3] [--reps N] [--workers N] [--no-python]
                          the benchmark harness (package concur-bench, release
                          build): the workloads of xtask/bench/WORKLOADS.md for
