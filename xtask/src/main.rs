@@ -31,7 +31,7 @@ Commands:
                          <target>/downstream/ that depends on concur with the
                          process feature only: runs it and checks its `cargo tree`
                          has no other backend
-  bench [--quick] [--only W1,W3] [--reps N] [--workers N] [--no-python]
+  bench [--quick] [--only W1,W3] [--reps N] [--workers N] [--no-python] [--no-alloc-count]
                          the benchmark harness (package concur-bench, release
                          build): the workloads of xtask/bench/WORKLOADS.md for
                          every backend beside the anchors (rayon, std::thread,

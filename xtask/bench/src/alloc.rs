@@ -8,10 +8,12 @@
 //! into one of [`STRIPES`] cache-line-sized stripes, picked once per thread, and
 //! [`snapshot`] adds them up. What remains is a thread-local read and an
 //! uncontended relaxed add per allocation, the same for every implementation.
+//! `--no-alloc-count` turns the counting off ([`set_counting`]), to measure
+//! what it costs: a run with it and one without differ by that alone.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 /// The number of stripes: more than the threads that allocate at once.
 const STRIPES: usize = 64;
@@ -31,6 +33,16 @@ static COUNTS: [Stripe; STRIPES] = [const {
     }
 }; STRIPES];
 
+/// Whether allocations are counted.
+static COUNTING: AtomicBool = AtomicBool::new(true);
+
+/// Turns the counting on or off (before the workloads start).
+pub(crate) fn set_counting(on: bool) {
+    // Relaxed: set once in `main` before the threads that allocate exist (their
+    // spawn orders it before their first allocation).
+    COUNTING.store(on, Ordering::Relaxed);
+}
+
 /// The next stripe to hand to a thread.
 static NEXT_STRIPE: AtomicUsize = AtomicUsize::new(0);
 
@@ -42,6 +54,10 @@ thread_local! {
 }
 
 fn count(bytes: usize) {
+    // Relaxed: see `set_counting`.
+    if !COUNTING.load(Ordering::Relaxed) {
+        return;
+    }
     let index = STRIPE
         .try_with(|slot| {
             let mut index = slot.get();

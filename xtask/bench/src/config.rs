@@ -6,6 +6,7 @@ use crate::workloads;
 /// The usage screen.
 pub(crate) const USAGE: &str = "\
 usage: cargo xtask bench [--quick] [--only W1,W3] [--reps N] [--workers N] [--no-python]
+                         [--no-alloc-count]
   --quick      divide n by 10 for every workload but W3, which keeps its size
                (its speedup is only resolved at full size)
   --only LIST  run only these workloads (comma-separated, W1 ... W7)
@@ -14,6 +15,9 @@ usage: cargo xtask bench [--quick] [--only W1,W3] [--reps N] [--workers N] [--no
                workers) of W3 (default: the available cores for W1, W2, W4, W5;
                2 for W3); W6 always starts a 2-worker pool
   --no-python  skip Python's concurrent.futures even when python3 is on PATH
+  --no-alloc-count
+               do not count allocations (the columns stay empty): compare
+               with a counted run to see what counting costs
 ";
 
 /// The options of one run.
@@ -29,6 +33,8 @@ pub(crate) struct Config {
     pub(crate) python: bool,
     /// `--workers`, when given.
     pub(crate) workers: Option<usize>,
+    /// Whether allocations are counted (`--no-alloc-count` turns it off).
+    pub(crate) count_allocs: bool,
 }
 
 impl Config {
@@ -45,12 +51,14 @@ impl Config {
             reps: 5,
             python: true,
             workers: None,
+            count_allocs: true,
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--quick" => config.quick = true,
                 "--no-python" => config.python = false,
+                "--no-alloc-count" => config.count_allocs = false,
                 "--only" => {
                     let list = args.next().ok_or("--only needs a list, e.g. W1,W3")?;
                     for w in list.split(',').map(|w| w.trim().to_uppercase()) {
@@ -138,7 +146,8 @@ mod tests {
             (default.reps, default.w3_tasks(), default.quick),
             (5, 2, false)
         );
-        assert!(default.wants("W7"));
+        assert!(default.wants("W7") && default.count_allocs);
+        assert!(!parse(&["--no-alloc-count"]).expect("valid").count_allocs);
     }
 
     #[test]

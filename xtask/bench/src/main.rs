@@ -72,6 +72,7 @@ fn main() -> ExitCode {
     };
     // Before anything else: a worker of an anchor's pool takes over here.
     suites::init(&config);
+    alloc::set_counting(config.count_allocs);
     eprintln!(
         "bench: {} run, {} reps per figure, {} workers, workloads {}{}",
         if config.quick {

@@ -159,11 +159,12 @@ pub(crate) fn run(workload: &str, config: &Config, mut benches: Vec<Bench>) -> V
             if let Some(unit) = unit {
                 let per_unit = |x: f64| three_digits(x / units);
                 let ns = three_digits(record.seconds * 1e9 / bench.n as f64);
-                record = record
-                    .with("unit", unit)
-                    .with("ns_per_unit", ns)
-                    .with("allocs_per_unit", per_unit(tally.allocs.allocations as f64))
-                    .with("bytes_per_unit", per_unit(tally.allocs.bytes as f64));
+                record = record.with("unit", unit).with("ns_per_unit", ns);
+                if config.count_allocs {
+                    record = record
+                        .with("allocs_per_unit", per_unit(tally.allocs.allocations as f64))
+                        .with("bytes_per_unit", per_unit(tally.allocs.bytes as f64));
+                }
                 if let (true, Some(cpu)) = (cpu_known, tally.cpu) {
                     record = record.with("cpu_ns_per_unit", per_unit(cpu.ours * 1e9));
                 }
@@ -268,6 +269,18 @@ mod tests {
         assert!(allocs >= 1.0, "{allocs}");
         assert!(r.number("bytes_per_unit").expect("counted") >= 8.0);
         assert!(r.number("ns_per_unit").expect("timed") > 0.0);
+    }
+
+    #[test]
+    fn without_counting_the_allocation_columns_stay_empty() {
+        let mut config = config(1);
+        config.count_allocs = false;
+        let bench = Bench::new("x", 10, || {
+            time(|| drop(std::hint::black_box(vec![1u8; 64])))
+        });
+        let r = &run("W1", &config, vec![bench])[0];
+        assert!(r.number("allocs_per_unit").is_none() && r.number("bytes_per_unit").is_none());
+        assert!(r.number("ns_per_unit").is_some());
     }
 
     #[test]

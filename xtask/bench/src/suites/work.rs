@@ -1,5 +1,5 @@
-//! The task bodies of `xtask/bench/WORKLOADS.md`, shared by every suite (the process suites
-//! send them to workers by name, so they are plain `fn`s).
+//! The task bodies of `xtask/bench/WORKLOADS.md`, shared by every suite (plain
+//! `fn`s: the process pools send them to their workers as function pointers).
 
 /// W1's and W6's task: the identity.
 pub(crate) fn ident(x: u64) -> u64 {
