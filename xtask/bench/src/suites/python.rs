@@ -58,3 +58,43 @@ pub(crate) fn records(workload: &str, config: &Config) -> Vec<Record> {
     }
     records
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_script_runs_one_workload_with_the_pool_size_it_is_given() {
+        if Command::new("python3").arg("--version").output().is_err() {
+            eprintln!("python3 is not on PATH: the Python suite is skipped in runs too");
+            return;
+        }
+        let args = ["--quick", "--reps", "1", "--workers", "3"].map(String::from);
+        let config = Config::parse(&args).expect("valid");
+        let records = records("W1", &config);
+        let imps: Vec<&str> = records.iter().map(|r| r.imp.as_str()).collect();
+        assert_eq!(
+            imps,
+            [
+                "python-threadpool",
+                "python-asyncio",
+                "python-processpool",
+                "python-mp-pool"
+            ]
+        );
+        for r in &records {
+            assert_eq!(r.workload, "W1");
+            assert_eq!(r.number("reps"), Some(1.0));
+            assert!(r.seconds > 0.0 && r.per_sec > 0.0, "{r:?}");
+            if r.imp != "python-asyncio" {
+                assert_eq!(r.number("workers"), Some(3.0), "{r:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_python_means_no_records_and_no_process() {
+        let config = Config::parse(&["--no-python".to_string()]).expect("valid");
+        assert!(records("W1", &config).is_empty());
+    }
+}
