@@ -13,11 +13,14 @@ Notes (also in each record's `extra`):
   division is slow. Like the Rust runs, W3 keeps its size under --quick, runs one task per
   worker (--workers, default 2), and its implementations run round-robin.
 - --workers N sizes the pools of W1, W2, W4 (default: the cores).
+- The implementations of W1, W2 and W3 run round-robin (rep 1 of each, then rep 2 of
+  each, ...), every pool set up first, as in the Rust harness.
 """
 
 import argparse
 import asyncio
 import concurrent.futures as cf
+import contextlib
 import json
 import os
 import statistics
@@ -57,6 +60,31 @@ def sample(reps, once):
     return statistics.median(times), times[0], times[-1]
 
 
+def round_robin(workload, reps, benches):
+    """Runs rep 1 of every bench, then rep 2 of every bench, ...; one record each.
+
+    A bench is (impl, n, once, extra): `once` returns the seconds of one rep.
+    """
+    times = [[] for _ in benches]
+    for _ in range(reps):
+        for (_, _, once, _), ts in zip(benches, times):
+            ts.append(once())
+    for (impl, n, _, extra), ts in zip(benches, times):
+        ts.sort()
+        record(workload, impl, n, (statistics.median(ts), ts[0], ts[-1]), reps, **extra)
+
+
+def submit_once(pool, n):
+    """W1's rep on a concurrent.futures pool: n submits, then every result in order."""
+    def once():
+        start = time.perf_counter()
+        futures = [pool.submit(ident, i) for i in range(n)]
+        for i, f in enumerate(futures):
+            assert f.result() == i
+        return time.perf_counter() - start
+    return once
+
+
 def record(workload, impl, n, stats, reps, **extra):
     median, lo, hi = stats
     extra = {"min_seconds": lo, "max_seconds": hi, "reps": reps, **extra}
@@ -70,33 +98,78 @@ def record(workload, impl, n, stats, reps, **extra):
     }), flush=True)
 
 
-def w1(n, reps):
+def w1(n_threads, n_processes, reps):
+    """W1: every pool set up and warmed, then round-robin."""
+    import multiprocessing as mp
     workers = WORKERS
-    with cf.ThreadPoolExecutor(max_workers=workers) as pool:
-        for f in [pool.submit(ident, i) for i in range(10)]:
-            f.result()
+    with contextlib.ExitStack() as stack:
+        threads = stack.enter_context(cf.ThreadPoolExecutor(max_workers=workers))
+        processes = stack.enter_context(cf.ProcessPoolExecutor(max_workers=workers))
+        mp_pool = stack.enter_context(mp.Pool(workers))
+        loop = asyncio.new_event_loop()
+        stack.callback(loop.close)
 
-        def once():
+        async def asyncio_rep():
             start = time.perf_counter()
-            futures = [pool.submit(ident, i) for i in range(n)]
-            for i, f in enumerate(futures):
-                assert f.result() == i
+            tasks = [asyncio.ensure_future(ident_async(i)) for i in range(n_threads)]
+            for i, t in enumerate(tasks):
+                assert await t == i
             return time.perf_counter() - start
 
-        record("W1", "python-threadpool", n, sample(reps, once), reps, workers=workers)
-
-
-def w2(n, reps):
-    expected = sum(x * x for x in range(n))
-    with cf.ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        def once():
+        def mp_rep():
             start = time.perf_counter()
-            total = sum(pool.map(square, range(n), chunksize=1000))
-            assert total == expected
+            results = [mp_pool.apply_async(ident, (i,)) for i in range(n_processes)]
+            for i, r in enumerate(results):
+                assert r.get() == i
             return time.perf_counter() - start
 
-        record("W2", "python-threadpool", n, sample(reps, once), reps, chunksize=1000,
-               note="chunksize ignored by ThreadPoolExecutor; n is 1/100 of Rust's")
+        # Warm-up: 10 tasks each (the whole asyncio rep: it has no pool to start).
+        for pool in (threads, processes):
+            for f in [pool.submit(ident, i) for i in range(10)]:
+                f.result()
+        for r in [mp_pool.apply_async(ident, (i,)) for i in range(10)]:
+            r.get()
+        loop.run_until_complete(asyncio_rep())
+
+        round_robin("W1", reps, [
+            ("python-threadpool", n_threads, submit_once(threads, n_threads),
+             {"workers": workers}),
+            ("python-asyncio", n_threads, lambda: loop.run_until_complete(asyncio_rep()),
+             {"threads": 1}),
+            ("python-processpool", n_processes, submit_once(processes, n_processes),
+             {"workers": workers}),
+            ("python-mp-pool", n_processes, mp_rep, {"workers": workers}),
+        ])
+
+
+def w2(n_threads, n_processes, reps):
+    """W2: the sum of squares by map(chunksize=1000) on each pool, round-robin."""
+    import multiprocessing as mp
+    workers = WORKERS
+    expected_threads = sum(x * x for x in range(n_threads))
+    expected_processes = sum(x * x for x in range(n_processes))
+    with contextlib.ExitStack() as stack:
+        threads = stack.enter_context(cf.ThreadPoolExecutor(max_workers=workers))
+        processes = stack.enter_context(cf.ProcessPoolExecutor(max_workers=workers))
+        mp_pool = stack.enter_context(mp.Pool(workers))
+
+        def rep(map_fn, n, expected):
+            def once():
+                start = time.perf_counter()
+                assert sum(map_fn(square, range(n), chunksize=1000)) == expected
+                return time.perf_counter() - start
+            return once
+
+        round_robin("W2", reps, [
+            ("python-threadpool", n_threads, rep(threads.map, n_threads, expected_threads),
+             {"chunksize": 1000, "workers": workers,
+              "note": "chunksize ignored by ThreadPoolExecutor; n is 1/100 of Rust's"}),
+            ("python-processpool", n_processes,
+             rep(processes.map, n_processes, expected_processes),
+             {"chunksize": 1000, "workers": workers}),
+            ("python-mp-pool", n_processes, rep(mp_pool.imap, n_processes, expected_processes),
+             {"chunksize": 1000, "workers": workers}),
+        ])
 
 
 def w3(limit, reps):
@@ -148,24 +221,6 @@ async def sleeper(x, seconds):
     return x
 
 
-def w1_asyncio(n, reps):
-    """W1 for asyncio: create n no-op tasks, then await each in creation order."""
-    async def once():
-        start = time.perf_counter()
-        tasks = [asyncio.ensure_future(ident_async(i)) for i in range(n)]
-        for i, t in enumerate(tasks):
-            assert await t == i
-        return time.perf_counter() - start
-
-    async def run():
-        await once()  # warm-up
-        return sorted([await once() for _ in range(reps)])
-
-    times = asyncio.run(run())
-    record("W1", "python-asyncio", n, (statistics.median(times), times[0], times[-1]), reps,
-           threads=1)
-
-
 def w5_asyncio(n, reps):
     """W5 for asyncio: n tasks each awaiting a 10 ms timer; efficiency = 0.01 s / measured."""
     ideal = 0.01
@@ -205,55 +260,6 @@ def is_prime(n):
 
 PRIMES = [112272535095293, 112582705942171, 112272535095293, 115280095190773,
           115797848077099, 1099726899285419]
-
-
-def w1_process(n, reps):
-    import multiprocessing as mp
-    workers = WORKERS
-    with cf.ProcessPoolExecutor(max_workers=workers) as pool:
-        for f in [pool.submit(ident, i) for i in range(10)]:
-            f.result()
-
-        def once():
-            start = time.perf_counter()
-            futures = [pool.submit(ident, i) for i in range(n)]
-            for i, f in enumerate(futures):
-                assert f.result() == i
-            return time.perf_counter() - start
-
-        record("W1", "python-processpool", n, sample(reps, once), reps, workers=workers)
-    with mp.Pool(workers) as pool:
-        for r in [pool.apply_async(ident, (i,)) for i in range(10)]:
-            r.get()
-
-        def once():
-            start = time.perf_counter()
-            results = [pool.apply_async(ident, (i,)) for i in range(n)]
-            for i, r in enumerate(results):
-                assert r.get() == i
-            return time.perf_counter() - start
-
-        record("W1", "python-mp-pool", n, sample(reps, once), reps, workers=workers)
-
-
-def w2_process(n, reps):
-    import multiprocessing as mp
-    workers = WORKERS
-    expected = sum(x * x for x in range(n))
-    with cf.ProcessPoolExecutor(max_workers=workers) as pool:
-        def once():
-            start = time.perf_counter()
-            assert sum(pool.map(square, range(n), chunksize=1000)) == expected
-            return time.perf_counter() - start
-
-        record("W2", "python-processpool", n, sample(reps, once), reps, chunksize=1000)
-    with mp.Pool(workers) as pool:
-        def once():
-            start = time.perf_counter()
-            assert sum(pool.imap(square, range(n), chunksize=1000)) == expected
-            return time.perf_counter() - start
-
-        record("W2", "python-mp-pool", n, sample(reps, once), reps, chunksize=1000)
 
 
 def w4_process(reps):
@@ -334,19 +340,13 @@ def main():
         return not only or w in only
 
     if wants("W1"):
-        w1(100_000 // scale, args.reps)
+        w1(100_000 // scale, 20_000 // scale, args.reps)
     if wants("W2"):
-        w2(100_000 // scale, args.reps)
-    if wants("W1"):
-        w1_asyncio(100_000 // scale, args.reps)
+        w2(100_000 // scale, 1_000_000 // scale, args.reps)
     if wants("W5"):
         w5_asyncio(1000 // scale, args.reps)
     if wants("W3"):
         w3(W3_LIMIT, args.reps)
-    if wants("W1"):
-        w1_process(20_000 // scale, args.reps)
-    if wants("W2"):
-        w2_process(1_000_000 // scale, args.reps)
     if wants("W4"):
         w4_process(args.reps)
     if wants("W6"):
