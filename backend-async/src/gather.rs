@@ -13,7 +13,7 @@ use concur_core::{Error, Future};
 ///
 /// ```
 /// use concur_async::{AsyncPool, gather};
-/// let pool = AsyncPool::builder().threads(2).build()?;
+/// let pool = AsyncPool::builder().max_workers(2).build()?;
 /// let futures: Vec<_> = (0..4u32).map(|i| pool.spawn(async move { i * i })).collect();
 /// let results = smol::block_on(gather(futures));
 /// assert_eq!(results, vec![Ok(0), Ok(1), Ok(4), Ok(9)]);
@@ -43,7 +43,7 @@ where
 /// ```
 /// use concur_async::{AsyncPool, try_gather};
 /// use concur_core::Error;
-/// let pool = AsyncPool::builder().threads(2).build()?;
+/// let pool = AsyncPool::builder().max_workers(2).build()?;
 /// let ok = smol::block_on(try_gather(vec![pool.spawn(async { 1 }), pool.spawn(async { 2 })]));
 /// assert_eq!(ok, Ok(vec![1, 2]));
 /// let bad = smol::block_on(try_gather(vec![pool.spawn(async { 1 }), pool.spawn(async { panic!("no") })]));

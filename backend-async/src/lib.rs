@@ -45,7 +45,7 @@
 //! use futures_lite::StreamExt;
 //! use std::time::Duration;
 //!
-//! let pool = AsyncPool::builder().threads(2).build()?;
+//! let pool = AsyncPool::builder().max_workers(2).build()?;
 //! let futures: Vec<_> = (0..100u64)
 //!     .map(|i| pool.spawn(async move {
 //!         smol::Timer::after(Duration::from_millis(i % 10)).await;
@@ -77,7 +77,7 @@
 //! fn fib(n: u64) -> u64 { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } }
 //!
 //! let cpu = ThreadPool::new(2)?;
-//! let io = AsyncPool::builder().threads(1).build()?;
+//! let io = AsyncPool::builder().max_workers(1).build()?;
 //! let answers = io.spawn(async move {
 //!     let futures = (20..24).map(|n| cpu.submit(fib, n));
 //!     gather(futures).await

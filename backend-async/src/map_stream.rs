@@ -80,7 +80,7 @@ pub struct MapStream<'a, E, A, R: Send + Sync + 'static, I> {
 ///
 /// fn square(x: u64) -> u64 { x * x }
 ///
-/// let pool = AsyncPool::builder().threads(2).build()?;
+/// let pool = AsyncPool::builder().max_workers(2).build()?;
 /// // An endless input: only `buffersize` items are ever ahead of the consumer.
 /// let squares = map_stream(&pool, square, 0.., MapOptions::new().buffersize(4))?;
 /// let firsts: Vec<u64> = smol::block_on(squares.take(5).map(|r| r.unwrap()).collect());

@@ -13,22 +13,21 @@
 //!
 //! # Shutdown
 //!
-//! `closed` and `live` (tasks accepted and not yet dropped) form a Dekker pair,
-//! both `SeqCst`: `accept` increments `live` then reads `closed`, `shutdown`
-//! stores `closed` then reads `live`. So either the task is refused, or shutdown
-//! sees it live and the task's last `release` sees `closed` and closes the stop
-//! channel. The executor threads return from `Executor::run` once the stop channel
-//! is closed, which happens only when no task is left.
+//! Admission is core's [`Gate`], counting live tasks (accepted and not yet
+//! dropped): `accept` enters it, a task's drop leaves it, `shutdown` closes it.
+//! So either the task is refused, or shutdown sees it live and the task's last
+//! `release` is told the gate became quiescent and closes the stop channel.
+//! The executor threads return from `Executor::run` once the stop channel is
+//! closed, which happens only when no task is left.
 
 use std::cell::Cell;
 use std::fmt;
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::Poll;
 use std::thread::JoinHandle;
-use std::time::Instant;
 
+use concur_core::backend::{self, Gate, QueueBound, task};
 use concur_core::{
     AnyFuture, ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter,
     catch_panic, run_chunk, set_wait_hook,
@@ -36,6 +35,7 @@ use concur_core::{
 use smol::channel::{Receiver, Sender};
 
 use crate::Builder;
+use crate::builder::Config;
 
 thread_local! {
     /// The `Shared` (by address) whose executor this thread runs, 0 elsewhere.
@@ -64,7 +64,7 @@ thread_local! {
 ///
 /// fn double(x: u32) -> u32 { 2 * x }
 ///
-/// let pool = AsyncPool::builder().threads(2).build()?;
+/// let pool = AsyncPool::builder().max_workers(2).build()?;
 /// let a = pool.spawn(async { 40 + 2 });
 /// let b = pool.submit(double, 21);
 /// assert_eq!(a.result(None)?, 42);
@@ -81,19 +81,15 @@ pub(crate) struct Shared {
     ex: Arc<smol::Executor<'static>>,
     /// Number of executor threads (`max_workers`).
     threads: usize,
-    /// Bound of `try_submit` / `try_spawn` on `queued`.
-    max_queued: Option<usize>,
-    /// The task counters behind `stats()`. Written by the spawning thread and by
-    /// the executor threads: on a cache line of its own, as `live` and `queued`.
-    stats: Padded<StatsCounter>,
-    /// Set by `shutdown`; no task is accepted afterwards. SeqCst: pairs with `live`.
-    closed: AtomicBool,
-    /// Tasks accepted and not yet dropped by the executor. SeqCst: pairs with `closed`.
-    live: Padded<AtomicUsize>,
-    /// Tasks accepted and not yet picked up by an executor thread, counted only
-    /// when there is a `max_queued` bound. Only the bound check reads it, so
-    /// `Relaxed` suffices (it orders nothing else).
-    queued: Padded<AtomicUsize>,
+    /// The task counters behind `stats()`, written by the spawning thread and
+    /// by the executor threads (a `StatsCounter` pads its own lines).
+    stats: StatsCounter,
+    /// Live tasks (accepted, not yet dropped by the executor), closed by
+    /// `shutdown` (see module docs).
+    gate: Gate,
+    /// Tasks accepted and not yet picked up by an executor thread: the bound
+    /// of `try_submit` / `try_spawn`.
+    bound: QueueBound,
     /// Futures of tasks that may not have started, for `shutdown(cancel_futures)`.
     pending: Mutex<Registry>,
     /// Closed (never sent on) when the executor threads must return.
@@ -103,19 +99,6 @@ pub(crate) struct Shared {
     exited: Condvar,
     /// Join handles of the executor threads, taken by the first waiting shutdown.
     handles: Mutex<Vec<JoinHandle<()>>>,
-}
-
-/// Keeps a value on cache lines of its own (128 bytes: two lines, for the
-/// adjacent-line prefetcher), so counters written by different threads do not
-/// slow each other down.
-#[repr(align(128))]
-struct Padded<T>(T);
-
-impl<T> std::ops::Deref for Padded<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
 }
 
 /// The futures of tasks that may still be pending. Entries are not removed when a
@@ -161,20 +144,20 @@ impl AsyncPool {
         Builder::new()
     }
 
-    pub(crate) fn start(
-        threads: usize,
-        max_queued: Option<usize>,
-        prefix: &str,
-    ) -> Result<Self, Error> {
+    pub(crate) fn start(config: Config) -> Result<Self, Error> {
+        let Config {
+            max_workers: threads,
+            max_queued,
+            thread_name_prefix: prefix,
+            initializer,
+        } = config;
         let (stop, stop_rx) = smol::channel::bounded(1);
         let shared = Arc::new(Shared {
             ex: Arc::new(smol::Executor::new()),
             threads,
-            max_queued,
-            stats: Padded(StatsCounter::default()),
-            closed: AtomicBool::new(false),
-            live: Padded(AtomicUsize::new(0)),
-            queued: Padded(AtomicUsize::new(0)),
+            stats: StatsCounter::default(),
+            gate: Gate::default(),
+            bound: QueueBound::new(max_queued),
             pending: Mutex::new(Registry::default()),
             stop,
             running: Mutex::new(0),
@@ -182,13 +165,32 @@ impl AsyncPool {
             handles: Mutex::new(Vec::with_capacity(threads)),
         });
         let pool = AsyncPool { shared };
+        // Each thread reports whether its initializer returned before it runs
+        // any task; `build` waits for every report.
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
         for i in 0..threads {
             let shared = pool.shared.clone();
             let stop_rx = stop_rx.clone();
+            let initializer = initializer.clone();
+            let ready = ready_tx.clone();
             *lock(&pool.shared.running) += 1;
+            let name = format!("{prefix}-{i}");
             let spawned = std::thread::Builder::new()
-                .name(format!("{prefix}-{i}"))
-                .spawn(move || worker(shared, stop_rx));
+                .name(name.clone())
+                .spawn(move || {
+                    let init = match initializer {
+                        Some(init) => catch_panic(|| init()).map_err(|e| match e {
+                            Error::Panicked { message, .. } => {
+                                format!("the initializer panicked on {name}: {message}")
+                            }
+                            other => format!("the initializer failed on {name}: {other}"),
+                        }),
+                        None => Ok(()),
+                    };
+                    let ok = init.is_ok();
+                    let _ = ready.send(init);
+                    worker(shared, stop_rx, ok);
+                });
             match spawned {
                 Ok(handle) => lock(&pool.shared.handles).push(handle),
                 Err(e) => {
@@ -198,6 +200,13 @@ impl AsyncPool {
                         "could not start an executor thread: {e}"
                     )));
                 }
+            }
+        }
+        drop(ready_tx);
+        for report in ready_rx.iter().take(threads) {
+            if let Err(reason) = report {
+                // Dropping `pool` stops and joins every thread.
+                return Err(Error::broken(reason));
             }
         }
         Ok(pool)
@@ -218,7 +227,7 @@ impl AsyncPool {
     ///
     /// ```
     /// use concur_async::AsyncPool;
-    /// let pool = AsyncPool::builder().threads(1).build()?;
+    /// let pool = AsyncPool::builder().max_workers(1).build()?;
     /// let f = pool.spawn(async {
     ///     smol::Timer::after(std::time::Duration::from_millis(1)).await;
     ///     "slept"
@@ -235,7 +244,7 @@ impl AsyncPool {
         T: Send + Sync + 'static,
     {
         self.shared
-            .spawn_task(future, None)
+            .spawn_task(future, false)
             .unwrap_or_else(Future::failed)
     }
 
@@ -251,35 +260,23 @@ impl AsyncPool {
         F: std::future::Future<Output = T> + Send + 'static,
         T: Send + Sync + 'static,
     {
-        self.shared.spawn_task(future, self.shared.max_queued)
+        self.shared.spawn_task(future, true)
     }
 }
 
 impl Shared {
-    /// Counts a new task in, unless the pool is closed or (with `bound`) full.
-    fn accept(&self, bound: Option<usize>) -> Result<(), Error> {
-        self.live.fetch_add(1, Ordering::SeqCst);
-        if self.closed.load(Ordering::SeqCst) {
-            self.release();
+    /// Counts a new task in, unless the pool is closed or (when `bounded`) full.
+    fn accept(&self, bounded: bool) -> Result<(), Error> {
+        if !self.gate.enter() {
             return Err(Error::Shutdown);
         }
-        match bound {
-            // Without a bound nobody reads `queued`: skip the shared write.
-            None if self.max_queued.is_none() => {}
-            None => {
-                self.queued.fetch_add(1, Ordering::Relaxed);
+        if bounded {
+            if let Err(full) = self.bound.try_admit() {
+                self.release();
+                return Err(full);
             }
-            Some(max) => {
-                let admitted =
-                    self.queued
-                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |q| {
-                            (q < max).then_some(q + 1)
-                        });
-                if admitted.is_err() {
-                    self.release();
-                    return Err(Error::Full { max_queued: max });
-                }
-            }
+        } else {
+            self.bound.admit();
         }
         self.stats.submitted();
         Ok(())
@@ -287,14 +284,12 @@ impl Shared {
 
     /// A task left the queue (started, or dropped unpolled).
     fn unqueue(&self) {
-        if self.max_queued.is_some() {
-            self.queued.fetch_sub(1, Ordering::Relaxed);
-        }
+        self.bound.leave();
     }
 
     /// A task is gone; the last one after shutdown stops the executor threads.
     fn release(&self) {
-        if self.live.fetch_sub(1, Ordering::SeqCst) == 1 && self.closed.load(Ordering::SeqCst) {
+        if self.gate.leave() {
             self.stop.close();
         }
     }
@@ -302,13 +297,13 @@ impl Shared {
     pub(crate) fn spawn_task<T, F>(
         self: &Arc<Self>,
         future: F,
-        bound: Option<usize>,
+        bounded: bool,
     ) -> Result<Future<T>, Error>
     where
         F: std::future::Future<Output = T> + Send + 'static,
         T: Send + Sync + 'static,
     {
-        self.accept(bound)?;
+        self.accept(bounded)?;
         let guard = TaskGuard {
             shared: self.clone(),
             picked_up: false,
@@ -328,7 +323,7 @@ impl Shared {
     }
 
     fn shutdown(&self, wait: bool, cancel_futures: bool) {
-        self.closed.store(true, Ordering::SeqCst);
+        self.gate.close();
         let pending = {
             let mut registry = lock(&self.pending);
             registry.cancel_all |= cancel_futures;
@@ -340,7 +335,7 @@ impl Shared {
             }
         }
         drop(pending);
-        if self.live.load(Ordering::SeqCst) == 0 {
+        if self.gate.is_quiescent() {
             self.stop.close();
         }
         // A task that shuts its own pool down cannot wait for itself.
@@ -394,12 +389,10 @@ where
 {
     guard.pick_up();
     let stats = &guard.shared.stats;
-    if !promise.set_running() {
+    if !task::start(&promise, stats) {
         // Cancelled while queued: drop the user's future without polling it.
-        stats.cancelled();
         return;
     }
-    stats.started();
     let outcome = {
         let mut future = pin!(future);
         std::future::poll_fn(|cx| match catch_panic(|| future.as_mut().poll(cx)) {
@@ -409,12 +402,12 @@ where
         })
         .await
     };
-    stats.finished(outcome.is_ok());
-    promise.complete(outcome);
+    task::finish(promise, stats, outcome);
 }
 
-/// The body of an executor thread.
-fn worker(shared: Arc<Shared>, stop: Receiver<()>) {
+/// The body of an executor thread; `serve` is false when its initializer
+/// panicked (the pool is being dropped: the thread only takes part in that).
+fn worker(shared: Arc<Shared>, stop: Receiver<()>, serve: bool) {
     struct Exit(Arc<Shared>);
     impl Drop for Exit {
         fn drop(&mut self) {
@@ -426,6 +419,9 @@ fn worker(shared: Arc<Shared>, stop: Receiver<()>) {
     }
     let exit = Exit(shared);
     let shared = &exit.0;
+    if !serve {
+        return;
+    }
     CURRENT.with(|c| c.set(Arc::as_ptr(shared) as usize));
     // A task that blocks on a concur future (`result()`, `wait`) runs other
     // queued tasks meanwhile, so a 1-thread pool does not deadlock on a task
@@ -436,7 +432,7 @@ fn worker(shared: Arc<Shared>, stop: Receiver<()>) {
             if done() {
                 return true;
             }
-            if deadline.is_some_and(|d| Instant::now() >= d) || !ex.try_tick() {
+            if backend::expired(deadline) || !ex.try_tick() {
                 return done();
             }
         }
@@ -493,8 +489,8 @@ impl fmt::Debug for AsyncPool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncPool")
             .field("threads", &self.shared.threads)
-            .field("max_queued", &self.shared.max_queued)
-            .field("closed", &self.shared.closed.load(Ordering::Relaxed))
+            .field("max_queued", &self.shared.bound.max())
+            .field("closed", &self.shared.gate.is_closed())
             .field("stats", &self.stats())
             .finish()
     }

@@ -15,7 +15,7 @@ use concur_core::{Future, Promise, catch_panic};
 ///
 /// ```
 /// use concur_async::{AsyncPool, to_thread};
-/// let pool = AsyncPool::builder().threads(1).build()?;
+/// let pool = AsyncPool::builder().max_workers(1).build()?;
 /// let len = pool.spawn(async {
 ///     // A blocking call (file system, a C library, a sync HTTP client...).
 ///     let text = to_thread(|| std::fs::read_to_string("Cargo.toml").unwrap_or_default()).await?;

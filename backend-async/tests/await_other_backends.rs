@@ -13,7 +13,7 @@ const LONG: Duration = Duration::from_secs(30);
 fn awaiting_a_future_completed_by_a_plain_thread() {
     // A one-thread pool: while the first task awaits a pending future, the other
     // tasks on the same thread still run, and one of them triggers the producer.
-    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(1).build().unwrap();
     let promise = Promise::<String>::new();
     let foreign = promise.future();
     let (go_tx, go_rx) = mpsc::channel::<()>();
@@ -45,7 +45,7 @@ fn awaiting_a_future_completed_by_a_plain_thread() {
 
 #[test]
 fn awaiting_a_future_by_reference_leaves_it_readable() {
-    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(1).build().unwrap();
     let promise = Promise::<u64>::new();
     let foreign = promise.future();
     let f2 = foreign.clone();
@@ -58,7 +58,7 @@ fn awaiting_a_future_by_reference_leaves_it_readable() {
 
 #[test]
 fn awaiting_a_cancelled_foreign_future_yields_cancelled() {
-    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(1).build().unwrap();
     let promise = Promise::<u8>::new();
     let foreign = promise.future();
     let f2 = foreign.clone();
@@ -72,7 +72,7 @@ fn awaiting_a_cancelled_foreign_future_yields_cancelled() {
 #[test]
 fn awaiting_a_thread_pool_future_blocks_no_executor_thread() {
     let threads = concur_threads::ThreadPool::new(1).unwrap();
-    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(1).build().unwrap();
     let (go_tx, go_rx) = mpsc::channel::<()>();
     // The thread-pool task blocks until an async task on the 1-thread pool lets it go.
     let on_threads = threads.spawn(move || {
@@ -105,7 +105,7 @@ fn awaiting_a_process_pool_future_from_async_code() {
         .max_workers(1)
         .build()
         .unwrap();
-    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(1).build().unwrap();
     let remote = processes.submit(cube, 3);
     let waiter = pool.spawn(async move { remote.await.map(|v| v + 1) });
     let local = pool.spawn(async { "the executor thread is free" });
@@ -123,7 +123,7 @@ fn map_stream_over_a_process_pool() {
         .max_workers(2)
         .build()
         .unwrap();
-    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(1).build().unwrap();
     let processes = std::sync::Arc::new(processes);
     let p = processes.clone();
     let cubes = pool.spawn(async move {

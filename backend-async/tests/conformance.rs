@@ -6,7 +6,7 @@ use concur_core::Error;
 
 fn make(config: PoolConfig) -> Result<AsyncPool, Error> {
     AsyncPool::builder()
-        .threads(config.max_workers)
+        .max_workers(config.max_workers)
         .max_queued(config.max_queued)
         .build()
 }

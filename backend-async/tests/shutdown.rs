@@ -29,7 +29,7 @@ fn block_one_thread(pool: &AsyncPool) -> (mpsc::Sender<()>, concur_core::Future<
 // as test_shutdown.py (wait=True): shutdown runs what was queued before returning.
 #[test]
 fn shutdown_and_wait_finishes_queued_work() {
-    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(1).build().unwrap();
     let (release, blocker) = block_one_thread(&pool);
     let queued: Vec<_> = (0..5).map(|i| pool.submit(ident, i)).collect();
     // Open the gate from another thread once shutdown is under way.
@@ -47,7 +47,7 @@ fn shutdown_and_wait_finishes_queued_work() {
 // as test_shutdown.py::test_cancel_futures: pending futures are cancelled, running ones finish.
 #[test]
 fn shutdown_with_cancel_futures_cancels_what_has_not_started() {
-    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(1).build().unwrap();
     let (release, blocker) = block_one_thread(&pool);
     let queued: Vec<_> = (0..5).map(|i| pool.submit(ident, i)).collect();
     pool.shutdown(false, true);
@@ -71,7 +71,7 @@ fn shutdown_with_cancel_futures_cancels_what_has_not_started() {
 // as test_shutdown.py::test_run_after_shutdown (RuntimeError there, Error::Shutdown here).
 #[test]
 fn submit_after_shutdown_fails_with_shutdown() {
-    let pool = AsyncPool::builder().threads(2).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(2).build().unwrap();
     pool.shutdown(true, false);
     assert_eq!(pool.submit(ident, 1).result(None), Err(Error::Shutdown));
     assert_eq!(pool.spawn(async { 1 }).result(None), Err(Error::Shutdown));
@@ -81,7 +81,7 @@ fn submit_after_shutdown_fails_with_shutdown() {
 
 #[test]
 fn drop_waits_for_running_and_queued_tasks() {
-    let pool = AsyncPool::builder().threads(2).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(2).build().unwrap();
     let futures: Vec<_> = (0..100u64)
         .map(|i| {
             pool.spawn(async move {
@@ -99,7 +99,7 @@ fn drop_waits_for_running_and_queued_tasks() {
 #[test]
 fn try_submit_refuses_beyond_max_queued() {
     let pool = AsyncPool::builder()
-        .threads(1)
+        .max_workers(1)
         .max_queued(Some(2))
         .build()
         .unwrap();
@@ -135,7 +135,7 @@ fn try_submit_refuses_beyond_max_queued() {
 fn a_task_may_shut_its_own_pool_down() {
     // shutdown(wait = true) from inside the pool cannot wait for itself: it
     // closes the pool and returns; the threads exit when the task ends.
-    let pool = std::sync::Arc::new(AsyncPool::builder().threads(1).build().unwrap());
+    let pool = std::sync::Arc::new(AsyncPool::builder().max_workers(1).build().unwrap());
     let p = pool.clone();
     let f = pool.spawn(async move {
         p.shutdown(true, false);

@@ -27,7 +27,7 @@ fn block_one_thread(pool: &AsyncPool) -> (mpsc::Sender<()>, concur_core::Future<
 
 #[test]
 fn spawned_tasks_return_their_values() {
-    let pool = AsyncPool::builder().threads(2).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(2).build().unwrap();
     let futures: Vec<_> = (0..1000u64)
         .map(|i| pool.spawn(async move { i * 2 }))
         .collect();
@@ -38,7 +38,7 @@ fn spawned_tasks_return_their_values() {
 
 #[test]
 fn a_panicking_task_fails_alone_and_the_threads_survive() {
-    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(1).build().unwrap();
     let boom = pool.spawn(async {
         smol::future::yield_now().await;
         if true {
@@ -73,7 +73,7 @@ impl Drop for SignalOnDrop {
 
 #[test]
 fn cancelling_a_pending_task_drops_it_unpolled() {
-    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(1).build().unwrap();
     let (release, blocker) = block_one_thread(&pool);
 
     let polled = Arc::new(AtomicBool::new(false));
@@ -111,7 +111,7 @@ fn cancelling_a_pending_task_drops_it_unpolled() {
 
 #[test]
 fn a_running_task_cannot_be_cancelled() {
-    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(1).build().unwrap();
     let (release, blocker) = block_one_thread(&pool);
     assert!(blocker.is_running());
     assert!(!blocker.cancel());
@@ -124,7 +124,7 @@ fn a_running_task_cannot_be_cancelled() {
 fn an_awaiting_task_is_running_and_lets_others_run() {
     // One thread; the first task awaits a channel fed by the tenth: the thread is
     // not blocked while a task awaits.
-    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(1).build().unwrap();
     let (tx, rx) = smol::channel::bounded::<u32>(1);
     let waiter = pool.spawn(async move { rx.recv().await.unwrap() });
     let others: Vec<_> = (0..8u32).map(|i| pool.spawn(async move { i })).collect();
@@ -138,7 +138,7 @@ fn an_awaiting_task_is_running_and_lets_others_run() {
 
 #[test]
 fn callbacks_fire_once_on_completion() {
-    let pool = AsyncPool::builder().threads(2).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(2).build().unwrap();
     let (tx, rx) = mpsc::channel();
     let f = pool.spawn(async { "done" });
     f.add_done_callback(move |f| tx.send(f.result(None)).unwrap());
@@ -152,7 +152,7 @@ fn callbacks_fire_once_on_completion() {
 #[test]
 fn a_task_blocking_on_another_task_of_a_one_thread_pool_does_not_deadlock() {
     // The executor thread runs queued tasks while a task blocks on a concur future.
-    let pool = Arc::new(AsyncPool::builder().threads(1).build().unwrap());
+    let pool = Arc::new(AsyncPool::builder().max_workers(1).build().unwrap());
     let inner_pool = pool.clone();
     let outer = pool.spawn(async move {
         let inner = inner_pool.spawn(async { 41 });
@@ -163,7 +163,7 @@ fn a_task_blocking_on_another_task_of_a_one_thread_pool_does_not_deadlock() {
 
 #[test]
 fn stats_add_up() {
-    let pool = AsyncPool::builder().threads(2).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(2).build().unwrap();
     let ok: Vec<_> = (0..10).map(|i| pool.spawn(async move { i })).collect();
     let bad = pool.spawn(async { panic!("no") });
     for f in &ok {
@@ -186,11 +186,14 @@ fn stats_add_up() {
 #[test]
 fn zero_threads_is_refused() {
     assert!(matches!(
-        AsyncPool::builder().threads(0).build(),
+        AsyncPool::builder().max_workers(0).build(),
         Err(Error::InvalidConfig { .. })
     ));
     assert!(matches!(
-        AsyncPool::builder().threads(1).max_queued(Some(0)).build(),
+        AsyncPool::builder()
+            .max_workers(1)
+            .max_queued(Some(0))
+            .build(),
         Err(Error::InvalidConfig { .. })
     ));
 }
@@ -198,7 +201,7 @@ fn zero_threads_is_refused() {
 #[test]
 fn threads_carry_the_name_prefix() {
     let pool = AsyncPool::builder()
-        .threads(2)
+        .max_workers(2)
         .thread_name_prefix("fetcher")
         .build()
         .unwrap();

@@ -48,7 +48,7 @@ fn fail_on_three(x: u64) -> u64 {
 
 #[test]
 fn as_completed_stream_over_several_backends_yields_in_completion_order_then_times_out() {
-    let pool = AsyncPool::builder().threads(2).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(2).build().unwrap();
     let never = Promise::<u64>::new();
     let (tx, rx) = smol::channel::bounded::<()>(1);
     let late = pool.spawn(async move {
@@ -94,7 +94,7 @@ fn gather_keeps_input_order() {
             p.set_result(i);
         }
     });
-    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(1).build().unwrap();
     let gathered = pool.spawn(gather(futures));
     assert_eq!(
         gathered.result(Some(LONG)),
@@ -111,7 +111,7 @@ fn gather_keeps_input_order() {
 
 #[test]
 fn map_stream_keeps_order_and_goes_on_after_a_failure() {
-    let pool = AsyncPool::builder().threads(2).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(2).build().unwrap();
     for chunksize in [1, 3] {
         let stream = map_stream(
             &pool,
@@ -134,7 +134,7 @@ fn map_stream_keeps_order_and_goes_on_after_a_failure() {
 
 #[test]
 fn map_stream_gives_the_same_results_for_any_chunksize() {
-    let pool = AsyncPool::builder().threads(2).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(2).build().unwrap();
     let expected: Vec<u64> = (0..1000u64).map(square).collect();
     for chunksize in [1, 7, 100, 5000] {
         let stream = map_stream(
@@ -160,7 +160,7 @@ fn zero_waits_for_gate(x: u64) -> u64 {
 
 #[test]
 fn map_stream_unordered_yields_in_completion_order() {
-    let pool = AsyncPool::builder().threads(2).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(2).build().unwrap();
     let options = MapOptions::new().ordered(false).buffersize(10);
     let mut stream = map_stream(&pool, zero_waits_for_gate, 0..10u64, options).unwrap();
     smol::block_on(async {
@@ -182,7 +182,7 @@ fn map_stream_unordered_yields_in_completion_order() {
 
 #[test]
 fn map_stream_pulls_at_most_buffersize_items_ahead() {
-    let pool = AsyncPool::builder().threads(2).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(2).build().unwrap();
     let pulled = Arc::new(AtomicUsize::new(0));
     let p = pulled.clone();
     let input = (0..u64::MAX).inspect(move |_| {
@@ -211,7 +211,7 @@ fn blocked(x: u64) -> u64 {
 
 #[test]
 fn map_stream_timeout_yields_timeout_once_and_cancels_the_rest() {
-    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(1).build().unwrap();
     let options = MapOptions::new().buffersize(3).timeout(SHORT);
     let mut stream = map_stream(&pool, blocked, 0..10u64, options).unwrap();
     smol::block_on(async {
@@ -229,7 +229,7 @@ fn map_stream_timeout_yields_timeout_once_and_cancels_the_rest() {
 
 #[test]
 fn map_stream_refuses_invalid_options() {
-    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(1).build().unwrap();
     assert!(matches!(
         map_stream(&pool, square, 0..3, MapOptions::new().chunksize(0)),
         Err(Error::InvalidConfig { .. })
@@ -243,8 +243,8 @@ fn map_stream_refuses_invalid_options() {
 #[test]
 fn map_stream_runs_inside_a_pool_task() {
     // The stream is Send: an async task on the pool can drive a map over another pool.
-    let workers = Arc::new(AsyncPool::builder().threads(2).build().unwrap());
-    let driver = AsyncPool::builder().threads(1).build().unwrap();
+    let workers = Arc::new(AsyncPool::builder().max_workers(2).build().unwrap());
+    let driver = AsyncPool::builder().max_workers(1).build().unwrap();
     let w = workers.clone();
     let total = driver.spawn(async move {
         let stream = map_stream(&*w, square, 0..100u64, MapOptions::new().ordered(false)).unwrap();

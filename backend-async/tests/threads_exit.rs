@@ -45,16 +45,16 @@ fn run_some_work(pool: &AsyncPool) {
 fn executor_threads_exit_on_shutdown_and_drop() {
     // The first pool starts smol's process-wide I/O reactor thread, which is not
     // the pool's and stays; count from after it.
-    run_some_work(&AsyncPool::builder().threads(1).build().unwrap());
+    run_some_work(&AsyncPool::builder().max_workers(1).build().unwrap());
     let before = thread_count();
 
-    let pool = AsyncPool::builder().threads(4).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(4).build().unwrap();
     assert_eq!(thread_count(), before + 4);
     run_some_work(&pool);
     drop(pool);
     assert!(settles_at(before), "drop joins every executor thread");
 
-    let pool = AsyncPool::builder().threads(3).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(3).build().unwrap();
     run_some_work(&pool);
     pool.shutdown(true, true);
     assert!(
@@ -65,7 +65,7 @@ fn executor_threads_exit_on_shutdown_and_drop() {
     drop(pool);
 
     // shutdown(wait = false) returns at once; the later drop still joins.
-    let pool = AsyncPool::builder().threads(2).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(2).build().unwrap();
     run_some_work(&pool);
     pool.shutdown(false, false);
     drop(pool);

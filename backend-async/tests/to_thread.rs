@@ -13,7 +13,7 @@ const LONG: Duration = Duration::from_secs(30);
 fn a_blocking_call_does_not_hold_the_executor_thread() {
     // One executor thread. The first task awaits a blocking call that only
     // returns once a *second* async task has run on that same thread.
-    let pool = AsyncPool::builder().threads(1).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(1).build().unwrap();
     let (tx, rx) = mpsc::channel::<u32>();
     let blocked = pool.spawn(async move {
         let executor_thread = std::thread::current().id();
@@ -44,7 +44,7 @@ fn a_panic_in_the_blocking_call_fails_its_future() {
 
 #[test]
 fn to_thread_futures_mix_with_pool_futures() {
-    let pool = AsyncPool::builder().threads(2).build().unwrap();
+    let pool = AsyncPool::builder().max_workers(2).build().unwrap();
     let a = pool.spawn(async { 1u32 });
     let b = to_thread(|| 2u32);
     let both = [a.as_any(), b.as_any()];

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use concur_core::Error;
+use concur_core::{Error, backend};
 
 use crate::ThreadPool;
 use crate::registry::Registry;
@@ -92,6 +92,7 @@ impl Builder {
     }
 
     /// Worker threads are named `{prefix}-{index}`. Default: `concur-worker`.
+    /// A prefix with a NUL byte is refused by `build`.
     pub fn thread_name_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.thread_name_prefix = Some(prefix.into());
         self
@@ -118,31 +119,23 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidConfig`] for `max_workers(0)` or `max_queued(Some(0))`.
+    /// [`Error::InvalidConfig`] for `max_workers(0)`, `max_queued(Some(0))` or
+    /// a `thread_name_prefix` with a NUL byte.
     ///
     /// ```
-    /// use concur_core::Error;
+    /// use concur_core::{Error, backend};
     /// use concur_threads::ThreadPool;
     /// let err = ThreadPool::builder().max_workers(0).build().unwrap_err();
     /// assert!(matches!(err, Error::InvalidConfig { .. }));
     /// ```
     pub fn build(self) -> Result<ThreadPool, Error> {
-        let max_workers = match self.max_workers {
-            Some(0) => return Err(Error::invalid_config("max_workers must be at least 1")),
-            Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
-        if self.max_queued == Some(0) {
-            return Err(Error::invalid_config(
-                "max_queued must be at least 1 (or None for no bound)",
-            ));
-        }
         let config = Config {
-            max_workers,
-            max_queued: self.max_queued,
-            thread_name_prefix: self
-                .thread_name_prefix
-                .unwrap_or_else(|| "concur-worker".to_owned()),
+            max_workers: backend::check_max_workers(self.max_workers)?,
+            max_queued: backend::check_max_queued(self.max_queued)?,
+            thread_name_prefix: backend::check_thread_name_prefix(
+                self.thread_name_prefix,
+                "concur-worker",
+            )?,
             initializer: self.initializer,
             stack_size: self.stack_size,
         };

@@ -8,7 +8,8 @@
 use std::marker::PhantomData;
 use std::mem::{ManuallyDrop, MaybeUninit};
 
-use concur_core::{Error, Promise, StatsCounter, catch_panic};
+use concur_core::backend::task;
+use concur_core::{Error, Promise, StatsCounter};
 
 /// What to do with a job taken out of a queue.
 #[derive(Debug)]
@@ -162,34 +163,15 @@ where
 {
     match action {
         Action::Run => {
-            if !promise.set_running() {
-                // Cancelled while queued: skip it, as Python's
-                // `set_running_or_notify_cancel`.
-                stats.cancelled();
-                return;
-            }
-            stats.started();
-            let outcome = catch_panic(body);
-            // Count before completing, so a caller that sees the result also
-            // sees the counter.
-            stats.finished(outcome.is_ok());
-            promise.complete(outcome);
+            task::run(promise, stats, body);
         }
         Action::Cancel => {
             drop(body);
-            // Dropping a pending promise cancels its future.
-            drop(promise);
-            stats.cancelled();
+            task::cancel(promise, stats);
         }
         Action::Fail(error) => {
             drop(body);
-            if promise.set_running() {
-                stats.started();
-                stats.finished(false);
-                promise.set_error(error);
-            } else {
-                stats.cancelled();
-            }
+            task::fail(promise, stats, error);
         }
     }
 }

@@ -2,33 +2,31 @@
 //!
 //! # The submit protocol
 //!
-//! A submitter increments `in_flight`, checks `shutdown`, pushes its job,
-//! wakes or starts a worker, and decrements `in_flight`. `shutdown` sets its
-//! flag, then waits for `in_flight` to drop to zero. Both sides write one
-//! variable and then read the other, all `SeqCst`, so either the submitter
-//! sees the flag (and refuses) or `shutdown` sees it in flight (and waits for
-//! its push). Once the pool is *closed* (flag set, nobody in flight) no job
-//! will ever be pushed again, and a worker that then finds every queue empty
-//! may exit without stranding a job.
+//! core's [`Gate`] (its docs argue it): a submitter `enter`s, pushes its job,
+//! wakes or starts a worker, and `leave`s; `shutdown` closes the gate and
+//! waits until nobody is inside. Once the pool is *closed* (the gate
+//! quiescent) no job will ever be pushed again, and a worker that then finds
+//! every queue empty may exit without stranding a job.
 //!
 //! The common case costs the submitter two uncontended read-modify-writes on a
-//! cache line of its own (`in_flight`); the flag's line is read-mostly, so idle
+//! cache line of its own; the closed flag's line is read-mostly, so idle
 //! workers polling it do not steal the submitter's line.
 //!
 //! # Counters
 //!
 //! `stats()` adds up one [`StatsCounter`] per worker (started, completed,
-//! failed, cancelled: bumped only by that worker, on its own cache line) and a
+//! failed, cancelled: bumped only by that worker; a `StatsCounter` keeps
+//! those on cache lines of their own) and a
 //! shared one (submitted, and what `shutdown` or a refusal ends off the
 //! workers), so the submit path and the workers never write the same line.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::{JoinHandle, ThreadId};
 
+use concur_core::backend::{CachePadded, Gate, QueueBound};
 use concur_core::{Error, Stats, StatsCounter};
 use crossbeam_deque::{Injector, Steal, Stealer, Worker};
-use crossbeam_utils::CachePadded;
 
 use crate::builder::Config;
 use crate::job::{Action, Job};
@@ -41,10 +39,9 @@ pub(crate) struct Registry {
     pub(crate) injector: Injector<Job<'static>>,
     /// The stealing end of worker `i`'s deque, set before worker `i` starts.
     pub(crate) stealers: Box<[OnceLock<Stealer<Job<'static>>>]>,
-    /// Set once the pool stops accepting work (see module docs).
-    shutdown: CachePadded<AtomicBool>,
-    /// Submitters between their `shutdown` check and the end of their push.
-    in_flight: CachePadded<AtomicUsize>,
+    /// Submitters between their `shutdown` check and the end of their push,
+    /// and whether the pool stopped accepting work (see module docs).
+    gate: Gate,
     /// Parking idle workers.
     pub(crate) sleep: Sleep,
     /// Worker slots claimed so far (threads started, never decreases).
@@ -54,11 +51,11 @@ pub(crate) struct Registry {
     /// Workers looking for work or asleep (not running a task).
     pub(crate) idle: CachePadded<AtomicUsize>,
     /// Tasks in the queues, kept only when `max_queued` is set.
-    queued: CachePadded<AtomicUsize>,
+    bound: QueueBound,
     /// Submissions, and jobs ended off the workers (drained, refused).
-    pub(crate) stats: CachePadded<StatsCounter>,
+    pub(crate) stats: StatsCounter,
     /// Jobs ended by worker `i` (see module docs).
-    pub(crate) worker_stats: Box<[CachePadded<StatsCounter>]>,
+    pub(crate) worker_stats: Box<[StatsCounter]>,
     /// Join handles of the started workers, taken by `shutdown(wait = true)`.
     handles: Mutex<Vec<(ThreadId, JoinHandle<()>)>>,
     /// Why the pool broke (an initializer panicked), if it did.
@@ -72,16 +69,15 @@ impl Registry {
         Arc::new(Registry {
             injector: Injector::new(),
             stealers: (0..config.max_workers).map(|_| OnceLock::new()).collect(),
-            shutdown: CachePadded::new(AtomicBool::new(false)),
-            in_flight: CachePadded::new(AtomicUsize::new(0)),
+            gate: Gate::default(),
             sleep: Sleep::default(),
             started: AtomicUsize::new(0),
             alive: AtomicUsize::new(0),
             idle: CachePadded::new(AtomicUsize::new(0)),
-            queued: CachePadded::new(AtomicUsize::new(0)),
-            stats: CachePadded::new(StatsCounter::default()),
+            bound: QueueBound::new(config.max_queued),
+            stats: StatsCounter::default(),
             worker_stats: (0..config.max_workers)
-                .map(|_| CachePadded::new(StatsCounter::default()))
+                .map(|_| StatsCounter::default())
                 .collect(),
             handles: Mutex::new(Vec::new()),
             broken: OnceLock::new(),
@@ -106,15 +102,7 @@ impl Registry {
         if self.is_shutdown() {
             return Err(self.refusal());
         }
-        if let Some(max) = self.config.max_queued {
-            // Relaxed: `queued` is a bound, it publishes no data.
-            self.queued
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |q| {
-                    (q < max).then_some(q + 1)
-                })
-                .map_err(|_| Error::Full { max_queued: max })?;
-        }
-        Ok(())
+        self.bound.try_admit()
     }
 
     /// Queues `job` (on the calling worker's own deque when called from one of
@@ -130,17 +118,14 @@ impl Registry {
         job: Job<'static>,
         reserved: bool,
     ) -> Result<(), (Job<'static>, Error)> {
-        self.in_flight.fetch_add(1, Ordering::SeqCst);
-        if self.is_shutdown() {
-            self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if !self.gate.enter() {
             if reserved {
                 self.dequeued();
             }
             return Err((job, self.refusal()));
         }
-        if !reserved && self.config.max_queued.is_some() {
-            // Relaxed: a bound, it publishes no data.
-            self.queued.fetch_add(1, Ordering::Relaxed);
+        if !reserved {
+            self.bound.admit();
         }
         self.stats.submitted();
         if let Some(job) = crate::worker::push_local(self, job) {
@@ -148,7 +133,7 @@ impl Registry {
         }
         let stranded = self.notify_new_work();
         // Our push happens before a worker's exit check reads a zero count.
-        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.gate.leave();
         if let Some(reason) = stranded {
             self.break_pool(reason);
         }
@@ -177,10 +162,7 @@ impl Registry {
     /// A job left the queues (taken by a worker or drained).
     #[inline]
     pub(crate) fn dequeued(&self) {
-        if self.config.max_queued.is_some() {
-            // Relaxed: a bound, it publishes no data.
-            self.queued.fetch_sub(1, Ordering::Relaxed);
-        }
+        self.bound.leave();
     }
 
     #[cold]
@@ -231,13 +213,13 @@ impl Registry {
     /// True once shut down with nobody in flight: no job will be pushed again.
     #[inline]
     pub(crate) fn closed(&self) -> bool {
-        self.is_shutdown() && self.in_flight.load(Ordering::SeqCst) == 0
+        self.gate.is_quiescent()
     }
 
     /// True once shutdown started.
     #[inline]
     pub(crate) fn is_shutdown(&self) -> bool {
-        self.shutdown.load(Ordering::SeqCst)
+        self.gate.is_closed()
     }
 
     /// A worker exited.
@@ -261,10 +243,7 @@ impl Registry {
 
     /// Sets the `shutdown` flag and waits until no submitter is in flight.
     fn close(&self) {
-        self.shutdown.store(true, Ordering::SeqCst);
-        while !self.closed() {
-            std::thread::yield_now();
-        }
+        self.gate.close_and_wait();
     }
 
     /// Takes every queued job out and ends it with `action`.

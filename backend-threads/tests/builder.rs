@@ -103,3 +103,15 @@ fn the_pool_prints_a_summary() {
         "{text}"
     );
 }
+
+#[test]
+fn a_thread_name_prefix_with_a_nul_byte_is_refused() {
+    let err = ThreadPool::builder()
+        .thread_name_prefix("bad\0name")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidConfig { message } if message.contains("NUL")),
+        "{err:?}"
+    );
+}

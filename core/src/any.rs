@@ -100,7 +100,7 @@ impl AnyFuture {
         if timeout == Some(Duration::ZERO) {
             return false;
         }
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let deadline = crate::backend::deadline(timeout);
         self.inner.wait_until(deadline)
     }
 

@@ -54,7 +54,7 @@ where
     I: IntoIterator<Item = F>,
     F: Waitable,
 {
-    let deadline = timeout.map(|t| Instant::now().checked_add(t).unwrap_or_else(far_future));
+    let deadline = crate::backend::deadline(timeout);
     let collector = Arc::new(Collector::default());
     let mut seen = HashSet::new();
     let mut slots: Vec<Slot<F>> = Vec::new();
@@ -93,10 +93,6 @@ where
         ended: false,
         timer_waker: None,
     }
-}
-
-fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)
 }
 
 impl<F> AsCompleted<F> {

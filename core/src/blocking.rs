@@ -1,10 +1,14 @@
-//! Blocking on a future from a plain thread.
+//! Blocking on a future from a plain thread: the wait hook first (a pool
+//! worker runs other tasks meanwhile), then the parking loop.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use crate::state::Inner;
+use crate::state::{Inner, Registered, ThreadSignal, Waiter};
 
-/// Parks the current thread until `inner` is done or `deadline` passes.
+/// Parks the current thread until `inner` is done or `deadline` passes; true
+/// if it is done.
 ///
 /// A pool can make its own threads do useful work instead of parking through
 /// [`set_wait_hook`](crate::set_wait_hook).
@@ -15,5 +19,35 @@ pub(crate) fn wait_until<T>(inner: &Inner<T>, deadline: Option<Instant>) -> bool
     if crate::hook::run_wait_hook(&|| inner.is_done(), deadline) {
         return true;
     }
-    crate::future::blocking_impl::wait_until(inner, deadline)
+    park_until(inner, deadline)
+}
+
+/// The parking loop: registers this thread as a waiter, parks until the
+/// completer's wake-up (or the deadline), and deregisters on a timeout.
+fn park_until<T>(inner: &Inner<T>, deadline: Option<Instant>) -> bool {
+    let sig = Arc::new(ThreadSignal {
+        done: AtomicBool::new(false),
+        thread: std::thread::current(),
+    });
+    let id = match inner.register(Waiter::Thread(sig.clone())) {
+        Registered::Id(id) => id,
+        Registered::AlreadyDone(_) => return true,
+    };
+    loop {
+        // Acquire pairs with the Release store in `wake_all`.
+        if sig.done.load(Ordering::Acquire) {
+            return true;
+        }
+        match deadline {
+            None => std::thread::park(),
+            Some(d) => {
+                let now = Instant::now();
+                if now >= d {
+                    inner.deregister(id);
+                    return inner.is_done();
+                }
+                std::thread::park_timeout(d - now);
+            }
+        }
+    }
 }

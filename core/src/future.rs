@@ -3,11 +3,10 @@
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::state::{self, Inner, Registered, ThreadSignal, Waiter};
+use crate::state::{self, Inner, Registered, Waiter};
 use crate::{AnyFuture, Error};
 
 /// A handle to the outcome of one task, as Python's `concurrent.futures.Future`.
@@ -190,7 +189,7 @@ impl<T: Send + Sync + 'static> Future<T> {
         if timeout == Some(Duration::ZERO) {
             return false;
         }
-        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let deadline = crate::backend::deadline(timeout);
         if timeout.is_some() && deadline.is_none() {
             // A timeout too large to represent is no timeout.
             return self.wait_timeout(None);
@@ -269,39 +268,6 @@ impl<T: Clone + Send + Sync + 'static> std::future::Future for &Future<T> {
             Poll::Ready(self.inner.with_outcome(|r| r.clone()).and_then(|r| r))
         } else {
             Poll::Pending
-        }
-    }
-}
-
-/// Blocking waits shared by `Future` and `AnyFuture`.
-pub(crate) mod blocking_impl {
-    use super::*;
-
-    pub(crate) fn wait_until<T>(inner: &Inner<T>, deadline: Option<Instant>) -> bool {
-        let sig = Arc::new(ThreadSignal {
-            done: AtomicBool::new(false),
-            thread: std::thread::current(),
-        });
-        let id = match inner.register(Waiter::Thread(sig.clone())) {
-            Registered::Id(id) => id,
-            Registered::AlreadyDone(_) => return true,
-        };
-        loop {
-            // Acquire pairs with the Release store in `wake_all`.
-            if sig.done.load(Ordering::Acquire) {
-                return true;
-            }
-            match deadline {
-                None => std::thread::park(),
-                Some(d) => {
-                    let now = Instant::now();
-                    if now >= d {
-                        inner.deregister(id);
-                        return inner.is_done();
-                    }
-                    std::thread::park_timeout(d - now);
-                }
-            }
         }
     }
 }

@@ -47,6 +47,7 @@
 
 mod any;
 mod as_completed;
+pub mod backend;
 mod blocking;
 mod collector;
 mod error;
@@ -63,12 +64,13 @@ mod wait;
 
 pub use crate::any::{AnyFuture, Waitable};
 pub use crate::as_completed::{AsCompleted, AsCompletedStream, as_completed};
+pub use crate::backend::task::run_chunk;
 pub use crate::error::{Error, ExitStatus};
-pub use crate::executor::{ChunkResult, Executor, MapOptions, Payload, Stats};
+pub use crate::executor::{ChunkResult, Executor, Payload};
 pub use crate::future::Future;
 pub use crate::hook::{WaitHook, set_wait_hook};
-pub use crate::map::Map;
-pub use crate::panic::{catch_panic, payload_message, run_chunk};
+pub use crate::map::{Map, MapOptions};
+pub use crate::panic::{catch_panic, payload_message};
 pub use crate::promise::Promise;
-pub use crate::stats::StatsCounter;
+pub use crate::stats::{Stats, StatsCounter};
 pub use crate::wait::{DoneAndNotDone, ReturnWhen, wait};

@@ -1,4 +1,5 @@
-//! Running a task body and turning its panic into [`Error::Panicked`].
+//! Turning a task's panic into [`Error::Panicked`]: the quiet panic hook and
+//! [`catch_panic`]. The task body around it is in [`backend::task`](crate::backend).
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -61,38 +62,25 @@ fn install_hook() {
 ///
 /// [`Error::Panicked`] when `f` panics.
 pub fn catch_panic<R>(f: impl FnOnce() -> R) -> Result<R, Error> {
+    in_task(|| unwind(f))
+}
+
+/// Runs `f` with this thread marked as running tasks: a panic inside is a
+/// task's outcome, kept quiet by the hook (see [`unwind`]).
+pub(crate) fn in_task<T>(f: impl FnOnce() -> T) -> T {
     install_hook();
     let was = IN_TASK.with(|t| t.replace(true));
-    let res = panic::catch_unwind(AssertUnwindSafe(f));
+    // `f` only calls `unwind`, which does not let a panic through.
+    let out = f();
     IN_TASK.with(|t| t.set(was));
-    res.map_err(|payload| Error::Panicked {
+    out
+}
+
+/// Runs `f`, its panic as [`Error::Panicked`]; inside [`in_task`], so the
+/// hook has kept the backtrace and printed nothing.
+pub(crate) fn unwind<R>(f: impl FnOnce() -> R) -> Result<R, Error> {
+    panic::catch_unwind(AssertUnwindSafe(f)).map_err(|payload| Error::Panicked {
         message: payload_message(&*payload),
         backtrace: BACKTRACE.with(|b| b.borrow_mut().take()),
     })
-}
-
-/// Runs `f` over each item of a chunk, each item failing alone (what `map` with a
-/// `chunksize` sends to one worker).
-///
-/// ```
-/// let out = concur_core::run_chunk(|x: u32| 10 / x, vec![5, 0, 2]);
-/// assert_eq!(out[0], Ok(2));
-/// assert!(out[1].is_err());
-/// assert_eq!(out[2], Ok(5));
-/// ```
-pub fn run_chunk<A, R>(f: impl Fn(A) -> R, items: Vec<A>) -> Vec<Result<R, Error>> {
-    install_hook();
-    // Mark the thread once for the whole chunk; each item still unwinds alone.
-    let was = IN_TASK.with(|t| t.replace(true));
-    let out = items
-        .into_iter()
-        .map(|a| {
-            panic::catch_unwind(AssertUnwindSafe(|| f(a))).map_err(|payload| Error::Panicked {
-                message: payload_message(&*payload),
-                backtrace: BACKTRACE.with(|b| b.borrow_mut().take()),
-            })
-        })
-        .collect();
-    IN_TASK.with(|t| t.set(was));
-    out
 }

@@ -1,8 +1,30 @@
-//! [`StatsCounter`]: the counters a backend keeps to answer `stats()`.
+//! [`Stats`], what `stats()` answers, and [`StatsCounter`], the counters a
+//! backend keeps to answer it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::Stats;
+use crate::backend::CachePadded;
+
+/// A snapshot of an executor's task counters. Tasks are counted as submitted
+/// (a `map` chunk is one task); at any moment
+/// `submitted == queued + running + completed + failed + cancelled`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Stats {
+    /// Tasks accepted.
+    pub submitted: u64,
+    /// Accepted, not yet started.
+    pub queued: u64,
+    /// Started, not yet finished.
+    pub running: u64,
+    /// Finished with a value.
+    pub completed: u64,
+    /// Finished with an error (panic, lost worker, timeout, ...).
+    pub failed: u64,
+    /// Cancelled before they started (counted when the executor drops them).
+    pub cancelled: u64,
+    /// Live workers (threads or processes).
+    pub workers: usize,
+}
 
 /// Monotonic task counters a backend bumps on its hot paths (one relaxed atomic
 /// add each) and turns into a [`Stats`] snapshot.
@@ -23,9 +45,9 @@ use crate::Stats;
 #[derive(Debug, Default)]
 pub struct StatsCounter {
     /// Written by submitting threads.
-    submitted: Line<AtomicU64>,
+    submitted: CachePadded<AtomicU64>,
     /// Written by workers.
-    done: Line<WorkerCounts>,
+    done: CachePadded<WorkerCounts>,
 }
 
 #[derive(Debug, Default)]
@@ -34,18 +56,6 @@ struct WorkerCounts {
     completed: AtomicU64,
     failed: AtomicU64,
     cancelled: AtomicU64,
-}
-
-/// Two cache lines of its own (the adjacent-line prefetcher pulls pairs).
-#[derive(Debug, Default)]
-#[repr(align(128))]
-struct Line<T>(T);
-
-impl<T> std::ops::Deref for Line<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
 }
 
 impl StatsCounter {

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::collector::Collector;
 use crate::{AnyFuture, Waitable};
@@ -58,7 +58,7 @@ where
     I: IntoIterator<Item = F>,
     F: Waitable,
 {
-    let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+    let deadline = crate::backend::deadline(timeout);
     let mut seen = HashSet::new();
     let entries: Vec<(F, AnyFuture)> = futures
         .into_iter()

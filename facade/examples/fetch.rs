@@ -84,7 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The client: one async task per URL.
     let start = Instant::now();
-    let pool = AsyncPool::builder().threads(2).build()?;
+    let pool = AsyncPool::builder().max_workers(2).build()?;
     let permits = Arc::new(smol::lock::Semaphore::new(IN_FLIGHT));
     let futures: Vec<Future<Fetched>> = urls
         .into_iter()

@@ -58,12 +58,12 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 
-mod backend;
+mod choice;
 mod pool;
 
 pub use concur_core::*;
 
-pub use crate::backend::{Backend, ParseBackendError};
+pub use crate::choice::{Backend, ParseBackendError};
 pub use crate::pool::{Pool, PoolBuilder};
 
 /// The work-stealing thread pool: [`ThreadPool`](threads::ThreadPool) (the

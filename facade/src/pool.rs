@@ -207,7 +207,7 @@ impl PoolBuilder {
             Backend::Async => {
                 let mut b = concur_async::AsyncPool::builder().max_queued(max_queued);
                 if let Some(n) = max_workers {
-                    b = b.threads(n);
+                    b = b.max_workers(n);
                 }
                 Inner::Async(b.build()?)
             }

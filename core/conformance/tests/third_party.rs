@@ -1,6 +1,6 @@
 //! A third-party backend, written against concur-core's public API only, passing
 //! the whole conformance suite: proof that the `Executor` trait, `Promise`,
-//! `StatsCounter` and `run_chunk` are all a backend needs.
+//! `StatsCounter` and the `concur_core::backend` toolkit are all a backend needs.
 //!
 //! `SimplePool` is deliberately plain: one FIFO queue behind a mutex and
 //! `max_workers` OS threads started up front.
@@ -10,10 +10,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use concur_conformance::PoolConfig;
-use concur_core::{
-    ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter, catch_panic,
-    run_chunk,
-};
+use concur_core::backend::{self, task};
+use concur_core::{ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter};
 
 /// A queued task: runs itself, completing its promise and counting itself in the
 /// pool's stats. Dropping it unrun cancels its future (the promise's drop).
@@ -47,9 +45,9 @@ struct SimplePool {
 
 impl SimplePool {
     fn new(config: PoolConfig) -> Result<SimplePool, Error> {
-        if config.max_workers == 0 {
-            return Err(Error::invalid_config("max_workers must be at least 1"));
-        }
+        // Refuses 0 workers and a bound of 0, as every pool does.
+        let max_workers = backend::check_max_workers(Some(config.max_workers))?;
+        let max_queued = backend::check_max_queued(config.max_queued)?;
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
                 jobs: VecDeque::new(),
@@ -58,7 +56,7 @@ impl SimplePool {
             work: Condvar::new(),
             stats: StatsCounter::default(),
         });
-        let workers = (0..config.max_workers)
+        let workers = (0..max_workers)
             .map(|i| {
                 let shared = shared.clone();
                 std::thread::Builder::new()
@@ -70,8 +68,8 @@ impl SimplePool {
         Ok(SimplePool {
             shared,
             workers: Mutex::new(workers),
-            max_workers: config.max_workers,
-            max_queued: config.max_queued,
+            max_workers,
+            max_queued,
         })
     }
 
@@ -84,17 +82,10 @@ impl SimplePool {
     ) -> Result<Future<R>, Error> {
         let promise = Promise::new();
         let future = promise.future();
+        // Marks it running (or skips it, cancelled), counts it, catches its
+        // panic, completes the future.
         let job: Job = Box::new(move |stats| {
-            if !promise.set_running() {
-                stats.cancelled();
-                return;
-            }
-            stats.started();
-            let outcome = catch_panic(|| f(arg));
-            // Counted before the future completes, so a caller that saw the
-            // result sees final counters.
-            stats.finished(outcome.is_ok());
-            promise.complete(outcome);
+            task::run(promise, stats, || f(arg));
         });
         self.enqueue(job, bounded)?;
         Ok(future)
@@ -154,20 +145,10 @@ impl Executor for SimplePool {
         f: fn(A) -> R,
         items: Vec<A>,
     ) -> Future<ChunkResult<R>> {
-        fn body<A, R>(args: (fn(A) -> R, Vec<A>)) -> ChunkResult<R> {
-            run_chunk(args.0, args.1)
-        }
         let promise = Promise::new();
         let future = promise.future();
         let job: Job = Box::new(move |stats| {
-            if !promise.set_running() {
-                stats.cancelled();
-                return;
-            }
-            stats.started();
-            let outcome = body((f, items));
-            stats.finished(true);
-            promise.set_result(outcome);
+            task::run(promise, stats, || backend::run_chunk(f, items));
         });
         match self.enqueue(job, false) {
             Ok(()) => future,

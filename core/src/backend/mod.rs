@@ -1,0 +1,61 @@
+//! The toolkit a backend is built from, so that a behaviour every backend
+//! shares is written — and fixed — once:
+//!
+//! - [`task`]: the task body (mark running, count, catch the panic, complete)
+//!   and the two ways a queued task ends unrun; [`run_chunk`] for `map`'s chunks;
+//! - [`Gate`]: the submit/close protocol that tells `shutdown` no task will
+//!   arrive any more; [`QueueBound`]: the `max_queued` bound of `try_submit`;
+//! - [`check_max_workers`], [`check_max_queued`], [`check_thread_name_prefix`]:
+//!   the builder vocabulary, validated the same way on every pool;
+//! - [`deadline`], [`remaining`], [`expired`]: a timeout turned into an instant
+//!   and back;
+//! - [`CachePadded`]: a value on cache lines of its own;
+//! - and what the crate root also exports for backends: [`Promise`] (the
+//!   producer side of a future), [`StatsCounter`], [`catch_panic`],
+//!   [`set_wait_hook`].
+//!
+//! A backend is any type that implements [`Executor`](crate::Executor); this
+//! module is what makes one short. The crate's `README.md` walks through a
+//! whole one, and `concur-conformance` proves it keeps the contract.
+//!
+//! ```
+//! use concur_core::backend::{self, Gate, QueueBound};
+//! use concur_core::{Error, Future, Promise, StatsCounter};
+//!
+//! // The life of one task in a pool of your own.
+//! let gate = Gate::default();
+//! let bound = QueueBound::new(backend::check_max_queued(Some(16))?);
+//! let stats = StatsCounter::default();
+//!
+//! // Submit: admitted, counted, queued.
+//! assert!(gate.enter());
+//! bound.try_admit()?;
+//! stats.submitted();
+//! let promise = Promise::new();
+//! let future: Future<u32> = promise.future();
+//! gate.leave();
+//!
+//! // A worker takes it out of the queue and runs it.
+//! bound.leave();
+//! backend::task::run(promise, &stats, || 2 + 2);
+//! assert_eq!(future.result(None)?, 4);
+//! assert_eq!(stats.snapshot(1).completed, 1);
+//! # Ok::<(), Error>(())
+//! ```
+
+mod admission;
+mod config;
+mod deadline;
+mod padded;
+pub mod task;
+
+pub use admission::{Gate, QueueBound};
+pub use config::{check_max_queued, check_max_workers, check_thread_name_prefix};
+pub use deadline::{deadline, expired, remaining};
+pub use padded::CachePadded;
+pub use task::run_chunk;
+
+pub use crate::hook::{WaitHook, set_wait_hook};
+pub use crate::panic::catch_panic;
+pub use crate::promise::Promise;
+pub use crate::stats::StatsCounter;
