@@ -97,7 +97,8 @@ mod unblock;
 
 pub use crate::builder::Builder;
 pub use crate::gather::{gather, try_gather};
-pub use crate::map_stream::{MapStream, map_stream};
+pub use crate::map_stream::map_stream;
 pub use crate::pool::AsyncPool;
 pub use crate::unblock::{to_thread, unblock};
+pub use concur_core::MapStream;
 pub use concur_core::{AsCompleted, AsCompletedStream, as_completed};

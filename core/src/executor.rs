@@ -58,7 +58,10 @@ pub type ChunkResult<R> = Vec<Result<R, Error>>;
 /// # }
 /// assert_eq!(sum_of_squares(&Inline, 4), 0 + 1 + 4 + 9);
 /// ```
-pub trait Executor {
+///
+/// An executor is `Sync`: one pool is shared by the threads that submit to it
+/// (and a [`Map`] over it may be consumed on another thread).
+pub trait Executor: Sync {
     /// Schedules `f(arg)` and returns its future.
     ///
     /// Never blocks on a full queue and never panics: a task that cannot be
@@ -104,6 +107,10 @@ pub trait Executor {
     /// [`Error::Timeout`] once, cancels what is outstanding, and ends. Dropping the
     /// iterator cancels what has not started.
     ///
+    /// The [`Map`] is `Send` (it pulls the input from whichever thread or task
+    /// consumes it), so the input iterator must be `Send`; for async code,
+    /// [`Map::into_stream`] makes it a `Stream`.
+    ///
     /// # Errors
     ///
     /// [`Error::InvalidConfig`] for a `chunksize` or `buffersize` of 0.
@@ -117,27 +124,17 @@ pub trait Executor {
         A: Payload,
         R: Payload,
         I: IntoIterator<Item = A>,
-        I::IntoIter: 'a,
+        I::IntoIter: Send + 'a,
         Self: Sized,
     {
         options.validate()?;
         let window = options
             .buffersize
             .unwrap_or_else(|| 4 * self.max_workers().max(1));
-        let chunksize = options.chunksize;
-        let mut iter = items.into_iter();
-        let source: crate::map::Source<'a, R> = if chunksize == 1 {
-            Box::new(move || {
-                iter.next()
-                    .map(|a| crate::map::Task::Single(self.submit(f, a)))
-            })
-        } else {
-            Box::new(move || {
-                let chunk: Vec<A> = iter.by_ref().take(chunksize).collect();
-                let len = chunk.len();
-                (len > 0).then(|| crate::map::Task::Chunk(self.submit_chunk(f, chunk), len))
-            })
-        };
-        Ok(Map::new(source, window, options))
+        Ok(Map::new(
+            crate::map::source(self, f, items.into_iter(), options.chunksize),
+            window,
+            options,
+        ))
     }
 }

@@ -233,7 +233,9 @@ impl<T: Send + Sync + 'static> Future<T> {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
-    fn poll_done(&self, cx: &mut Context<'_>) -> bool {
+    /// True once done; otherwise `cx`'s waker is registered (once: a waker it
+    /// already holds is not added again).
+    pub(crate) fn poll_done(&self, cx: &mut Context<'_>) -> bool {
         self.inner.is_done() || !self.inner.register_waker(cx.waker())
     }
 }

@@ -69,7 +69,7 @@ pub use crate::error::{Error, ExitStatus};
 pub use crate::executor::{ChunkResult, Executor, Payload};
 pub use crate::future::Future;
 pub use crate::hook::{WaitHook, set_wait_hook};
-pub use crate::map::{Map, MapOptions};
+pub use crate::map::{Map, MapOptions, MapStream};
 pub use crate::panic::{catch_panic, payload_message};
 pub use crate::promise::Promise;
 pub use crate::stats::{Stats, StatsCounter};

@@ -1,14 +1,24 @@
 //! [`Map`]: the lazy, windowed iterator behind [`Executor::map`](crate::Executor::map),
+//! the same map as an async stream ([`MapStream`], from [`Map::into_stream`]),
 //! and [`MapOptions`], what it is asked for.
+//!
+//! One window serves both: the input is chunked and submitted by one
+//! [`source`], at most `window` tasks are in flight, results come in input
+//! order (the head task) or completion order (a [`Collector`] the tasks
+//! report to). The iterator blocks on what it waits for; the stream registers
+//! its waker there only — the head task, or the collector — so a wake-up
+//! means something is ready, and a poll never walks the window.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use crate::collector::Collector;
 use crate::executor::ChunkResult;
-use crate::{Error, Future};
+use crate::{Error, Executor, Future, Payload};
 
 /// Options of [`Executor::map`], built by chaining:
 ///
@@ -116,6 +126,13 @@ impl<R: Send + Sync + 'static> Task<R> {
         }
     }
 
+    fn poll_done(&self, cx: &mut Context<'_>) -> bool {
+        match self {
+            Task::Single(f) => f.poll_done(cx),
+            Task::Chunk(f, _) => f.poll_done(cx),
+        }
+    }
+
     /// The items' outcomes; the task is done.
     fn outcomes(self) -> Outcomes<R> {
         match self {
@@ -159,7 +176,32 @@ impl<R> Iterator for Outcomes<R> {
 }
 
 /// Pulls the next chunk from the input and submits it; `None` when the input ends.
-pub(crate) type Source<'a, R> = Box<dyn FnMut() -> Option<Task<R>> + 'a>;
+pub(crate) type Source<'a, R> = Box<dyn FnMut() -> Option<Task<R>> + Send + 'a>;
+
+/// The one chunking path: `chunksize` items of `input` per task, submitted to
+/// `executor` (a single item through `submit`, more through `submit_chunk`).
+pub(crate) fn source<'a, E, A, R, I>(
+    executor: &'a E,
+    f: fn(A) -> R,
+    mut input: I,
+    chunksize: usize,
+) -> Source<'a, R>
+where
+    E: Executor,
+    A: Payload,
+    R: Payload,
+    I: Iterator<Item = A> + Send + 'a,
+{
+    if chunksize == 1 {
+        Box::new(move || input.next().map(|a| Task::Single(executor.submit(f, a))))
+    } else {
+        Box::new(move || {
+            let chunk: Vec<A> = input.by_ref().take(chunksize).collect();
+            let len = chunk.len();
+            (len > 0).then(|| Task::Chunk(executor.submit_chunk(f, chunk), len))
+        })
+    }
+}
 
 /// The results of [`Executor::map`](crate::Executor::map), one `Result` per input item.
 ///
@@ -182,6 +224,14 @@ pub struct Map<'a, R: Send + Sync + 'static> {
     ended: bool,
 }
 
+/// What the window offers next.
+enum Step<R: Send + Sync + 'static> {
+    /// An item's outcome, or the end (`None`).
+    Yield(Option<Result<R, Error>>),
+    /// Tasks are in flight: wait for the next one to finish.
+    Wait,
+}
+
 impl<'a, R: Send + Sync + 'static> Map<'a, R> {
     pub(crate) fn new(source: Source<'a, R>, window: usize, options: MapOptions) -> Self {
         let deadline = crate::backend::deadline(options.timeout);
@@ -200,6 +250,48 @@ impl<'a, R: Send + Sync + 'static> Map<'a, R> {
         };
         map.refill();
         map
+    }
+
+    /// This map as an async [`Stream`](futures_core::Stream), for `async` code
+    /// on any runtime: no thread blocks while it waits, and a wake-up comes
+    /// only from the task it waits for (the head one in input order, any one
+    /// in completion order). The window, chunks, order, deadline and the
+    /// cancellation on drop are the iterator's.
+    ///
+    /// ```
+    /// use concur_core::{Executor, Future, MapOptions};
+    /// # use concur_core::{ChunkResult, Error, Payload, Stats};
+    /// # #[derive(Debug)]
+    /// # struct Inline;
+    /// # impl Executor for Inline {
+    /// #     fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, a: A) -> Future<R> {
+    /// #         match concur_core::catch_panic(|| f(a)) { Ok(v) => Future::ready(v), Err(e) => Future::failed(e) }
+    /// #     }
+    /// #     fn try_submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, a: A) -> Result<Future<R>, Error> { Ok(self.submit(f, a)) }
+    /// #     fn submit_chunk<A: Payload, R: Payload>(&self, f: fn(A) -> R, items: Vec<A>) -> Future<ChunkResult<R>> {
+    /// #         Future::ready(concur_core::run_chunk(f, items))
+    /// #     }
+    /// #     fn max_workers(&self) -> usize { 1 }
+    /// #     fn stats(&self) -> Stats { Stats::default() }
+    /// #     fn shutdown(&self, _wait: bool, _cancel_futures: bool) {}
+    /// # }
+    /// use futures_lite::StreamExt;
+    ///
+    /// fn square(x: u64) -> u64 { x * x }
+    ///
+    /// let pool = Inline; // any executor
+    /// // An endless input: only `buffersize` items are ever ahead of the consumer.
+    /// let squares = pool.map(square, 0.., MapOptions::new().buffersize(4))?.into_stream();
+    /// let firsts: Vec<u64> =
+    ///     futures_lite::future::block_on(squares.take(5).map(|r| r.unwrap()).collect());
+    /// assert_eq!(firsts, vec![0, 1, 4, 9, 16]);
+    /// # Ok::<(), concur_core::Error>(())
+    /// ```
+    pub fn into_stream(self) -> MapStream<'a, R> {
+        MapStream {
+            map: self,
+            timer_waker: None,
+        }
     }
 
     fn in_flight(&self) -> usize {
@@ -222,6 +314,57 @@ impl<'a, R: Send + Sync + 'static> Map<'a, R> {
                     self.by_token.insert(token, (task, id));
                 }
             }
+        }
+    }
+
+    /// What comes next without waiting: a pending outcome, the end, or `Wait`.
+    fn step(&mut self) -> Step<R> {
+        if let Some(item) = self.items.next() {
+            return Step::Yield(Some(item));
+        }
+        if self.ended {
+            return Step::Yield(None);
+        }
+        self.refill();
+        if self.in_flight() == 0 {
+            self.ended = true;
+            return Step::Yield(None);
+        }
+        Step::Wait
+    }
+
+    /// A task finished: its outcomes are next, and the window is refilled
+    /// while the caller consumes them.
+    fn finished(&mut self, task: Task<R>) {
+        self.items = task.outcomes();
+        self.refill();
+    }
+
+    /// The next finished task, taken out of the window, if one is ready now;
+    /// otherwise the waker of `cx` is registered with what is awaited.
+    fn poll_task(&mut self, cx: &mut Context<'_>) -> Option<Task<R>> {
+        if self.ordered {
+            if self.queue[0].poll_done(cx) {
+                self.queue.pop_front()
+            } else {
+                None
+            }
+        } else {
+            let token = self.collector.poll_next(cx)?;
+            Some(self.by_token.remove(&token).expect("a live token").0)
+        }
+    }
+
+    /// The next finished task, blocking until one is or the deadline passes.
+    fn wait_task(&mut self) -> Option<Task<R>> {
+        if self.ordered {
+            if !self.queue[0].wait(self.deadline) {
+                return None;
+            }
+            self.queue.pop_front()
+        } else {
+            let token = self.collector.next_blocking(self.deadline)?;
+            Some(self.by_token.remove(&token).expect("a live token").0)
         }
     }
 
@@ -249,31 +392,13 @@ impl<R: Send + Sync + 'static> Iterator for Map<'_, R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(item) = self.items.next() {
-                return Some(item);
+            if let Step::Yield(item) = self.step() {
+                return item;
             }
-            if self.ended {
-                return None;
+            match self.wait_task() {
+                Some(task) => self.finished(task),
+                None => return self.time_out(),
             }
-            self.refill();
-            if self.in_flight() == 0 {
-                self.ended = true;
-                return None;
-            }
-            let task = if self.ordered {
-                if !self.queue[0].wait(self.deadline) {
-                    return self.time_out();
-                }
-                self.queue.pop_front().expect("non-empty")
-            } else {
-                match self.collector.next_blocking(self.deadline) {
-                    Some(token) => self.by_token.remove(&token).expect("a live token").0,
-                    None => return self.time_out(),
-                }
-            };
-            self.items = task.outcomes();
-            // Keep the window full while the caller consumes this task's items.
-            self.refill();
         }
     }
 }
@@ -292,5 +417,62 @@ impl<R: Send + Sync + 'static> fmt::Debug for Map<'_, R> {
             .field("ordered", &self.ordered)
             .field("ended", &self.ended)
             .finish()
+    }
+}
+
+/// [`Map`] as an async [`Stream`](futures_core::Stream) of one `Result` per
+/// item: a process pool's makes it aiomultiprocess's `Pool.map`. Created by
+/// [`Map::into_stream`].
+///
+/// Items are pulled from the input lazily: at most `buffersize` tasks are in
+/// flight ahead of the consumer, so a slow consumer holds back the producer
+/// and an endless input is fine. When the `timeout` passes, the stream yields
+/// [`Error::Timeout`] once, cancels what is outstanding and ends. Dropping it
+/// cancels what has not started.
+#[must_use = "streams do nothing unless polled"]
+pub struct MapStream<'a, R: Send + Sync + 'static> {
+    map: Map<'a, R>,
+    /// The waker the timer thread holds for the deadline, if armed.
+    timer_waker: Option<Waker>,
+}
+
+// Nothing in a `MapStream` is pinned: the input is an iterator, never polled.
+impl<R: Send + Sync + 'static> Unpin for MapStream<'_, R> {}
+
+impl<R: Send + Sync + 'static> futures_core::Stream for MapStream<'_, R> {
+    type Item = Result<R, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        let map = &mut this.map;
+        loop {
+            if let Step::Yield(item) = map.step() {
+                return Poll::Ready(item);
+            }
+            if let Some(task) = map.poll_task(cx) {
+                map.finished(task);
+                continue;
+            }
+            if let Some(d) = map.deadline {
+                if Instant::now() >= d {
+                    return Poll::Ready(map.time_out());
+                }
+                let armed = this
+                    .timer_waker
+                    .as_ref()
+                    .is_some_and(|w| w.will_wake(cx.waker()));
+                if !armed {
+                    this.timer_waker = Some(cx.waker().clone());
+                    crate::timer::wake_at(d, cx.waker().clone());
+                }
+            }
+            return Poll::Pending;
+        }
+    }
+}
+
+impl<R: Send + Sync + 'static> fmt::Debug for MapStream<'_, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("MapStream").field(&self.map).finish()
     }
 }
