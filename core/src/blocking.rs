@@ -2,10 +2,11 @@
 //! worker runs other tasks meanwhile), then the parking loop.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use crate::state::{Inner, Registered, ThreadSignal, Waiter};
+use crate::sync::thread;
+use crate::sync::{AtomicBool, Ordering};
 
 /// Parks the current thread until `inner` is done or `deadline` passes; true
 /// if it is done.
@@ -27,7 +28,7 @@ pub(crate) fn wait_until<T>(inner: &Inner<T>, deadline: Option<Instant>) -> bool
 fn park_until<T>(inner: &Inner<T>, deadline: Option<Instant>) -> bool {
     let sig = Arc::new(ThreadSignal {
         done: AtomicBool::new(false),
-        thread: std::thread::current(),
+        thread: thread::current(),
     });
     let id = match inner.register(Waiter::Thread(sig.clone())) {
         Registered::Id(id) => id,
@@ -39,14 +40,14 @@ fn park_until<T>(inner: &Inner<T>, deadline: Option<Instant>) -> bool {
             return true;
         }
         match deadline {
-            None => std::thread::park(),
+            None => thread::park(),
             Some(d) => {
                 let now = Instant::now();
                 if now >= d {
                     inner.deregister(id);
                     return inner.is_done();
                 }
-                std::thread::park_timeout(d - now);
+                thread::park_timeout(d - now);
             }
         }
     }

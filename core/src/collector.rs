@@ -1,8 +1,8 @@
 //! A queue of completion tokens fed by many futures, drained by one `wait`,
 //! `as_completed` or unordered `map`.
 
+use crate::sync::{self, Condvar, Mutex, MutexGuard};
 use std::collections::VecDeque;
-use std::sync::{Condvar, Mutex, MutexGuard};
 use std::task::{Context, Waker};
 use std::time::Instant;
 
@@ -23,7 +23,7 @@ pub(crate) struct Collector {
 
 impl Collector {
     fn lock(&self) -> MutexGuard<'_, Ready> {
-        self.ready.lock().unwrap_or_else(|e| e.into_inner())
+        sync::lock(&self.ready)
     }
 
     /// Queues a token without a wake-up (for futures already done at registration).
@@ -44,17 +44,13 @@ impl Collector {
                 return Some(t);
             }
             match deadline {
-                None => ready = self.cond.wait(ready).unwrap_or_else(|e| e.into_inner()),
+                None => ready = sync::wait(&self.cond, ready),
                 Some(d) => {
                     let now = Instant::now();
                     if now >= d {
                         return None;
                     }
-                    ready = self
-                        .cond
-                        .wait_timeout(ready, d - now)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0;
+                    ready = sync::wait_timeout(&self.cond, ready, d - now);
                 }
             }
         }

@@ -59,6 +59,7 @@ mod panic;
 mod promise;
 mod state;
 mod stats;
+mod sync;
 mod timer;
 mod wait;
 

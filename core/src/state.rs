@@ -8,6 +8,7 @@
 //!   bits 0-1  phase: PENDING -> RUNNING -> FINISHED, or PENDING -> CANCELLED
 //!   bit  2    WAITERS: somebody registered in `waiters` (set under the mutex)
 //!   bit  3    TAKEN: a consuming call moved the value out
+//!   bits 4-   READERS: cloning reads in progress (a count, in units of READER)
 //! ```
 //!
 //! Completing a future is one read-modify-write on this word. Only when the
@@ -31,19 +32,25 @@
 //! The value slot is written once, by the promise, while the phase is `RUNNING`
 //! (a phase that only the promise can leave), and published by the `Release` half
 //! of the `fetch_add` to `FINISHED`. Readers load the phase with `Acquire` first.
-//! A consuming read sets `TAKEN`, then waits for the reader count to drop to zero
-//! before moving the value out; a cloning read bumps the reader count, then checks
-//! `TAKEN`. Both sides use `SeqCst` so at least one sees the other (Dekker).
+//! A consuming read sets `TAKEN` (`fetch_or`), then waits for the reader count
+//! to drop to zero before moving the value out; a cloning read adds itself to
+//! the count (`fetch_add`) and looks at the `TAKEN` bit that same operation
+//! returned. Both are read-modify-writes of the one state word, so one comes
+//! first: the reader first, and the taker sees its count until its `Release`
+//! decrement, which the taker's `Acquire` load synchronizes with; the taker
+//! first, and the reader sees `TAKEN` and leaves the slot alone. No `SeqCst`
+//! store-load pairing is needed (the loom models in `tests/loom.rs` check
+//! it, which they could not with a separate reader counter: loom models
+//! `SeqCst` as `AcqRel`).
 
-use std::cell::UnsafeCell;
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::task::Waker;
-use std::thread::Thread;
 
 use crate::Error;
 use crate::Future;
+use crate::sync::thread::{self, Thread};
+use crate::sync::{self, AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering, UnsafeCell};
 
 pub(crate) const PHASE: usize = 0b11;
 pub(crate) const PENDING: usize = 0;
@@ -52,6 +59,8 @@ pub(crate) const FINISHED: usize = 2;
 pub(crate) const CANCELLED: usize = 3;
 const WAITERS: usize = 0b100;
 const TAKEN: usize = 0b1000;
+/// One cloning read in progress, counted in the bits above the flags.
+const READER: usize = 0b1_0000;
 
 /// Something that wants to hear about a completion (a `wait` or `as_completed`
 /// call watching many futures at once).
@@ -62,7 +71,7 @@ pub(crate) trait Listener: Send + Sync {
 
 /// A blocked thread waiting for one future.
 pub(crate) struct ThreadSignal {
-    pub(crate) done: std::sync::atomic::AtomicBool,
+    pub(crate) done: AtomicBool,
     pub(crate) thread: Thread,
 }
 
@@ -133,10 +142,8 @@ impl<T> WaiterList<T> {
 
 /// The heap cell shared by every handle of one future.
 pub(crate) struct Inner<T> {
-    /// Phase and flags, see the module docs.
+    /// Phase, flags and the reader count, see the module docs.
     state: AtomicUsize,
-    /// Cloning reads in progress (see "Who touches the value").
-    readers: AtomicUsize,
     /// Written once while RUNNING, read after FINISHED.
     value: UnsafeCell<Option<Result<T, Error>>>,
     /// Registered waiters; only locked by waiters and by a completer that saw `WAITERS`.
@@ -160,7 +167,6 @@ impl<T> Inner<T> {
     pub(crate) fn new() -> Self {
         Inner {
             state: AtomicUsize::new(PENDING),
-            readers: AtomicUsize::new(0),
             value: UnsafeCell::new(None),
             waiters: Mutex::new(Waiters {
                 next_id: 0,
@@ -182,9 +188,9 @@ impl<T> Inner<T> {
     }
 
     fn lock(&self) -> MutexGuard<'_, Waiters<T>> {
-        // A panic never happens while the lock is held (callbacks run outside it),
-        // but a poisoned lock is still a valid list.
-        self.waiters.lock().unwrap_or_else(|e| e.into_inner())
+        // A panic never happens while the lock is held (callbacks run outside
+        // it); `sync::lock` takes a poisoned one as it is all the same.
+        sync::lock(&self.waiters)
     }
 
     /// Registers a waiter, or hands it back when the future is already done.
@@ -291,9 +297,12 @@ impl<T> Inner<T> {
                 _ => return Err(outcome),
             }
         }
-        // SAFETY: the phase is RUNNING, which only the (unique) promise leaves, and
-        // nobody reads the slot before FINISHED is published below.
-        unsafe { *self.value.get() = Some(outcome) };
+        self.value.with_mut(|slot| {
+            // SAFETY: the phase is RUNNING, which only the (unique) promise
+            // leaves, and nobody reads the slot before FINISHED is published
+            // below.
+            unsafe { *slot = Some(outcome) }
+        });
         // RUNNING (1) -> FINISHED (2). Release publishes the value; Acquire pairs
         // with a waiter's fetch_or of WAITERS.
         let prev = self.state.fetch_add(FINISHED - RUNNING, Ordering::AcqRel);
@@ -338,20 +347,25 @@ impl<T> Inner<T> {
             CANCELLED => return Err(Error::Cancelled),
             _ => return Err(Error::invalid_state("the future is not done")),
         }
-        self.readers.fetch_add(1, Ordering::SeqCst);
-        let out = if self.state.load(Ordering::SeqCst) & TAKEN != 0 {
+        // Acquire: pairs with the completer's Release (the value is visible).
+        let prev = self.state.fetch_add(READER, Ordering::Acquire);
+        let out = if prev & TAKEN != 0 {
             Err(taken())
         } else {
-            // SAFETY: FINISHED was observed with Acquire, so the write is visible and
-            // final; TAKEN is clear after we announced ourselves in `readers`, so a
-            // consuming read waits for us before moving the value.
-            let slot = unsafe { &*self.value.get() };
-            Ok(f(slot
-                .as_ref()
-                .expect("a finished future holds its outcome")))
+            self.value.with(|slot| {
+                // SAFETY: FINISHED was observed with Acquire, so the write is
+                // visible and final; TAKEN was clear in the same read-modify-
+                // write that counted us in, so a consuming read waits for our
+                // decrement before moving the value.
+                let slot = unsafe { &*slot };
+                Ok(f(slot
+                    .as_ref()
+                    .expect("a finished future holds its outcome")))
+            })
         };
-        // Release: our read of the slot happens before a taker's Acquire load of 0.
-        self.readers.fetch_sub(1, Ordering::Release);
+        // Release: our read of the slot happens before a taker's Acquire load
+        // that sees the count without us.
+        self.state.fetch_sub(READER, Ordering::Release);
         out
     }
 
@@ -362,18 +376,22 @@ impl<T> Inner<T> {
             CANCELLED => return Err(Error::Cancelled),
             _ => return Err(Error::invalid_state("the future is not done")),
         }
-        let prev = self.state.fetch_or(TAKEN, Ordering::SeqCst);
+        // AcqRel: the same word the readers count themselves in (module docs).
+        let prev = self.state.fetch_or(TAKEN, Ordering::AcqRel);
         if prev & TAKEN != 0 {
             return Err(taken());
         }
-        // Readers that started before TAKEN was set finish a clone; wait for them.
-        while self.readers.load(Ordering::SeqCst) != 0 {
-            std::thread::yield_now();
+        // Readers counted in before TAKEN finish a clone; wait for them.
+        // Acquire pairs with each reader's Release decrement.
+        while self.state.load(Ordering::Acquire) >= READER {
+            thread::yield_now();
         }
-        // SAFETY: we set TAKEN first and saw no reader afterwards, so no reference
-        // into the slot exists and none will be created.
-        let slot = unsafe { &mut *self.value.get() };
-        slot.take().expect("a finished future holds its outcome")
+        self.value.with_mut(|slot| {
+            // SAFETY: we set TAKEN first and saw no reader afterwards, so no
+            // reference into the slot exists and none will be created.
+            let slot = unsafe { &mut *slot };
+            slot.take().expect("a finished future holds its outcome")
+        })
     }
 
     /// True when the outcome is an error (a cancelled future is not an error here,

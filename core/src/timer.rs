@@ -3,9 +3,11 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::{Condvar, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::task::Waker;
 use std::time::Instant;
+
+use crate::sync::{self, Condvar, Mutex};
 
 struct Entry {
     at: Instant,
@@ -49,7 +51,7 @@ fn timers() -> &'static Timers {
 }
 
 fn run(t: &'static Timers) {
-    let mut guard = t.heap.lock().unwrap_or_else(|e| e.into_inner());
+    let mut guard = sync::lock(&t.heap);
     loop {
         let now = Instant::now();
         let mut due = Vec::new();
@@ -59,17 +61,12 @@ fn run(t: &'static Timers) {
         if !due.is_empty() {
             drop(guard);
             due.into_iter().for_each(Waker::wake);
-            guard = t.heap.lock().unwrap_or_else(|e| e.into_inner());
+            guard = sync::lock(&t.heap);
             continue;
         }
         guard = match guard.0.peek().map(|Reverse(e)| e.at) {
-            None => t.cond.wait(guard).unwrap_or_else(|e| e.into_inner()),
-            Some(at) => {
-                t.cond
-                    .wait_timeout(guard, at - now)
-                    .unwrap_or_else(|e| e.into_inner())
-                    .0
-            }
+            None => sync::wait(&t.cond, guard),
+            Some(at) => sync::wait_timeout(&t.cond, guard, at - now),
         };
     }
 }
@@ -77,7 +74,7 @@ fn run(t: &'static Timers) {
 /// Wakes `waker` at (or soon after) `at`.
 pub(crate) fn wake_at(at: Instant, waker: Waker) {
     let t = timers();
-    let mut guard = t.heap.lock().unwrap_or_else(|e| e.into_inner());
+    let mut guard = sync::lock(&t.heap);
     guard.1 += 1;
     let seq = guard.1;
     guard.0.push(Reverse(Entry { at, seq, waker }));

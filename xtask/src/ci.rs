@@ -12,6 +12,7 @@ const STEPS: &[Step] = &[
     ("test", test),
     ("conformance", crate::conformance::run),
     ("features", crate::features::run),
+    ("loom", crate::loom::ci),
     ("examples", examples),
 ];
 

@@ -9,6 +9,7 @@ mod ci;
 mod conformance;
 mod downstream;
 mod features;
+mod loom;
 mod util;
 
 use std::process::ExitCode;
@@ -19,8 +20,9 @@ cargo xtask <command> [options]
 Commands:
   ci                     everything CI runs, in order, failing fast:
                          fmt --check, clippy -D warnings, test --workspace --all-features,
-                         conformance, features, examples (the facade's examples in
-                         debug, their output checked); prints the time of each step
+                         conformance, features, loom --bounded, examples (the facade's
+                         examples in debug, their output checked); prints the time of
+                         each step
   conformance            runs the conformance suite of every backend that has
                          tests/conformance.rs, plus the third-party proof in concur-conformance;
                          one line per backend: `conformance <backend>: N passed, M failed`
@@ -31,6 +33,9 @@ Commands:
                          <target>/downstream/ that depends on concur with the
                          process feature only: runs it and checks its `cargo tree`
                          has no other backend
+  loom [--bounded]       the loom models of the future state machine (core/tests/loom.rs)
+                         with --cfg loom in <target>/loom: exhaustive by default (a few
+                         minutes), --bounded caps each at 3 preemptions (seconds; CI)
   bench [--quick] [--only W1,W3] [--reps N] [--workers N] [--no-python] [--no-alloc-count]
                          the benchmark harness (package concur-bench, release
                          build): the workloads of xtask/bench/WORKLOADS.md for
@@ -52,6 +57,7 @@ fn main() -> ExitCode {
         "ci" => no_args(command, rest).and_then(|()| ci::run()),
         "conformance" => no_args(command, rest).and_then(|()| conformance::run()),
         "features" => no_args(command, rest).and_then(|()| features::run()),
+        "loom" => loom::run_cmd(rest),
         "bench" => bench_cmd::run_bench(rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
