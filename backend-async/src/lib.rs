@@ -93,6 +93,7 @@ mod builder;
 mod gather;
 mod map_stream;
 mod pool;
+mod sync;
 mod unblock;
 
 pub use crate::builder::Builder;

@@ -23,7 +23,7 @@
 use std::cell::Cell;
 use std::fmt;
 use std::pin::pin;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex};
 use std::task::Poll;
 use std::thread::JoinHandle;
 
@@ -36,6 +36,7 @@ use smol::channel::{Receiver, Sender};
 
 use crate::Builder;
 use crate::builder::Config;
+use crate::sync::{self, lock};
 
 thread_local! {
     /// The `Shared` (by address) whose executor this thread runs, 0 elsewhere.
@@ -122,10 +123,6 @@ impl Registry {
         }
         self.futures.push(future);
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl AsyncPool {
@@ -343,7 +340,7 @@ impl Shared {
         if wait && !on_own_thread {
             let mut running = lock(&self.running);
             while *running > 0 {
-                running = self.exited.wait(running).unwrap_or_else(|e| e.into_inner());
+                running = sync::wait(&self.exited, running);
             }
             drop(running);
             let handles = std::mem::take(&mut *lock(&self.handles));

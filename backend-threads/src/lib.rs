@@ -99,6 +99,7 @@ mod pool;
 mod registry;
 mod scope;
 mod sleep;
+mod sync;
 mod worker;
 
 pub use crate::builder::Builder;

@@ -21,7 +21,7 @@
 //! workers), so the submit path and the workers never write the same line.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::thread::{JoinHandle, ThreadId};
 
 use concur_core::backend::{CachePadded, Gate, QueueBound};
@@ -31,6 +31,7 @@ use crossbeam_deque::{Injector, Steal, Stealer, Worker};
 use crate::builder::Config;
 use crate::job::{Action, Job};
 use crate::sleep::Sleep;
+use crate::sync::{Mutex, MutexGuard};
 
 /// Shared by the pool handle and its workers (each holds an `Arc`).
 #[derive(Debug)]
@@ -206,8 +207,8 @@ impl Registry {
         }
     }
 
-    fn lock_handles(&self) -> std::sync::MutexGuard<'_, Vec<(ThreadId, JoinHandle<()>)>> {
-        self.handles.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock_handles(&self) -> MutexGuard<'_, Vec<(ThreadId, JoinHandle<()>)>> {
+        crate::sync::lock(&self.handles)
     }
 
     /// True once shut down with nobody in flight: no job will be pushed again.

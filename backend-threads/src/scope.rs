@@ -25,14 +25,15 @@
 
 use std::marker::PhantomData;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use concur_core::{Future, Promise, StatsCounter};
 
 use crate::ThreadPool;
 use crate::job::{Action, Job};
 use crate::registry::Registry;
+use crate::sync::Mutex;
 
 /// A scope to spawn tasks that borrow from the stack of [`ThreadPool::scope`]'s
 /// caller. Every task spawned in it is done (run, or dropped unrun after a
@@ -77,11 +78,7 @@ impl ScopeState {
         // AcqRel: the last decrement sees every earlier one (and the drops
         // before them), and publishes them through the `done` future.
         if self.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
-            let promise = self
-                .promise
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take();
+            let promise = crate::sync::lock(&self.promise).take();
             if let Some(p) = promise {
                 p.set_running();
                 p.set_result(());

@@ -33,8 +33,7 @@
 //! the wait: a worker leaves only with a token, and a token is only created for
 //! a worker counted in `sleepy`.
 
-use std::sync::atomic::{AtomicUsize, Ordering, fence};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use crate::sync::{self, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering, fence};
 
 /// The sleeping side of the pool: a token counter under a mutex, a condvar, and
 /// the lock-free count of sleepers submitters look at.
@@ -53,8 +52,8 @@ pub(crate) struct Sleep {
 
 impl Sleep {
     fn lock(&self) -> MutexGuard<'_, usize> {
-        // Nothing panics while the lock is held; a poisoned token count is still valid.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        // Nothing panics while the lock is held; see `sync` for poisoning.
+        sync::lock(&self.state)
     }
 
     /// Puts the calling worker to sleep unless `is_idle()` says there is work
@@ -70,7 +69,7 @@ impl Sleep {
         }
         self.naps.fetch_add(1, Ordering::Relaxed);
         while *tokens == 0 {
-            tokens = self.cv.wait(tokens).unwrap_or_else(|e| e.into_inner());
+            tokens = sync::wait(&self.cv, tokens);
         }
         *tokens -= 1;
     }
