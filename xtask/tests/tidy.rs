@@ -136,3 +136,77 @@ fn no_ignored_tests_or_placeholders() {
         bad.join("\n")
     );
 }
+
+/// Rust files that may pass the size budget, each with the reason.
+const OVER_BUDGET: &[(&str, &str)] = &[(
+    "backend-process/src/pool.rs",
+    "the process pool's dispatcher; being split by concept in the process-pool issue (8)",
+)];
+
+/// The size budget of one Rust file, in lines: past it, split by concept.
+const MAX_LINES: usize = 500;
+
+fn rust_files() -> Vec<PathBuf> {
+    files()
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect()
+}
+
+#[test]
+fn every_rust_file_starts_with_a_module_doc() {
+    let mut bad = Vec::new();
+    let mut seen = 0;
+    for path in rust_files() {
+        seen += 1;
+        let text = std::fs::read_to_string(&path).expect("Rust sources are UTF-8");
+        if !text.starts_with("//!") {
+            bad.push(relative(&path));
+        }
+    }
+    assert!(seen >= 10, "found only {seen} Rust files");
+    assert!(
+        bad.is_empty(),
+        "Rust files that do not start with a `//!` doc saying what they hold:\n{}",
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn every_rust_file_keeps_to_the_size_budget() {
+    let mut bad = Vec::new();
+    for path in rust_files() {
+        let name = relative(&path);
+        if OVER_BUDGET.iter().any(|(allowed, _)| *allowed == name) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("Rust sources are UTF-8");
+        let lines = text.lines().count();
+        if lines > MAX_LINES {
+            bad.push(format!("{name}: {lines} lines"));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "Rust files over {MAX_LINES} lines (split them by concept, or add one to \
+         OVER_BUDGET with the reason):\n{}",
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn the_size_allow_list_holds_only_files_that_need_it() {
+    // An entry whose file shrank under the budget, or went away, is stale.
+    for (name, reason) in OVER_BUDGET {
+        assert!(!reason.is_empty(), "{name}: the allow-list needs a reason");
+        let path = root().join(name);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            panic!("{name} is on the size allow-list but does not exist");
+        };
+        let lines = text.lines().count();
+        assert!(
+            lines > MAX_LINES,
+            "{name} has {lines} lines, within the budget: take it off OVER_BUDGET"
+        );
+    }
+}
