@@ -13,9 +13,12 @@
 //! different backends.
 //!
 //! Every backend — threads, processes, async, or a third party's — implements
-//! the [`Executor`] trait: `submit(fn, arg)`, a lazy windowed `map`, `try_submit`,
-//! `stats` and `shutdown`. The `concur-conformance` crate holds the suite that
-//! proves a backend keeps the contract.
+//! the [`Executor`] trait: `submit(fn, arg)`, a lazy windowed `map` (also a
+//! `Stream`, through [`Map::into_stream`]), `try_submit`, `stats` and
+//! `shutdown`. The [`backend`] module is what a backend is built from (the
+//! task body, admission, builder validation, deadlines), and the
+//! `concur-conformance` crate holds the suite that proves a backend keeps the
+//! contract.
 //!
 //! ```
 //! use concur_core::{as_completed, wait, Promise, ReturnWhen};

@@ -1,4 +1,4 @@
-//! The conformance suite: the behaviour every [`Executor`] must show, as a list of
+//! The conformance suite: the behaviour every [`Executor`](concur_core::Executor) must show, as a list of
 //! named scenarios any backend — ours or a third party's — runs against itself.
 //!
 //! It is CPython's `create_executor_tests` idea: the same tests multiplied by every
@@ -14,7 +14,7 @@
 //!
 //! - `submit` and `result`, with and without timeouts (`Some(Duration::ZERO)` polls),
 //!   10 000 tasks all correct, `into_result` without `Clone`, `error`, large payloads;
-//! - a task's panic becomes [`Error::Panicked`] with its message, and the pool goes on;
+//! - a task's panic becomes [`Error::Panicked`](concur_core::Error::Panicked) with its message, and the pool goes on;
 //! - `cancel`: succeeds on a pending future (twice), fails on a running or finished
 //!   one; a cancelled future is done at once for `result`, `wait` and `as_completed`;
 //! - done callbacks: once, in registration order, immediately when already done;

@@ -2,28 +2,26 @@
 //! the submit/close protocol that lets shutdown know no task will arrive any
 //! more ([`Gate`]), and the `max_queued` bound of `try_submit`
 //! ([`QueueBound`]).
-//!
-//! # The submit/close protocol
-//!
-//! A submitter [`enter`](Gate::enter)s (increments `active`, then reads
-//! `closed`) and [`leave`](Gate::leave)s once its task is where workers find
-//! it (or, for a pool that counts live tasks, once the task is gone).
-//! [`close`](Gate::close) sets `closed`, then reads `active`. Both sides write
-//! one variable and then read the other, all `SeqCst`, so either the submitter
-//! sees `closed` (and refuses) or `close` sees it active. Once the gate is
-//! *quiescent* — closed with nobody active — no task will ever be pushed
-//! again: a worker that then finds every queue empty may exit without
-//! stranding one, and the last `leave` after `close` is told so.
-//!
-//! Both counters sit on cache lines of their own; `closed` is read-mostly, so
-//! workers polling it do not steal the line submitters write.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::CachePadded;
 use crate::Error;
 
-/// The submit/close protocol (see the [module docs](self)).
+/// The submit/close protocol.
+///
+/// A submitter [`enter`](Gate::enter)s (increments `active`, then reads
+/// `closed`) and [`leave`](Gate::leave)s once its task is where workers find
+/// it (or, for a pool that counts live tasks, once the task is gone).
+/// [`close`](Gate::close) sets `closed`, then reads `active`. Both sides write
+/// one variable and then read the other, all `SeqCst`, so either the submitter
+/// sees `closed` (and refuses) or `close` sees it active. Once the gate is
+/// *quiescent* — closed with nobody active — no task will ever be pushed
+/// again: a worker that then finds every queue empty may exit without
+/// stranding one, and the last `leave` after `close` is told so.
+///
+/// Both counters sit on cache lines of their own; `closed` is read-mostly, so
+/// workers polling it do not steal the line submitters write.
 ///
 /// ```
 /// use concur_core::backend::Gate;

@@ -5,7 +5,7 @@
 //! - build the pool first and the gates after it, so that the gates (dropped
 //!   first, in reverse order) open before the pool is dropped and waits for its
 //!   tasks — also on an early `Err` return or a panic;
-//! - tasks come from [`tasks`](super::tasks); nothing sleeps to order events.
+//! - tasks come from `tasks.rs`; nothing sleeps to order events.
 
 pub mod asyncs;
 pub mod basics;
