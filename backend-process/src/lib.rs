@@ -169,6 +169,7 @@
 
 mod builder;
 mod codec;
+mod overflow;
 mod pool;
 mod shm;
 mod spawn;

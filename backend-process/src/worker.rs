@@ -169,6 +169,8 @@ fn run() -> Result<i32, String> {
     // error, not the end of the process.
     // SAFETY: setting a signal's disposition to SIG_IGN installs no handler.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    // And a stack overflow is reported as one, not as a bare SIGSEGV.
+    crate::overflow::install();
     // Die with the parent: the kernel sends SIGKILL when the parent's spawning
     // thread ends; the check after it covers a parent that died before.
     // SAFETY: PR_SET_PDEATHSIG takes a signal number and touches no memory of ours.
