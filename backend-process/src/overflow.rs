@@ -34,13 +34,16 @@ extern "C" fn on_fault(signal: libc::c_int, info: *mut libc::siginfo_t, _: *mut 
             libc::abort();
         }
     }
-    // Not an overflow: restore the default action; returning re-runs the
-    // faulting instruction, which then ends the process as it would have.
-    // SAFETY: an all-zero sigaction with SIG_DFL is a valid disposition.
+    // Not an overflow: restore the default action and raise the signal again
+    // (blocked until this handler returns), so the process ends as it would
+    // have, whether the signal came from a fault or from `kill`/`raise`.
+    // SAFETY: an all-zero sigaction with SIG_DFL is a valid disposition;
+    // sigaction and raise are async-signal-safe.
     unsafe {
         let mut dfl: libc::sigaction = std::mem::zeroed();
         dfl.sa_sigaction = libc::SIG_DFL;
         libc::sigaction(signal, &dfl, std::ptr::null_mut());
+        libc::raise(signal);
     }
 }
 
