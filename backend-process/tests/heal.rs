@@ -58,9 +58,9 @@ fn workers_killed_while_they_start_cost_nothing() {
                 // A child the pool does not list yet is a worker being started.
                 let joined: HashSet<u32> = pool.worker_pids().into_iter().collect();
                 for pid in children().into_iter().filter(|p| !joined.contains(p)) {
+                    killed.lock().unwrap().insert(pid);
                     // SAFETY: kill has no memory effects; the pid is a child of
                     // this process (at worst just reaped: then no process).
-                    killed.lock().unwrap().insert(pid);
                     unsafe { libc::kill(pid as i32, libc::SIGKILL) };
                     kills.fetch_add(1, Ordering::SeqCst);
                 }
