@@ -209,6 +209,16 @@ fn run() -> Result<i32, String> {
         ToWorker::Refused { reason } => return Err(format!("refused by the pool: {reason}")),
         other => return Err(format!("unexpected first message {other:?}")),
     };
+    // The reader first: it answers the pool's pings while the initializer
+    // runs, however long that takes.
+    let queue: Queue = Arc::new((Mutex::new(Jobs::default()), Condvar::new()));
+    let reader_queue = queue.clone();
+    let reader_chan = chan.clone();
+    std::thread::Builder::new()
+        .name("concur-worker-reader".into())
+        .spawn(move || read_loop(&reader_chan, inbox, &reader_queue))
+        .map_err(|e| e.to_string())?;
+
     if let Some(init) = initializer {
         // SAFETY: the pool built `init` with `init_ref` and accepted this worker as
         // the same binary in the handshake.
@@ -217,14 +227,6 @@ fn run() -> Result<i32, String> {
             return Ok(1);
         }
     }
-
-    let queue: Queue = Arc::new((Mutex::new(Jobs::default()), Condvar::new()));
-    let reader_queue = queue.clone();
-    let reader_chan = chan.clone();
-    std::thread::Builder::new()
-        .name("concur-worker-reader".into())
-        .spawn(move || read_loop(&reader_chan, inbox, &reader_queue))
-        .map_err(|e| e.to_string())?;
 
     loop {
         let job = {

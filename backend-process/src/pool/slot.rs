@@ -10,7 +10,7 @@ use std::process::Child;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::Sender;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use concur_core::{Error, ExitStatus};
 
@@ -143,6 +143,7 @@ impl Shared {
     fn handle(&self, slot: usize, msg: Message) -> Result<(), String> {
         let (header, tail) = codec::decode_frame::<FromWorker>(&msg.bytes)
             .map_err(|e| format!("an undecodable frame: {e}"))?;
+
         if msg.region.is_some() && !matches!(header, FromWorker::Done { .. }) {
             return Err("a shared-memory region with a control message".into());
         }
@@ -174,9 +175,9 @@ impl Shared {
                     link.retire();
                 }
             }
-            FromWorker::Pong { seq } => {
+            FromWorker::Pong { .. } => {
                 if let Some(link) = self.lock().workers[slot].as_mut() {
-                    link.pong(seq);
+                    link.heard(Instant::now());
                 }
             }
         }
@@ -197,6 +198,9 @@ impl Shared {
         let task = {
             let mut st = self.lock();
             let task = st.workers[slot].as_mut().and_then(|link| {
+                // A result is a sign of life too (a worker busy sending a
+                // large one may answer a ping late).
+                link.heard(Instant::now());
                 let (task, timed) = link.take_done(id);
                 if timed {
                     self.timer_cv.notify_all();
