@@ -227,6 +227,7 @@ fn run() -> Result<i32, String> {
             return Ok(1);
         }
     }
+    send(&chan, &FromWorker::Ready, &[], None);
 
     loop {
         let job = {

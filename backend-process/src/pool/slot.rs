@@ -123,13 +123,17 @@ impl Shared {
     /// out of place, a panic anywhere in receiving or handling — loses the
     /// worker: it is killed, and the reason is returned.
     fn serve(&self, slot: usize, chan: &Channel, inbox: &mut Inbox) -> Option<String> {
+        // The worker said `Ready`: its initializer succeeded.
+        let mut ready = false;
         loop {
             let reason = match catch_unwind(AssertUnwindSafe(|| inbox.recv(chan))) {
-                Ok(Ok(msg)) => match catch_unwind(AssertUnwindSafe(|| self.handle(slot, msg))) {
-                    Ok(Ok(())) => continue,
-                    Ok(Err(reason)) => reason,
-                    Err(_) => "a panic while handling its message".to_owned(),
-                },
+                Ok(Ok(msg)) => {
+                    match catch_unwind(AssertUnwindSafe(|| self.handle(slot, msg, &mut ready))) {
+                        Ok(Ok(())) => continue,
+                        Ok(Err(reason)) => reason,
+                        Err(_) => "a panic while handling its message".to_owned(),
+                    }
+                }
                 Ok(Err(RecvError::Closed)) => return None,
                 Ok(Err(e)) => e.to_string(),
                 Err(_) => "a panic while receiving from it".to_owned(),
@@ -140,7 +144,7 @@ impl Shared {
     }
 
     /// Handles one message of the worker of `slot`.
-    fn handle(&self, slot: usize, msg: Message) -> Result<(), String> {
+    fn handle(&self, slot: usize, msg: Message, ready: &mut bool) -> Result<(), String> {
         let (header, tail) = codec::decode_frame::<FromWorker>(&msg.bytes)
             .map_err(|e| format!("an undecodable frame: {e}"))?;
 
@@ -148,6 +152,7 @@ impl Shared {
             return Err("a shared-memory region with a control message".into());
         }
         match header {
+            FromWorker::Done { .. } if !*ready => return Err("a result before Ready".into()),
             FromWorker::Done { id, outcome } => {
                 let bytes = match (outcome, &msg.region) {
                     (Ok(Body::Shared), Some(region)) => Ok(&region[..]),
@@ -167,8 +172,13 @@ impl Shared {
                 self.on_done(slot, id, bytes);
             }
             FromWorker::InitFailed { error } => {
+                if *ready {
+                    return Err("an initializer failure after Ready".into());
+                }
                 self.break_pool(format!("a worker's initializer failed: {error}"));
             }
+            FromWorker::Ready if *ready => return Err("a second Ready".into()),
+            FromWorker::Ready => *ready = true,
             FromWorker::Revoked { id, ok } => self.on_revoked(slot, id, ok),
             FromWorker::Retire { .. } => {
                 if let Some(link) = self.lock().workers[slot].as_mut() {
