@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use crate::codec::{self, Body, CallRef, Encoded, FromWorker, Hello, ToWorker};
-use crate::shm::Region;
+use crate::shm::{Beacon, Region};
 use crate::spawn::{ENV_FD, ENV_PARENT, identity};
 use crate::task;
 use crate::transport::{Channel, Inbox};
@@ -180,7 +180,7 @@ fn run() -> Result<i32, String> {
         return Err("the pool's process is already gone".into());
     }
     let chan = Arc::new(take_channel()?);
-    let mut inbox = Inbox::default();
+    let mut inbox = Inbox::accepting_plain_fds();
 
     let hello = Hello {
         version: codec::PROTOCOL_VERSION,
@@ -196,6 +196,10 @@ fn run() -> Result<i32, String> {
         .map_err(|e| format!("no answer to the handshake: {e}"))?;
     let (header, tail) =
         codec::decode_frame::<ToWorker>(&welcome.bytes).map_err(|e| e.to_string())?;
+    let beacon = match welcome.fd {
+        Some(fd) => Some(Beacon::from_pool(fd).map_err(|e| format!("the pool's beacon: {e}"))?),
+        None => None,
+    };
     let (initializer, max_memory, shared_threshold) = match header {
         ToWorker::Welcome {
             initializer,
@@ -236,6 +240,9 @@ fn run() -> Result<i32, String> {
             loop {
                 if let Some(job) = q.queue.pop_front() {
                     q.running = job.id();
+                    if let (Some(id), Some(beacon)) = (q.running, &beacon) {
+                        beacon.started(id);
+                    }
                     break job;
                 }
                 q = cv.wait(q).unwrap_or_else(|e| e.into_inner());

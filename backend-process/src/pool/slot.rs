@@ -17,6 +17,7 @@ use concur_core::{Error, ExitStatus};
 use super::link::Link;
 use super::{POOL_THREAD, Shared};
 use crate::codec::{self, Body, FromWorker};
+use crate::shm::Beacon;
 use crate::spawn::{self, Spawned};
 use crate::transport::{Channel, Inbox, Message, RecvError};
 use crate::worker::EXIT_ABORTED;
@@ -95,13 +96,14 @@ impl Shared {
             pid,
             chan,
             mut inbox,
+            beacon,
         } = worker;
         self.attach(slot, Link::new(pid, chan.clone()));
         if let Some(tx) = ready {
             let _ = tx.send(Ok(()));
         }
         let lost = self.serve(slot, &chan, &mut inbox);
-        self.settle(slot, child, lost);
+        self.settle(slot, child, &beacon, lost);
     }
 
     /// Puts a joined worker's link in its slot and gives it work.
@@ -264,8 +266,9 @@ impl Shared {
     }
 
     /// The worker's channel closed: reap it, fail the task it was running,
-    /// requeue the ones it had not started, break the pool if so configured.
-    fn settle(&self, slot: usize, mut child: Child, why_lost: Option<String>) {
+    /// requeue the ones it had not started (the first of its window too, if
+    /// its beacon says it never took it up), break the pool if so configured.
+    fn settle(&self, slot: usize, mut child: Child, beacon: &Beacon, why_lost: Option<String>) {
         let link = self.lock().workers[slot].take().expect("the slot's link");
         let pid = link.pid;
         let status = spawn::reap(&mut child, EXIT_GRACE);
@@ -287,6 +290,10 @@ impl Shared {
                     // The worker ended itself to abort it (`ProcessPool::kill`).
                     cancelled = true;
                     failed.push((task, Error::Cancelled));
+                } else if !beacon.has_started(task.id) {
+                    // Sent, never started (the worker died before it took it
+                    // up): requeued with the rest, never reported lost.
+                    inflight.push_front(task);
                 } else if task.lost < self.config.retries && !self.config.break_on_worker_loss {
                     task.lost += 1;
                     retry = Some(task);
