@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::shm::{Region, RegionMut};
 
 /// Bumped on any change to the messages below; checked in the handshake.
-pub(crate) const PROTOCOL_VERSION: u32 = 5;
+pub(crate) const PROTOCOL_VERSION: u32 = 6;
 
 /// The default size above which a payload goes through shared memory instead of
 /// the socket: one copy into a memfd region and a file descriptor on the wire,
@@ -104,12 +104,15 @@ pub(crate) enum FromWorker {
     },
     /// The answer to `Revoke`: `ok` if the task was dropped unstarted.
     Revoked { id: u64, ok: bool },
-    /// The initializer failed; the worker exits.
+    /// The initializer failed; the worker exits. Only before `Ready`.
     InitFailed { error: Error },
     /// The worker passed its memory limit and exits after this message.
     Retire { rss: u64 },
     /// The answer to `Ping`.
     Pong { seq: u64 },
+    /// The initializer (if any) succeeded: tasks run from now on. Sent once,
+    /// before any `Done`.
+    Ready,
 }
 
 fn encode_error<T: ?Sized>(message: impl std::fmt::Display) -> Error {

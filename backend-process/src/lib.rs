@@ -58,12 +58,17 @@
 //! | what happens | what the futures see | the pool |
 //! |---|---|---|
 //! | a task panics | that task: `Error::Panicked { message }` (with the worker's backtrace when `RUST_BACKTRACE` is set) | the worker lives on |
-//! | a worker aborts, segfaults, calls `exit`, is killed — at any instant, its handshake included | the task it was running: `Error::WorkerLost { pid, status }`; tasks sent ahead to it and not started go back to the queue | a new worker takes the slot |
+//! | a worker aborts, segfaults, calls `exit`, is killed — at any instant, its handshake included | the task it was running: `Error::WorkerLost { pid, status }`; tasks sent to it and not started go back to the queue (the worker records each task it takes up in a shared word the pool reads, so a task is never reported lost unless it started) | a new worker takes the slot |
 //! | a replacement worker fails to start | — | retried with a fresh socket pair, back-off 10 ms doubling to 1 s; broken (`Error::Broken` naming what was seen) only after 5 failures in a row that were not an outside `SIGKILL` |
 //! | a worker breaks the protocol: bad framing, a length prefix of 2^40, a frame that does not decode, stray or wrong descriptors, an unsealed shared-memory region, a panic while its message is handled | the task it was running: `Error::WorkerLost`; the rest requeued | the worker is killed and replaced; the parent allocates no more than twice what it received |
-//! | a worker whose reader stops answering (deaf), or that says it exits and does not | its running task: `Error::WorkerLost` | killed and replaced within 6 s (deaf: ping every 1 s, 5 s to answer) or 2 s (exit grace) |
+//! | a worker whose reader stops answering (deaf), or that says it exits and does not | its running task: `Error::WorkerLost` | killed and replaced within 6 s (deaf: ping every 1 s, 5 s to answer) or 2 s (exit grace); a send that finds a deaf worker's socket full waits up to 5 s (holding the pool's lock: the pool stalls that long) and loses it |
+//! | the same, with [`Builder::retries`]`(n)` | the lost task runs again on another worker, up to n more times, then `Error::WorkerLost` | as above |
+//! | [`ProcessPool::kill`]`(&future)` | that task: `Error::Cancelled` (or its result, if it finished first); the tasks sent ahead to the same worker run elsewhere | its worker ends itself and is replaced |
+//! | a task overflows its stack | that task: `Error::WorkerLost` with `SIGABRT`, and Rust's "has overflowed its stack" on stderr (not a bare `SIGSEGV`) | a new worker takes the slot |
+//! | a task writes to a closed pipe | that write: an `EPIPE` error, as in `main` (`SIGPIPE` is ignored in workers) | the worker lives on |
 //! | the same, with [`Builder::break_on_worker_loss`] | as Python: every pending task fails with `Error::Broken` | broken, refuses work |
 //! | a task passes its `task_timeout` | that task: `Error::Timeout` | its worker is killed and replaced |
+//! | the pool is dropped while its thread panics | queued tasks: `Error::Cancelled` (a pending future becomes cancelled); running ones: `Error::WorkerLost` | the queue is not run: workers are killed at once, and the panic goes on |
 //! | the parent exits or is killed | — | every worker exits (parent-death signal, and a closed channel); nothing is left on disk |
 //! | Ctrl-C at the terminal | — | reaches the parent only: workers run in a process group of their own, so the parent decides what to cancel and running tasks finish |
 //!
@@ -117,23 +122,30 @@
 //! pass first, then sealed against shrinking, growing and writing) whose file
 //! descriptor crosses the socket, instead of being cut into 64 KiB packets.
 //! A sealed region can change under neither side, so a task requeued after its
-//! worker was lost carries the very argument it was submitted with. Where the default comes from (`cargo run
-//! --release -p concur-process --example threshold`: an echo task, the payload
-//! going both ways, median milliseconds, two runs on a busy 2-core machine):
+//! worker was lost carries the very argument it was submitted with.
 //!
-//! | payload | socket | shared memory |
+//! What it costs (`cargo run --release -p concur-process --example threshold`:
+//! an echo task, the payload going both ways, median milliseconds, two runs on
+//! a 2-core machine under a load average of 10, so only the orders of magnitude
+//! mean much):
+//!
+//! | payload | socket (64 KiB packets) | sealed shared memory |
 //! |--------:|-------:|--------------:|
-//! | 64 KiB | 0.05 – 0.08 | 0.22 – 0.51 |
-//! | 256 KiB | 0.41 – 0.82 | 0.69 – 0.97 |
-//! | 512 KiB | 2.2 – 3.4 | 1.6 – 1.8 |
-//! | 1 MiB | 5.3 – 6.7 | 4.5 – 4.6 |
-//! | 16 MiB | 103 – 131 | 90 – 100 |
-//! | 64 MiB | 644 – 706 | 414 – 486 |
+//! | 64 KiB | 0.28 – 0.33 | 0.41 – 0.45 |
+//! | 256 KiB | 0.83 – 0.86 | 1.26 – 1.37 |
+//! | 512 KiB | 1.3 – 1.5 | 2.3 – 6.5 |
+//! | 1 MiB | 1.8 – 9.2 | 4.4 – 9.9 |
+//! | 4 MiB | 15 – 48 | 46 – 60 |
+//! | 16 MiB | 148 – 176 | 240 – 244 |
+//! | 64 MiB | 1 862 – 1 991 | 1 119 – 1 188 |
 //!
-//! (These figures were taken with the earlier ipc-channel transport and
-//! unsealed regions; the threshold example re-measures them.) Below about
-//! 256 KiB the socket is cheaper (creating and mapping a region
-//! costs more than copying the bytes); from 512 KiB on shared memory wins.
+//! Sealing itself (creating, filling, sealing and mapping a region, against
+//! the same unsealed) adds 0.1 – 0.4 ms at 0.5 – 1 MiB and 7 – 20 % at
+//! 16 – 64 MiB: the kernel checks every page for pins before `F_SEAL_WRITE`,
+//! and the receiver maps the region afresh. On this machine the socket stays
+//! cheaper up to 16 MiB and shared memory wins at 64 MiB, so the 512 KiB
+//! default (chosen when the transport was ipc-channel's) is conservative; it
+//! also bounds what a message allocates on the receiving side.
 //!
 //! # The codec
 //!
@@ -169,6 +181,7 @@
 
 mod builder;
 mod codec;
+mod overflow;
 mod pool;
 mod shm;
 mod spawn;

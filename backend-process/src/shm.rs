@@ -244,3 +244,68 @@ mod tests {
         assert!(err.contains("not a shared-memory file"), "{err}");
     }
 }
+
+/// A shared word the worker writes and the pool reads: the id (plus one) of
+/// the task the worker last started, so that when a worker is lost the pool
+/// knows whether the first task of its window had started at all (a task sent
+/// and never started is requeued, never reported lost). One relaxed store per
+/// task in the worker, nothing on the pool's side until a worker is lost.
+///
+/// The pool creates it, sealed against shrinking and growing (so reading it
+/// cannot fault) but writable, and hands it over with `Welcome`.
+#[derive(Debug)]
+pub(crate) struct Beacon {
+    fd: OwnedFd,
+    map: Mapping,
+}
+
+impl Beacon {
+    const LEN: usize = 4096;
+
+    /// A new beacon reading 0 (no task started).
+    pub(crate) fn new() -> io::Result<Self> {
+        let RegionMut { fd, map } = RegionMut::new(Self::LEN)?;
+        // SAFETY: fcntl with an integer argument on a descriptor we own.
+        check(unsafe {
+            libc::fcntl(
+                fd.as_raw_fd(),
+                libc::F_ADD_SEALS,
+                libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL,
+            )
+        })?;
+        Ok(Beacon { fd, map })
+    }
+
+    /// The worker's side of the pool's beacon (trusted: it comes from the pool).
+    pub(crate) fn from_pool(fd: OwnedFd) -> io::Result<Self> {
+        let map = Mapping::new(&fd, Self::LEN, libc::PROT_READ | libc::PROT_WRITE)?;
+        Ok(Beacon { fd, map })
+    }
+
+    /// The descriptor to send.
+    pub(crate) fn fd(&self) -> &OwnedFd {
+        &self.fd
+    }
+
+    fn word(&self) -> &std::sync::atomic::AtomicU64 {
+        let p = self.map.ptr.expect("a beacon is never empty");
+        // SAFETY: the mapping is 4096 bytes, page-aligned (so aligned for u64),
+        // lives as long as `self`, and is only ever accessed through this
+        // atomic, in this process and the other one.
+        unsafe { &*p.as_ptr().cast::<std::sync::atomic::AtomicU64>() }
+    }
+
+    /// Records that the task `id` starts now.
+    pub(crate) fn started(&self, id: u64) {
+        // Relaxed: the pool reads it only after the worker is dead and reaped,
+        // which orders everything the worker did before.
+        self.word()
+            .store(id.wrapping_add(1), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// True if the task `id` was the last one the worker started.
+    pub(crate) fn has_started(&self, id: u64) -> bool {
+        // Relaxed: see `started`.
+        self.word().load(std::sync::atomic::Ordering::Relaxed) == id.wrapping_add(1)
+    }
+}

@@ -33,6 +33,7 @@ use std::time::Duration;
 use concur_core::{Error, ExitStatus};
 
 use crate::codec::{self, CallRef, Hello, Identity, ToWorker};
+use crate::shm::Beacon;
 use crate::task;
 use crate::transport::{Channel, Inbox, RecvError};
 
@@ -70,6 +71,8 @@ pub(crate) struct Spawned {
     pub(crate) pid: u32,
     pub(crate) chan: Arc<Channel>,
     pub(crate) inbox: Inbox,
+    /// Which task the worker last started.
+    pub(crate) beacon: Beacon,
 }
 
 /// A spawn attempt that failed.
@@ -294,7 +297,11 @@ pub(crate) fn spawn_worker(config: &SpawnConfig) -> Result<Spawned, SpawnFailure
         max_memory: config.max_memory,
         shared_threshold: config.shared_threshold as u64,
     };
-    if let Err(e) = chan.send(&codec::encode_frame(&welcome, init_arg), None) {
+    let beacon = match Beacon::new() {
+        Ok(b) => b,
+        Err(e) => return Err(failed(child, pid, format!("cannot create its beacon: {e}"))),
+    };
+    if let Err(e) = chan.send_fd(&codec::encode_frame(&welcome, init_arg), beacon.fd()) {
         return Err(failed(
             child,
             pid,
@@ -306,6 +313,7 @@ pub(crate) fn spawn_worker(config: &SpawnConfig) -> Result<Spawned, SpawnFailure
         pid,
         chan: Arc::new(chan),
         inbox,
+        beacon,
     })
 }
 

@@ -19,7 +19,8 @@
 //! # Framing, and why the receiver trusts nothing
 //!
 //! A message is one packet with a 17-byte header — total length (u64 LE),
-//! region length (u64 LE), flags (bit 0: a region's descriptor is attached) —
+//! region length (u64 LE), flags (1: a sealed region's descriptor is
+//! attached; 2: a plain descriptor, which only a worker accepts, from its pool) —
 //! and the first bytes of the message, then as many continuation packets as the
 //! rest needs, each at most [`CHUNK`] bytes. The receiver never allocates
 //! beyond twice what has arrived (a header announcing 2^40 bytes costs nothing
@@ -43,6 +44,12 @@ pub(crate) const CHUNK: usize = 64 * 1024;
 
 const HEADER: usize = 17;
 
+/// Header flag: the descriptor attached is a sealed [`Region`].
+const FLAG_REGION: u8 = 1;
+/// Header flag: the descriptor attached is a plain one (accepted only by an
+/// inbox made with [`Inbox::accepting_plain_fds`]).
+const FLAG_PLAIN_FD: u8 = 2;
+
 /// One received message.
 #[derive(Debug)]
 pub(crate) struct Message {
@@ -50,6 +57,8 @@ pub(crate) struct Message {
     pub(crate) bytes: Vec<u8>,
     /// The shared-memory region sent with it, checked and sealed.
     pub(crate) region: Option<Region>,
+    /// A plain descriptor sent with it (only to an inbox that accepts them).
+    pub(crate) fd: Option<OwnedFd>,
     /// The sender's pid as the kernel reports it, when credentials are passed.
     pub(crate) sender_pid: Option<i32>,
 }
@@ -175,11 +184,26 @@ impl Channel {
     /// send timeout). A failed send may leave a partial message: the caller
     /// must give up on the channel.
     pub(crate) fn send(&self, bytes: &[u8], region: Option<&Region>) -> io::Result<()> {
+        let fd = region.map(|r| (r.fd().as_raw_fd(), r.len() as u64, FLAG_REGION));
+        self.send_raw(bytes, fd)
+    }
+
+    /// Sends one message with a plain descriptor (the pool's beacon, to a
+    /// worker: a pool's inbox refuses plain descriptors).
+    ///
+    /// # Errors
+    ///
+    /// As [`Channel::send`].
+    pub(crate) fn send_fd(&self, bytes: &[u8], fd: &OwnedFd) -> io::Result<()> {
+        self.send_raw(bytes, Some((fd.as_raw_fd(), 0, FLAG_PLAIN_FD)))
+    }
+
+    fn send_raw(&self, bytes: &[u8], fd: Option<(RawFd, u64, u8)>) -> io::Result<()> {
         let _guard = self.send_lock.lock().unwrap_or_else(|e| e.into_inner());
         let mut header = [0u8; HEADER];
         header[..8].copy_from_slice(&(bytes.len() as u64).to_le_bytes());
-        header[8..16].copy_from_slice(&(region.map_or(0, |r| r.len() as u64)).to_le_bytes());
-        header[16] = u8::from(region.is_some());
+        header[8..16].copy_from_slice(&fd.map_or(0, |(_, len, _)| len).to_le_bytes());
+        header[16] = fd.map_or(0, |(_, _, flag)| flag);
         let first = bytes.len().min(CHUNK - HEADER);
         let mut iov = [
             libc::iovec {
@@ -197,7 +221,7 @@ impl Channel {
         let mut msg: libc::msghdr = unsafe { zeroed() };
         msg.msg_iov = iov.as_mut_ptr();
         msg.msg_iovlen = 2;
-        if let Some(region) = region {
+        if let Some((raw, _, _)) = fd {
             // SAFETY: CMSG_SPACE is arithmetic.
             let space = unsafe { libc::CMSG_SPACE(size_of::<RawFd>() as u32) } as usize;
             msg.msg_control = cmsg.as_mut_ptr().cast();
@@ -209,9 +233,7 @@ impl Channel {
                 (*c).cmsg_level = libc::SOL_SOCKET;
                 (*c).cmsg_type = libc::SCM_RIGHTS;
                 (*c).cmsg_len = libc::CMSG_LEN(size_of::<RawFd>() as u32) as _;
-                libc::CMSG_DATA(c)
-                    .cast::<RawFd>()
-                    .write_unaligned(region.fd().as_raw_fd());
+                libc::CMSG_DATA(c).cast::<RawFd>().write_unaligned(raw);
             }
         }
         loop {
@@ -255,12 +277,15 @@ impl Channel {
 #[derive(Debug)]
 pub(crate) struct Inbox {
     scratch: Box<[u8]>,
+    plain_fds: bool,
 }
 
 impl Default for Inbox {
+    /// An inbox that accepts sealed regions only (the pool's).
     fn default() -> Self {
         Inbox {
             scratch: vec![0; CHUNK].into_boxed_slice(),
+            plain_fds: false,
         }
     }
 }
@@ -273,6 +298,14 @@ struct Packet {
 }
 
 impl Inbox {
+    /// An inbox that also accepts a plain descriptor (a worker's: it trusts its pool).
+    pub(crate) fn accepting_plain_fds() -> Self {
+        Inbox {
+            plain_fds: true,
+            ..Inbox::default()
+        }
+    }
+
     fn recv_packet(&mut self, chan: &Channel) -> Result<Packet, RecvError> {
         let mut iov = libc::iovec {
             iov_base: self.scratch.as_mut_ptr().cast(),
@@ -362,18 +395,23 @@ impl Inbox {
         let data = first.len - HEADER;
         let total = usize::try_from(total)
             .map_err(|_| RecvError::Protocol(format!("a message of {total} bytes")))?;
-        if data > total || (data < total && data != CHUNK - HEADER) || flags > 1 {
+        if data > total || (data < total && data != CHUNK - HEADER) || flags > FLAG_PLAIN_FD {
             return Err(RecvError::Protocol(format!(
                 "a header announcing {total} bytes (flags {flags}) on a packet of {data}"
             )));
         }
         let mut fds = first.fds;
+        let mut fd = None;
         let region = match (flags, fds.len()) {
             (0, 0) => None,
-            (1, 1) => Some(
+            (FLAG_REGION, 1) => Some(
                 Region::from_peer(fds.pop().expect("one"), region_len)
                     .map_err(RecvError::Protocol)?,
             ),
+            (FLAG_PLAIN_FD, 1) if self.plain_fds => {
+                fd = fds.pop();
+                None
+            }
             (_, n) => {
                 return Err(RecvError::Protocol(format!(
                     "{n} descriptors where {flags} was announced"
@@ -406,6 +444,7 @@ impl Inbox {
         Ok(Message {
             bytes,
             region,
+            fd,
             sender_pid: first.pid,
         })
     }

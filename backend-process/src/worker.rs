@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use crate::codec::{self, Body, CallRef, Encoded, FromWorker, Hello, ToWorker};
-use crate::shm::Region;
+use crate::shm::{Beacon, Region};
 use crate::spawn::{ENV_FD, ENV_PARENT, identity};
 use crate::task;
 use crate::transport::{Channel, Inbox};
@@ -169,6 +169,8 @@ fn run() -> Result<i32, String> {
     // error, not the end of the process.
     // SAFETY: setting a signal's disposition to SIG_IGN installs no handler.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    // And a stack overflow is reported as one, not as a bare SIGSEGV.
+    crate::overflow::install();
     // Die with the parent: the kernel sends SIGKILL when the parent's spawning
     // thread ends; the check after it covers a parent that died before.
     // SAFETY: PR_SET_PDEATHSIG takes a signal number and touches no memory of ours.
@@ -178,7 +180,7 @@ fn run() -> Result<i32, String> {
         return Err("the pool's process is already gone".into());
     }
     let chan = Arc::new(take_channel()?);
-    let mut inbox = Inbox::default();
+    let mut inbox = Inbox::accepting_plain_fds();
 
     let hello = Hello {
         version: codec::PROTOCOL_VERSION,
@@ -194,6 +196,10 @@ fn run() -> Result<i32, String> {
         .map_err(|e| format!("no answer to the handshake: {e}"))?;
     let (header, tail) =
         codec::decode_frame::<ToWorker>(&welcome.bytes).map_err(|e| e.to_string())?;
+    let beacon = match welcome.fd {
+        Some(fd) => Some(Beacon::from_pool(fd).map_err(|e| format!("the pool's beacon: {e}"))?),
+        None => None,
+    };
     let (initializer, max_memory, shared_threshold) = match header {
         ToWorker::Welcome {
             initializer,
@@ -207,15 +213,8 @@ fn run() -> Result<i32, String> {
         ToWorker::Refused { reason } => return Err(format!("refused by the pool: {reason}")),
         other => return Err(format!("unexpected first message {other:?}")),
     };
-    if let Some(init) = initializer {
-        // SAFETY: the pool built `init` with `init_ref` and accepted this worker as
-        // the same binary in the handshake.
-        if let Err(error) = unsafe { task::invoke(init, tail, usize::MAX) } {
-            send(&chan, &FromWorker::InitFailed { error }, &[], None);
-            return Ok(1);
-        }
-    }
-
+    // The reader first: it answers the pool's pings while the initializer
+    // runs, however long that takes.
     let queue: Queue = Arc::new((Mutex::new(Jobs::default()), Condvar::new()));
     let reader_queue = queue.clone();
     let reader_chan = chan.clone();
@@ -224,6 +223,16 @@ fn run() -> Result<i32, String> {
         .spawn(move || read_loop(&reader_chan, inbox, &reader_queue))
         .map_err(|e| e.to_string())?;
 
+    if let Some(init) = initializer {
+        // SAFETY: the pool built `init` with `init_ref` and accepted this worker as
+        // the same binary in the handshake.
+        if let Err(error) = unsafe { task::invoke(init, tail, usize::MAX) } {
+            send(&chan, &FromWorker::InitFailed { error }, &[], None);
+            return Ok(1);
+        }
+    }
+    send(&chan, &FromWorker::Ready, &[], None);
+
     loop {
         let job = {
             let (lock, cv) = &*queue;
@@ -231,6 +240,9 @@ fn run() -> Result<i32, String> {
             loop {
                 if let Some(job) = q.queue.pop_front() {
                     q.running = job.id();
+                    if let (Some(id), Some(beacon)) = (q.running, &beacon) {
+                        beacon.started(id);
+                    }
                     break job;
                 }
                 q = cv.wait(q).unwrap_or_else(|e| e.into_inner());

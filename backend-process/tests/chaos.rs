@@ -115,11 +115,13 @@ fn round(name: &str, pool: ProcessPool, items: u64, retries: u32) {
     stop.store(true, Ordering::SeqCst);
     let kills = kills.join().unwrap();
     let log = log_file(&format!("{name}-after"));
-    assert_eq!(
-        pool.submit(work, (21, log.clone())).result(LONG),
-        Ok(42),
-        "the pool serves afterwards"
-    );
+    // The killer's last kill may not have been noticed yet: a task sent to that
+    // worker meanwhile is lost with it. The one after is not.
+    let mut after = pool.submit(work, (21, log.clone())).result(LONG);
+    if matches!(after, Err(Error::WorkerLost { .. })) {
+        after = pool.submit(work, (21, log.clone())).result(LONG);
+    }
+    assert_eq!(after, Ok(42), "the pool serves afterwards");
     let _ = std::fs::remove_file(&log);
     println!(
         "chaos {name}: {items} items x2, kills {kills}, map ok {} lost {}, submit ok {} lost {}, retried {}, broken 0",

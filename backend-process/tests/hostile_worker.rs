@@ -126,6 +126,16 @@ fn retires_and_stays(_: ()) -> u64 {
     forever()
 }
 
+/// Claims its initializer failed, long after it said it was ready (bincode:
+/// InitFailed = variant 2, `Error::Cancelled` = variant 0): a worker cannot
+/// break the pool that way.
+fn late_init_failure(_: ()) -> u64 {
+    let mut packet = header(2, 0, 0);
+    packet.extend_from_slice(&[2, 0]);
+    send_raw(&packet, &[]);
+    forever()
+}
+
 /// Leaves the worker alive with its socket held open but unread: the reader
 /// now listens on a socket nobody writes to (deaf), the original is kept by a
 /// duplicate that nothing reads.
@@ -200,6 +210,11 @@ fn a_region_that_could_shrink() {
 #[test]
 fn a_retiring_worker_that_keeps_running() {
     survive(|p| p.submit(retires_and_stays, ()));
+}
+
+#[test]
+fn an_initializer_failure_after_ready() {
+    survive(|p| p.submit(late_init_failure, ()));
 }
 
 #[test]

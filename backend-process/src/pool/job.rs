@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::codec;
 use crate::shm::Region;
-use concur_core::{AnyFuture, Error, Payload, Promise, StatsCounter};
+use concur_core::{AnyFuture, Error, Payload, Promise, StatsCounter, catch_panic};
 
 /// One accepted task.
 pub(super) struct Task {
@@ -38,7 +38,20 @@ impl<R: Payload> Sink for PromiseSink<R> {
         self.0.set_running()
     }
     fn finish(self: Box<Self>, outcome: Result<&[u8], Error>, stats: &StatsCounter) {
-        let outcome = outcome.and_then(codec::decode_value::<R>);
+        // A `Deserialize` that panics fails this task alone, with `Decode`; the
+        // slot thread decoding it goes on.
+        let outcome = outcome.and_then(|bytes| {
+            catch_panic(|| codec::decode_value::<R>(bytes)).unwrap_or_else(|panic| {
+                let message = match panic {
+                    Error::Panicked { message, .. } => message,
+                    other => other.to_string(),
+                };
+                Err(Error::Decode {
+                    type_name: std::any::type_name::<R>().to_owned(),
+                    message: format!("its Deserialize panicked: {message}"),
+                })
+            })
+        });
         stats.finished(outcome.is_ok());
         self.0.complete(outcome);
     }

@@ -160,12 +160,10 @@ impl Link {
         }
     }
 
-    /// The worker's reader answered ping `seq`.
-    pub(super) fn pong(&mut self, seq: u64) {
-        if self.ping.is_some_and(|(s, _)| s == seq) {
-            self.ping = None;
-            self.heard = Instant::now();
-        }
+    /// The worker was heard from: no ping is awaited any more.
+    pub(super) fn heard(&mut self, now: Instant) {
+        self.ping = None;
+        self.heard = now;
     }
 
     /// Asks the worker to give back task `id` if it has not started it.

@@ -10,13 +10,14 @@ use std::process::Child;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::Sender;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use concur_core::{Error, ExitStatus};
 
 use super::link::Link;
 use super::{POOL_THREAD, Shared};
 use crate::codec::{self, Body, FromWorker};
+use crate::shm::Beacon;
 use crate::spawn::{self, Spawned};
 use crate::transport::{Channel, Inbox, Message, RecvError};
 use crate::worker::EXIT_ABORTED;
@@ -95,13 +96,14 @@ impl Shared {
             pid,
             chan,
             mut inbox,
+            beacon,
         } = worker;
         self.attach(slot, Link::new(pid, chan.clone()));
         if let Some(tx) = ready {
             let _ = tx.send(Ok(()));
         }
         let lost = self.serve(slot, &chan, &mut inbox);
-        self.settle(slot, child, lost);
+        self.settle(slot, child, &beacon, lost);
     }
 
     /// Puts a joined worker's link in its slot and gives it work.
@@ -123,13 +125,17 @@ impl Shared {
     /// out of place, a panic anywhere in receiving or handling — loses the
     /// worker: it is killed, and the reason is returned.
     fn serve(&self, slot: usize, chan: &Channel, inbox: &mut Inbox) -> Option<String> {
+        // The worker said `Ready`: its initializer succeeded.
+        let mut ready = false;
         loop {
             let reason = match catch_unwind(AssertUnwindSafe(|| inbox.recv(chan))) {
-                Ok(Ok(msg)) => match catch_unwind(AssertUnwindSafe(|| self.handle(slot, msg))) {
-                    Ok(Ok(())) => continue,
-                    Ok(Err(reason)) => reason,
-                    Err(_) => "a panic while handling its message".to_owned(),
-                },
+                Ok(Ok(msg)) => {
+                    match catch_unwind(AssertUnwindSafe(|| self.handle(slot, msg, &mut ready))) {
+                        Ok(Ok(())) => continue,
+                        Ok(Err(reason)) => reason,
+                        Err(_) => "a panic while handling its message".to_owned(),
+                    }
+                }
                 Ok(Err(RecvError::Closed)) => return None,
                 Ok(Err(e)) => e.to_string(),
                 Err(_) => "a panic while receiving from it".to_owned(),
@@ -140,13 +146,15 @@ impl Shared {
     }
 
     /// Handles one message of the worker of `slot`.
-    fn handle(&self, slot: usize, msg: Message) -> Result<(), String> {
+    fn handle(&self, slot: usize, msg: Message, ready: &mut bool) -> Result<(), String> {
         let (header, tail) = codec::decode_frame::<FromWorker>(&msg.bytes)
             .map_err(|e| format!("an undecodable frame: {e}"))?;
+
         if msg.region.is_some() && !matches!(header, FromWorker::Done { .. }) {
             return Err("a shared-memory region with a control message".into());
         }
         match header {
+            FromWorker::Done { .. } if !*ready => return Err("a result before Ready".into()),
             FromWorker::Done { id, outcome } => {
                 let bytes = match (outcome, &msg.region) {
                     (Ok(Body::Shared), Some(region)) => Ok(&region[..]),
@@ -166,17 +174,22 @@ impl Shared {
                 self.on_done(slot, id, bytes);
             }
             FromWorker::InitFailed { error } => {
+                if *ready {
+                    return Err("an initializer failure after Ready".into());
+                }
                 self.break_pool(format!("a worker's initializer failed: {error}"));
             }
+            FromWorker::Ready if *ready => return Err("a second Ready".into()),
+            FromWorker::Ready => *ready = true,
             FromWorker::Revoked { id, ok } => self.on_revoked(slot, id, ok),
             FromWorker::Retire { .. } => {
                 if let Some(link) = self.lock().workers[slot].as_mut() {
                     link.retire();
                 }
             }
-            FromWorker::Pong { seq } => {
+            FromWorker::Pong { .. } => {
                 if let Some(link) = self.lock().workers[slot].as_mut() {
-                    link.pong(seq);
+                    link.heard(Instant::now());
                 }
             }
         }
@@ -197,6 +210,9 @@ impl Shared {
         let task = {
             let mut st = self.lock();
             let task = st.workers[slot].as_mut().and_then(|link| {
+                // A result is a sign of life too (a worker busy sending a
+                // large one may answer a ping late).
+                link.heard(Instant::now());
                 let (task, timed) = link.take_done(id);
                 if timed {
                     self.timer_cv.notify_all();
@@ -250,8 +266,9 @@ impl Shared {
     }
 
     /// The worker's channel closed: reap it, fail the task it was running,
-    /// requeue the ones it had not started, break the pool if so configured.
-    fn settle(&self, slot: usize, mut child: Child, why_lost: Option<String>) {
+    /// requeue the ones it had not started (the first of its window too, if
+    /// its beacon says it never took it up), break the pool if so configured.
+    fn settle(&self, slot: usize, mut child: Child, beacon: &Beacon, why_lost: Option<String>) {
         let link = self.lock().workers[slot].take().expect("the slot's link");
         let pid = link.pid;
         let status = spawn::reap(&mut child, EXIT_GRACE);
@@ -273,6 +290,10 @@ impl Shared {
                     // The worker ended itself to abort it (`ProcessPool::kill`).
                     cancelled = true;
                     failed.push((task, Error::Cancelled));
+                } else if !beacon.has_started(task.id) {
+                    // Sent, never started (the worker died before it took it
+                    // up): requeued with the rest, never reported lost.
+                    inflight.push_front(task);
                 } else if task.lost < self.config.retries && !self.config.break_on_worker_loss {
                     task.lost += 1;
                     retry = Some(task);
