@@ -1,0 +1,141 @@
+//! **concur-mpi**: the concur pool across the machines of a cluster, on MPI —
+//! Python's `mpi4py.futures.MPIPoolExecutor`, with the [`Executor`] trait every
+//! concur backend implements.
+//!
+//! # The model
+//!
+//! The program is launched the way HPC programs are: `mpirun -n N ./app` (or
+//! `srun -n N ./app` under Slurm). Every rank runs the same binary. **Rank 0**
+//! runs `main` and owns the pools; **ranks 1..N-1** never reach `main`: a
+//! pre-main hook of this crate (a `ctor`, reading the rank the launcher put in
+//! the environment) turns them into workers, and they exit when rank 0 does.
+//! Nothing is spawned (`MPI_Comm_spawn`, mpi4py.futures' usual source of hangs,
+//! is not used), so it works wherever the launcher works, Slurm with PMI-2
+//! included. [`init`] is the explicit fallback for link setups where the hook
+//! does not run. A program started without a launcher gets a clear
+//! [`Error::InvalidConfig`] from [`MpiPool::new`] saying how to start it;
+//! there is no singleton mode (a pool of rank 0 alone would be a thread pool:
+//! use one).
+//!
+//! A pool of `k` workers has `k` worker threads spread round-robin over the
+//! worker ranks (several per rank when `k` exceeds them, as many as the node
+//! has cores being the usual choice). Pools are independent: many pools, built
+//! on many threads at once, share the ranks without waiting for one another.
+//!
+//! # What travels
+//!
+//! A task is a plain `fn(A) -> R`. It travels as its address relative to a
+//! fixed function of the binary, so nothing is registered by name — which is
+//! why every rank must run the very same executable: the handshake compares a
+//! hash of each rank's executable with rank 0's and refuses the job otherwise.
+//! Arguments and results are encoded with serde and bincode 2 (the process
+//! backend's codec) on the submitting thread — a value that cannot be encoded
+//! fails its own future at `submit`. Each task is one MPI point-to-point
+//! message to its rank, whose header carries the task's tag `(pool, id)`; each
+//! result is one message back. Up to `inflight_per_worker` tasks are in flight
+//! per worker thread, to hide the network's round trip behind short tasks;
+//! results are taken in completion order from any rank.
+//!
+//! # Threads and MPI
+//!
+//! All MPI calls of rank 0 happen on one progress thread, started with the
+//! first pool; MPI is initialized there with `MPI_THREAD_FUNNELED` (checked:
+//! a lower level granted is an error). MPI can be initialized once per
+//! process, so the runtime is process-wide and pools multiplex over it: each
+//! message names its pool. A worker rank's main thread owns MPI there, the
+//! worker threads run tasks. Neither side blocks inside MPI (Open MPI's
+//! blocking calls spin a core): they poll, sleeping up to 1 ms when idle, and
+//! local events wake them at once. Done-callbacks run on the progress thread:
+//! they must not block (waiting there on another task of an MPI pool would
+//! wait forever; `shutdown(wait)` from a callback does not wait).
+//!
+//! # Fault model
+//!
+//! | what happens | what concur-mpi does |
+//! |---|---|
+//! | a task panics | that task fails with [`Error::Panicked`] (message and, with `RUST_BACKTRACE`, the worker's backtrace); the rank and the pool go on |
+//! | a value cannot be encoded or decoded | that task fails with [`Error::Encode`] / [`Error::Decode`], nothing else |
+//! | the initializer panics | the pool breaks: its tasks fail with [`Error::Broken`] naming the rank, as Python's `BrokenProcessPool`; other pools go on |
+//! | a task runs too long | there is no per-task timeout: a rank cannot be stopped without ending the job. `result(Some(timeout))` gives up waiting (the task goes on) |
+//! | a rank dies (crash, `abort`, OOM kill, node lost) | **the whole MPI job ends**: Open MPI 4.1 has no fault tolerance (no ULFM), and `mpirun` kills every rank when one dies |
+//! | rank 0 exits | the worker ranks get `Exit`, every rank calls `MPI_Finalize` |
+//!
+//! What a user does about a dead rank: keep tasks restartable and their
+//! results somewhere durable (chunk the work, write a checkpoint as chunks
+//! finish, skip what is done on restart), and let the scheduler restart the
+//! job (`sbatch --requeue`, or a loop around `mpirun`). Code that must survive
+//! a crashing task without losing the job belongs on the process backend,
+//! inside each node.
+//!
+//! # Costs, on paper
+//!
+//! A task costs rank 0 an encode, a send and a receive, and a worker a thread
+//! hand-off both ways. Measured here (2 cores, 3 ranks oversubscribed, shared
+//! memory), see the crate's `bench` example: the raw rsmpi ping-pong of a
+//! `u64` is the floor; concur-mpi adds its codec, dispatch and hand-offs on
+//! top (the README quotes the figures).
+//!
+//! **When is a task worth sending?** The overhead per task is that fixed cost
+//! plus the network: InfiniBand's MPI round trip is 1–5 µs, TCP's about
+//! 50 µs, and bytes cost their size over the link's bandwidth. A task should
+//! run at least ten times its overhead to lose under 10 % to it: ~0.5 ms of
+//! work over TCP, less on InfiniBand. Ray's guidance (tasks under ~10 ms rarely
+//! pay) and Dask's (~1 ms of scheduler time per task) sit above that; smaller
+//! items belong in a `map` with a `chunksize`, which sends one message per
+//! chunk.
+//!
+//! **The rank-0 ceiling.** Every task passes through rank 0's progress thread,
+//! so a job runs at most `1 / (rank-0 cost per task)` tasks per second
+//! whatever the number of ranks — tens of thousands per second here. What
+//! lifts it: chunking (`map(.., chunksize)` divides the message count), fewer
+//! larger results, and past that a hierarchical dispatcher (one forwarding
+//! rank per node) — not built here.
+//!
+//! **Beside mpi4py.futures.** The same model (rank 0 the client, the others
+//! workers, `concurrent.futures` semantics), with these differences: workers
+//! are started by the launcher, never spawned (mpi4py's `MPIPoolExecutor`
+//! spawns by default; its `mpi4py.futures` `-m` launcher mode is the
+//! equivalent of this crate); a task is a function address, not a pickle of
+//! the function; values are bincode, not pickle; several worker threads per
+//! rank; and one process-wide runtime shared by any number of pools.
+//!
+//! # Example
+//!
+//! ```no_run
+//! // Run as `mpirun -n 3 ./primes`: ranks 1 and 2 are the workers.
+//! use concur_core::{Executor, MapOptions, as_completed};
+//! use concur_mpi::MpiPool;
+//!
+//! fn count_primes(limit: u64) -> u64 {
+//!     (2..=limit).filter(|&i| (2..i).all(|j| i % j != 0)).count() as u64
+//! }
+//!
+//! let pool = MpiPool::new()?;
+//! let futures: Vec<_> = [10_000, 20_000].map(|n| pool.submit(count_primes, n)).into();
+//! for f in as_completed(&futures, None) {
+//!     println!("{} primes", f?.result(None)?);
+//! }
+//! let total: u64 = pool
+//!     .map(count_primes, 1..=100, MapOptions::new().chunksize(10))?
+//!     .map(|r| r.expect("count_primes does not fail"))
+//!     .sum();
+//! println!("{total}");
+//! # Ok::<(), concur_core::Error>(())
+//! ```
+#![warn(missing_docs, missing_debug_implementations)]
+
+mod codec;
+mod dispatch;
+mod launch;
+mod pool;
+mod protocol;
+mod runtime;
+mod task;
+mod transport;
+mod worker;
+
+#[doc(no_inline)]
+pub use concur_core::{Error, Executor};
+
+pub use crate::launch::init;
+pub use crate::pool::{DEFAULT_INFLIGHT, MpiPool, MpiPoolBuilder};
