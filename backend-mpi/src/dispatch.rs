@@ -22,7 +22,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
-use concur_core::Error;
+use concur_core::{Error, StatsCounter};
 
 use crate::pool::PoolShared;
 use crate::protocol::{self, FromWorker, ToWorker};
@@ -42,8 +42,10 @@ const SHORT_TASK: Duration = Duration::from_millis(1);
 pub(crate) trait Sink: Send {
     /// `Promise::set_running`: false if the future was cancelled.
     fn set_running(&self) -> bool;
-    /// Decodes the result and completes the future; true if it holds a value.
-    fn finish(self: Box<Self>, outcome: Result<&[u8], Error>) -> bool;
+    /// Decodes the result, counts the task as finished in `stats` — before
+    /// the future completes, so a caller that saw it done sees it counted —
+    /// and completes the future.
+    fn finish(self: Box<Self>, outcome: Result<&[u8], Error>, stats: &StatsCounter);
 }
 
 /// A task on its way: what to call, the encoded argument, its future.
@@ -288,8 +290,8 @@ impl<'t> Progress<'t> {
                 s.sent.retain(|&i| i != id);
                 s.revoking.remove(&id);
                 s.last_short = Duration::from_micros(micros) < SHORT_TASK;
-                let ok = task.sink.finish(outcome.map(|()| &bytes[tail_at..]));
-                p.shared.stats.finished(ok);
+                task.sink
+                    .finish(outcome.map(|()| &bytes[tail_at..]), &p.shared.stats);
             }
             FromWorker::Revoked { pool, id, ok } => {
                 let Some(p) = self.pools.get_mut(&pool) else {
@@ -407,11 +409,18 @@ impl<'t> Progress<'t> {
 }
 
 /// The slot the next task goes to: an idle one, else the least loaded one that
-/// may take a task ahead.
+/// may take a task ahead — its last task was short and the one it runs has
+/// not yet run longer than a short task.
 fn pick_slot(slots: &[Slot], window: usize) -> Option<usize> {
-    let (at, s) = slots.iter().enumerate().min_by_key(|(_, s)| s.sent.len())?;
-    let free = s.sent.is_empty() || (s.last_short && s.sent.len() < window);
-    free.then_some(at)
+    slots
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            s.sent.is_empty()
+                || (s.last_short && s.sent.len() < window && s.head_since.elapsed() < SHORT_TASK)
+        })
+        .min_by_key(|(_, s)| s.sent.len())
+        .map(|(at, _)| at)
 }
 
 /// A task that never left rank 0 fails with `error`.
@@ -425,8 +434,7 @@ fn fail_unsent(shared: &PoolShared, task: Task, error: Error) {
         }
         shared.stats.started();
     }
-    task.sink.finish(Err(error));
-    shared.stats.finished(false);
+    task.sink.finish(Err(error), &shared.stats);
 }
 
 /// A task that never left rank 0 is cancelled (`shutdown(cancel_futures)`).

@@ -22,6 +22,19 @@ pub(crate) fn launcher_rank() -> Option<u32> {
     first_number(&RANK_VARS)
 }
 
+/// True if this process was started by an MPI launcher (`mpirun`, `srun`,
+/// `mpiexec`), so that an [`MpiPool`](crate::MpiPool) can be built here — on
+/// rank 0, since the other ranks never reach `main`.
+///
+/// ```
+/// if !concur_mpi::launched() {
+///     eprintln!("start me with `mpirun -n 3` to use the MPI pool");
+/// }
+/// ```
+pub fn launched() -> bool {
+    launcher_rank().is_some()
+}
+
 /// The pre-main hook: a rank other than 0 becomes a worker and never returns
 /// to `main` (nor to a test harness's `main`).
 #[ctor::ctor(unsafe)]

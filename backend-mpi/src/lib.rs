@@ -137,5 +137,5 @@ mod worker;
 #[doc(no_inline)]
 pub use concur_core::{Error, Executor};
 
-pub use crate::launch::init;
+pub use crate::launch::{init, launched};
 pub use crate::pool::{DEFAULT_INFLIGHT, MpiPool, MpiPoolBuilder};

@@ -216,12 +216,11 @@ impl<R: Payload> Sink for PromiseSink<R> {
         self.0.set_running()
     }
 
-    fn finish(self: Box<Self>, outcome: Result<&[u8], Error>) -> bool {
+    fn finish(self: Box<Self>, outcome: Result<&[u8], Error>, stats: &StatsCounter) {
         // A `Deserialize` impl may panic: that fails this task only.
         let value = outcome.and_then(|bytes| catch_panic(|| codec::decode::<R>(bytes))?);
-        let ok = value.is_ok();
+        stats.finished(value.is_ok());
         self.0.complete(value);
-        ok
     }
 }
 

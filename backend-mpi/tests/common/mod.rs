@@ -8,12 +8,16 @@ use std::os::unix::process::CommandExt;
 /// The ranks of the job the tests run on (rank 0 and two workers).
 pub(crate) const RANKS: usize = 3;
 
+/// Set in a child that must run outside any MPI launcher.
+#[allow(dead_code)]
+pub(crate) const NO_RELAUNCH: &str = "CONCUR_MPI_TEST_NO_RELAUNCH";
+
 #[ctor::ctor(unsafe)]
 fn relaunch_under_mpirun() {
     let launched = ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"]
         .iter()
         .any(|v| std::env::var_os(v).is_some());
-    if launched {
+    if launched || std::env::var_os(NO_RELAUNCH).is_some() {
         return;
     }
     let exe = std::env::current_exe().expect("the test binary's path");
