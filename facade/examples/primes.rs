@@ -9,6 +9,14 @@
 //! cargo run --release --example primes --features full -- --backend process --limit 50000
 //! ```
 //!
+//! Across the ranks of an MPI job (Open MPI installed; see the README,
+//! "Beyond one machine"), the `mpi` row runs the tasks on ranks 1 and 2:
+//!
+//! ```text
+//! RUSTFLAGS="--cfg concur_mpi" cargo build --release --example primes --features full,mpi
+//! mpirun -n 3 target/release/examples/primes --backend mpi
+//! ```
+//!
 //! Each pool row goes through [`concur::Pool`], the pool chosen at run time, so
 //! `--backend` is parsed by [`concur::Backend`]; a backend left out of the build
 //! is listed with the feature that enables it.
@@ -62,7 +70,7 @@ struct Args {
     backends: Vec<Backend>,
 }
 
-const USAGE: &str = "usage: primes [--limit N] [--backend threads|process|async]...   (default: 30000, every backend compiled in)";
+const USAGE: &str = "usage: primes [--limit N] [--backend threads|process|async|mpi]...   (default: 30000, every backend compiled in; mpi under mpirun only)";
 
 fn parse_args() -> Result<Args, String> {
     let mut limit = 30_000;
@@ -86,9 +94,22 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     if backends.is_empty() {
-        backends = Backend::enabled();
+        // The MPI pool needs the program started by `mpirun`: its row is a
+        // default only then.
+        backends = Backend::enabled()
+            .into_iter()
+            .filter(|&b| b != Backend::Mpi || under_mpi_launcher())
+            .collect();
     }
     Ok(Args { limit, backends })
+}
+
+/// True when started by `mpirun` / `srun` with the MPI pool compiled in.
+fn under_mpi_launcher() -> bool {
+    #[cfg(all(feature = "mpi", concur_mpi))]
+    return concur::mpi::launched();
+    #[cfg(not(all(feature = "mpi", concur_mpi)))]
+    return false;
 }
 
 /// The table's label for a backend's row.
@@ -97,6 +118,7 @@ fn label(backend: Backend) -> &'static str {
         Backend::Threads => "threads (2 workers)",
         Backend::Process => "process (2 workers)",
         Backend::Async => "async (2 threads)",
+        Backend::Mpi => "mpi (2 workers)",
     }
 }
 
@@ -127,9 +149,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             took.as_secs_f64()
         );
     }
+    // `full` leaves out mpi, which needs an MPI installation and mpirun.
     let missing: Vec<&str> = Backend::ALL
         .iter()
-        .filter(|b| !b.is_enabled())
+        .filter(|b| !b.is_enabled() && **b != Backend::Mpi)
         .map(|b| b.feature())
         .collect();
     if !missing.is_empty() {

@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// One of concur's backends, named at run time — for a `--backend
-/// threads|process|async` flag — and handed to [`Pool::builder`](crate::Pool::builder).
+/// threads|process|async|mpi` flag — and handed to [`Pool::builder`](crate::Pool::builder).
 ///
 /// Every variant exists whatever features are enabled, so a program parses the
 /// flag the same way in every build; [`Backend::is_enabled`] says whether the
@@ -20,7 +20,7 @@ use std::str::FromStr;
 /// assert_eq!(backend.feature(), "process");
 ///
 /// let err = "fibers".parse::<Backend>().unwrap_err();
-/// assert_eq!(err.to_string(), "unknown backend `fibers`: expected one of threads, process, async");
+/// assert_eq!(err.to_string(), "unknown backend `fibers`: expected one of threads, process, async, mpi");
 /// # Ok::<(), concur::ParseBackendError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,19 +31,28 @@ pub enum Backend {
     Process,
     /// The async pool on smol (`concur::asyncio`, feature `async`).
     Async,
+    /// The pool across an MPI job (`concur::mpi`, feature `mpi` with
+    /// `RUSTFLAGS="--cfg concur_mpi"`); the program runs under `mpirun`.
+    Mpi,
 }
 
 impl Backend {
     /// Every backend, in the order of the `--backend` help text.
-    pub const ALL: [Backend; 3] = [Backend::Threads, Backend::Process, Backend::Async];
+    pub const ALL: [Backend; 4] = [
+        Backend::Threads,
+        Backend::Process,
+        Backend::Async,
+        Backend::Mpi,
+    ];
 
     /// The name used by [`FromStr`] and [`Display`](fmt::Display): `threads`,
-    /// `process` or `async`.
+    /// `process`, `async` or `mpi`.
     pub fn name(self) -> &'static str {
         match self {
             Backend::Threads => "threads",
             Backend::Process => "process",
             Backend::Async => "async",
+            Backend::Mpi => "mpi",
         }
     }
 
@@ -64,6 +73,7 @@ impl Backend {
             Backend::Threads => cfg!(feature = "threads"),
             Backend::Process => cfg!(feature = "process"),
             Backend::Async => cfg!(feature = "async"),
+            Backend::Mpi => cfg!(all(feature = "mpi", concur_mpi)),
         }
     }
 
@@ -85,7 +95,7 @@ impl fmt::Display for Backend {
 impl FromStr for Backend {
     type Err = ParseBackendError;
 
-    /// Parses `threads`, `process` or `async`, ignoring ASCII case.
+    /// Parses `threads`, `process`, `async` or `mpi`, ignoring ASCII case.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Backend::ALL
             .into_iter()
@@ -140,7 +150,10 @@ mod tests {
     fn unknown_names_list_the_valid_ones() {
         let err = "".parse::<Backend>().unwrap_err();
         assert_eq!(err.input(), "");
-        assert!(err.to_string().contains("threads, process, async"), "{err}");
+        assert!(
+            err.to_string().contains("threads, process, async, mpi"),
+            "{err}"
+        );
     }
 
     #[test]

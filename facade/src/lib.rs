@@ -12,6 +12,7 @@
 //! | `async` | [`asyncio`] | an async pool on smol, and async code awaiting any future (`concur-async`) |
 //! | `process` | [`process`] | a pool of worker processes, re-executed copies of this binary (`concur-process`) |
 //! | `full` | | every backend above |
+//! | `mpi` | `mpi` | the same pool across an MPI job (`concur-mpi`): outside `full`; needs Open MPI or MPICH and `RUSTFLAGS="--cfg concur_mpi"` |
 //!
 //! With `default-features = false` only the vocabulary is compiled, and no
 //! backend's dependencies are pulled in. Code written against the [`Executor`]
@@ -89,6 +90,15 @@ pub mod asyncio {
 #[cfg_attr(docsrs, doc(cfg(feature = "process")))]
 pub mod process {
     pub use concur_process::*;
+}
+
+/// The pool across the ranks of an MPI job: [`MpiPool`](mpi::MpiPool), rank 0
+/// the pool, ranks 1..N-1 its workers (the `concur-mpi` crate). Compiled in by
+/// the `mpi` feature together with `RUSTFLAGS="--cfg concur_mpi"`.
+#[cfg(all(feature = "mpi", concur_mpi))]
+#[cfg_attr(docsrs, doc(cfg(feature = "mpi")))]
+pub mod mpi {
+    pub use concur_mpi::*;
 }
 
 /// The names most programs need: `use concur::prelude::*;`.

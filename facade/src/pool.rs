@@ -2,7 +2,12 @@
 
 // In a build with no backend every method ends in an empty `match`.
 #![cfg_attr(
-    not(any(feature = "threads", feature = "process", feature = "async")),
+    not(any(
+        feature = "threads",
+        feature = "process",
+        feature = "async",
+        all(feature = "mpi", concur_mpi)
+    )),
     allow(unused_variables, unreachable_code)
 )]
 
@@ -51,6 +56,8 @@ enum Inner {
     Process(concur_process::ProcessPool),
     #[cfg(feature = "async")]
     Async(concur_async::AsyncPool),
+    #[cfg(all(feature = "mpi", concur_mpi))]
+    Mpi(concur_mpi::MpiPool),
     #[allow(dead_code)]
     None(std::convert::Infallible),
 }
@@ -65,6 +72,8 @@ macro_rules! dispatch {
             Inner::Process($p) => $body,
             #[cfg(feature = "async")]
             Inner::Async($p) => $body,
+            #[cfg(all(feature = "mpi", concur_mpi))]
+            Inner::Mpi($p) => $body,
             Inner::None(never) => match *never {},
         }
     };
@@ -99,6 +108,8 @@ impl Pool {
             Inner::Process(_) => Backend::Process,
             #[cfg(feature = "async")]
             Inner::Async(_) => Backend::Async,
+            #[cfg(all(feature = "mpi", concur_mpi))]
+            Inner::Mpi(_) => Backend::Mpi,
             Inner::None(never) => match *never {},
         }
     }
@@ -210,6 +221,22 @@ impl PoolBuilder {
                     b = b.max_workers(n);
                 }
                 Inner::Async(b.build()?)
+            }
+            #[cfg(all(feature = "mpi", concur_mpi))]
+            Backend::Mpi => {
+                let mut b = concur_mpi::MpiPool::builder().max_queued(max_queued);
+                if let Some(n) = max_workers {
+                    b = b.max_workers(n);
+                }
+                Inner::Mpi(b.build()?)
+            }
+            #[allow(unreachable_patterns)]
+            Backend::Mpi => {
+                return Err(Error::invalid_config(
+                    "the mpi backend is not compiled in: enable the \"mpi\" feature of concur \
+                     and build with RUSTFLAGS=\"--cfg concur_mpi\" (it needs Open MPI or MPICH; \
+                     see the README, \"Beyond one machine\")",
+                ));
             }
             #[allow(unreachable_patterns)]
             other => {

@@ -15,11 +15,26 @@ fn boom(_: ()) -> u8 {
     panic!("boom")
 }
 
+/// True when the MPI pool is compiled in and this test runs under `mpirun`.
+fn under_mpi_launcher() -> bool {
+    #[cfg(all(feature = "mpi", concur_mpi))]
+    return concur::mpi::launched();
+    #[cfg(not(all(feature = "mpi", concur_mpi)))]
+    return false;
+}
+
 #[test]
 fn every_backend_runs_tasks_or_names_its_feature() {
     for backend in Backend::ALL {
         let built = Pool::builder(backend).max_workers(2).build();
-        if backend.is_enabled() {
+        if backend == Backend::Mpi && backend.is_enabled() && !under_mpi_launcher() {
+            // Compiled in, but this process was not started by mpirun.
+            let err = built.expect_err("an MPI pool outside mpirun");
+            assert!(
+                matches!(&err, Error::InvalidConfig { message } if message.contains("mpirun -n N")),
+                "{err:?}"
+            );
+        } else if backend.is_enabled() {
             let pool = built.unwrap_or_else(|e| panic!("{backend}: {e}"));
             assert_eq!(pool.backend(), backend);
             assert_eq!(pool.max_workers(), 2, "{backend}");
@@ -51,6 +66,9 @@ fn every_backend_runs_tasks_or_names_its_feature() {
 #[test]
 fn zero_workers_is_refused_by_every_enabled_backend() {
     for backend in Backend::enabled() {
+        if backend == Backend::Mpi && !under_mpi_launcher() {
+            continue;
+        }
         let err = Pool::builder(backend).max_workers(0).build().unwrap_err();
         assert!(
             matches!(err, Error::InvalidConfig { .. }),
@@ -62,6 +80,9 @@ fn zero_workers_is_refused_by_every_enabled_backend() {
 #[test]
 fn debug_names_the_backend() {
     for backend in Backend::enabled() {
+        if backend == Backend::Mpi && !under_mpi_launcher() {
+            continue;
+        }
         let builder: PoolBuilder = Pool::builder(backend).max_workers(1).max_queued(4);
         let pool = builder.build().expect("a valid pool");
         let shown = format!("{pool:?}");
@@ -75,6 +96,6 @@ fn backend_flag_parsing() {
     let err = "gpu".parse::<Backend>().unwrap_err();
     assert_eq!(
         err.to_string(),
-        "unknown backend `gpu`: expected one of threads, process, async"
+        "unknown backend `gpu`: expected one of threads, process, async, mpi"
     );
 }

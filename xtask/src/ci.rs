@@ -14,6 +14,7 @@ const STEPS: &[Step] = &[
     ("features", crate::features::run),
     ("loom", crate::loom::ci),
     ("examples", examples),
+    ("mpi", crate::mpi::run),
 ];
 
 /// Runs every step; prints the time of each at the end.

@@ -10,6 +10,7 @@ mod conformance;
 mod downstream;
 mod features;
 mod loom;
+mod mpi;
 mod util;
 
 use std::process::ExitCode;
@@ -36,6 +37,11 @@ Commands:
   loom [--bounded]       the loom models of the future state machine (core/tests/loom.rs)
                          with --cfg loom in <target>/loom: exhaustive by default (a few
                          minutes), --bounded caps each at 3 preemptions (seconds; CI)
+  mpi                    the MPI backend (outside the workspace; needs Open MPI):
+                         fmt, clippy, its tests with the conformance suite under
+                         mpirun --oversubscribe -n 3, the facade's mpi feature and
+                         primes --backend mpi under mpirun; without Open MPI, one
+                         line saying it was not run (also the last step of ci)
   bench [--quick] [--only W1,W3] [--reps N] [--workers N] [--no-python] [--no-alloc-count]
                          the benchmark harness (package concur-bench, release
                          build): the workloads of xtask/bench/WORKLOADS.md for
@@ -58,6 +64,7 @@ fn main() -> ExitCode {
         "conformance" => no_args(command, rest).and_then(|()| conformance::run()),
         "features" => no_args(command, rest).and_then(|()| features::run()),
         "loom" => loom::run_cmd(rest),
+        "mpi" => no_args(command, rest).and_then(|()| mpi::run()),
         "bench" => bench_cmd::run_bench(rest),
         "help" | "-h" | "--help" => {
             print!("{HELP}");
