@@ -8,9 +8,10 @@
 //! `conformance mpi: N passed, M failed` from libtest's counts of the
 //! conformance suite (one test per scenario); then it lints the facade with the
 //! `mpi` feature and runs the primes example under `mpirun -n 3 ... --backend
-//! mpi`. Everything builds in `<target>/mpi` with `RUSTFLAGS="--cfg
-//! concur_mpi"` (the cfg that compiles the facade's `mpi` feature in), so the
-//! main build's artifacts are untouched. Without Open MPI it prints one line
+//! mpi` (the default features beside `mpi` only, to keep the step short).
+//! Everything builds in `<target>/mpi` with `RUSTFLAGS="--cfg concur_mpi"` (the
+//! cfg that compiles the facade's `mpi` feature in), so the main build's
+//! artifacts are untouched. Without Open MPI it prints one line
 //! saying the suite was not run and how to install it, and succeeds.
 
 use std::path::PathBuf;
