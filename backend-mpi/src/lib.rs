@@ -69,35 +69,50 @@
 //!
 //! # Costs, on paper
 //!
-//! A task costs rank 0 an encode, a send and a receive, and a worker a thread
-//! hand-off both ways. Measured here (2 cores, 3 ranks oversubscribed, shared
-//! memory), see the crate's `bench` example: the raw rsmpi ping-pong of a
-//! `u64` is the floor; concur-mpi adds its codec, dispatch and hand-offs on
-//! top (the README quotes the figures).
+//! **Per task**, rank 0 pays a channel hand-off from the submitting thread,
+//! an encode, an `MPI_Isend`, a matched probe and receive, a decode and the
+//! future's completion — a few microseconds of the progress thread. A worker
+//! rank pays two thread hand-offs (main thread to worker thread and back,
+//! 5–20 µs together). Then the network: an MPI round trip is 1–5 µs on
+//! InfiniBand, about 50 µs on TCP, and bytes cost their size over the link.
+//! Measured on the development machine (2 cores shared with other builds,
+//! load average about 13, 3 ranks oversubscribed over shared memory;
+//! `examples/bench.rs` and `examples/pingpong.rs`): the raw rsmpi `u64`
+//! ping-pong took 71 µs per round trip there (1.7 µs on the same machine
+//! when quiet), and W1 — 20 000 no-op tasks one by one on 2 workers — 169 µs
+//! per task, 5.9 k tasks/s; W2 (`map` of 10⁶ items, chunks of 1 000) ran at
+//! 2.9 M items/s. On a loaded node these are scheduler figures more than
+//! MPI's.
 //!
-//! **When is a task worth sending?** The overhead per task is that fixed cost
-//! plus the network: InfiniBand's MPI round trip is 1–5 µs, TCP's about
-//! 50 µs, and bytes cost their size over the link's bandwidth. A task should
-//! run at least ten times its overhead to lose under 10 % to it: ~0.5 ms of
-//! work over TCP, less on InfiniBand. Ray's guidance (tasks under ~10 ms rarely
-//! pay) and Dask's (~1 ms of scheduler time per task) sit above that; smaller
-//! items belong in a `map` with a `chunksize`, which sends one message per
-//! chunk.
+//! **When is a task worth sending?** A task should run at least ten times its
+//! overhead to lose under 10 % to it: from about 0.2 ms of work on InfiniBand
+//! to about 1 ms over TCP. The in-flight window hides the round trip for
+//! shorter tasks but not rank 0's and the worker's own costs. Ray's guidance
+//! (tasks under ~10 ms rarely pay) and Dask's (~1 ms of scheduler time per
+//! task) sit above that; smaller items belong in a `map` with a `chunksize`,
+//! which sends one message per chunk and pays the overhead once per chunk.
 //!
 //! **The rank-0 ceiling.** Every task passes through rank 0's progress thread,
 //! so a job runs at most `1 / (rank-0 cost per task)` tasks per second
-//! whatever the number of ranks — tens of thousands per second here. What
-//! lifts it: chunking (`map(.., chunksize)` divides the message count), fewer
-//! larger results, and past that a hierarchical dispatcher (one forwarding
-//! rank per node) — not built here.
+//! whatever its size: with a few microseconds per task, on the order of
+//! 10⁵ tasks/s on one core with shared memory (an estimate from the costs
+//! above, not measured at scale), and no more items per second than that
+//! times the `chunksize`. What lifts it: chunking (`map(.., chunksize)`
+//! divides the message count), fewer and larger results, several pools'
+//! traffic being one thread's anyway — and past that a hierarchical
+//! dispatcher (one forwarding rank per node, which this crate does not
+//! have).
 //!
 //! **Beside mpi4py.futures.** The same model (rank 0 the client, the others
-//! workers, `concurrent.futures` semantics), with these differences: workers
-//! are started by the launcher, never spawned (mpi4py's `MPIPoolExecutor`
-//! spawns by default; its `mpi4py.futures` `-m` launcher mode is the
-//! equivalent of this crate); a task is a function address, not a pickle of
-//! the function; values are bincode, not pickle; several worker threads per
-//! rank; and one process-wide runtime shared by any number of pools.
+//! workers, `concurrent.futures` semantics, polling with a 1 ms back-off),
+//! with these differences: workers are started by the launcher, never spawned
+//! (`MPIPoolExecutor` spawns by default; its `python -m mpi4py.futures`
+//! launcher mode is the equivalent of this crate); a task is a function
+//! address and bincode values, not pickles, so per-task costs are those of
+//! MPI and the thread hand-offs, not of the Python interpreter (mpi4py.futures
+//! was not measured here); several worker threads per rank; one process-wide
+//! runtime shared by any number of pools; and the same conformance suite as
+//! every other concur backend.
 //!
 //! # Example
 //!

@@ -7,8 +7,9 @@
 //! itself under `mpirun --oversubscribe -n 3` — and prints
 //! `conformance mpi: N passed, M failed` from libtest's counts of the
 //! conformance suite (one test per scenario); then it lints the facade with the
-//! `mpi` feature and runs the primes example under `mpirun -n 3 ... --backend
-//! mpi` (the default features beside `mpi` only, to keep the step short).
+//! `mpi` feature, runs its `Pool` tests outside and under `mpirun -n 3`, and
+//! runs the primes example under `mpirun -n 3 ... --backend mpi` (the default
+//! features beside `mpi` only, to keep the step short).
 //! Everything builds in `<target>/mpi` with `RUSTFLAGS="--cfg concur_mpi"` (the
 //! cfg that compiles the facade's `mpi` feature in), so the main build's
 //! artifacts are untouched. Without Open MPI it prints one line
@@ -128,6 +129,7 @@ pub(crate) fn run() -> Result<(), String> {
             });
         }
     }
+    facade_pool(&target)?;
     primes(&target)
 }
 
@@ -139,6 +141,26 @@ fn parse_result(line: &str) -> Option<(u64, u64)> {
     let passed = parts.next()?.strip_suffix(" passed")?.parse().ok()?;
     let failed = parts.next()?.strip_suffix(" failed")?.parse().ok()?;
     Some((passed, failed))
+}
+
+/// The facade's `Pool` tests with `mpi` compiled in: outside a launcher
+/// (`Backend::Mpi` is refused with the launcher error), then under `mpirun -n
+/// 3` as cargo's runner (it runs tasks on the worker ranks).
+fn facade_pool(target: &PathBuf) -> Result<(), String> {
+    let args = [
+        "test",
+        "-p",
+        "concur",
+        "--features",
+        "mpi",
+        "--test",
+        "pool",
+    ];
+    exec(mpi_cargo(args, target))?;
+    let runner = "target.'cfg(all())'.runner = ['mpirun', '--oversubscribe', '-n', '3']";
+    let mut cmd = mpi_cargo(["--config", runner], target);
+    cmd.args(args);
+    exec(cmd)
 }
 
 /// The README's MPI command, in debug and small: the `mpi` row must appear.
