@@ -1,7 +1,8 @@
 //! MpiPool's own behaviour beyond the conformance suite, on a real MPI job
 //! (the binary relaunches itself under `mpirun -n 3`): where tasks run, the
 //! initializer, many pools at once, payloads above MPI's eager limit, tasks
-//! sent ahead behind a long task, and the error outside a launcher.
+//! sent ahead behind a long task, the handshake refusing a rank that runs
+//! another binary, and the error outside a launcher.
 
 mod common;
 
@@ -179,6 +180,68 @@ fn tasks_sent_ahead_behind_a_long_task_run_elsewhere() {
     assert!(!long.is_done());
     conn.write_all(&[9]).unwrap();
     assert_eq!(long.result(LONG), Ok(9));
+}
+
+/// Set on rank 0 of the job where rank 1 runs a modified copy of the binary.
+const MISMATCH: &str = "CONCUR_MPI_TEST_MISMATCH";
+
+/// A command for a child that must not look like part of this MPI job.
+fn without_launcher_vars(mut cmd: std::process::Command) -> std::process::Command {
+    for (key, _) in std::env::vars_os() {
+        let key_str = key.to_string_lossy();
+        if ["OMPI_", "PMIX_", "PMI_"]
+            .iter()
+            .any(|p| key_str.starts_with(p))
+        {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd
+}
+
+#[test]
+fn a_rank_running_another_binary_is_refused() {
+    if std::env::var_os(MISMATCH).is_some() {
+        let err = MpiPool::new().unwrap_err();
+        assert!(
+            matches!(&err, Error::Broken { reason } if reason.contains("rank 1 runs another executable")),
+            "{err:?}"
+        );
+        return;
+    }
+    // A copy of this binary with one byte more: the same code, so its
+    // pre-main hook makes it a worker, but not the same executable.
+    let exe = std::env::current_exe().unwrap();
+    let copy = std::env::temp_dir().join(format!("concur-mpi-other-{}", std::process::id()));
+    std::fs::copy(&exe, &copy).unwrap();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&copy)
+        .unwrap()
+        .write_all(&[0])
+        .unwrap();
+    let mut mpirun = std::process::Command::new("mpirun");
+    mpirun
+        .args(["--oversubscribe", "-n", "1"])
+        .arg(&exe)
+        .args(["--exact", "a_rank_running_another_binary_is_refused"])
+        .args([":", "-n", "1"])
+        .arg(&copy);
+    let mut mpirun = without_launcher_vars(mpirun);
+    mpirun
+        .env(MISMATCH, "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1");
+    let out = mpirun.output().unwrap();
+    let _ = std::fs::remove_file(&copy);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("1 passed"), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("refused by rank 0"),
+        "the refused rank says so: {stderr}"
+    );
 }
 
 #[test]
