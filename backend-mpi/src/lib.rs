@@ -76,13 +76,14 @@
 //! 5–20 µs together). Then the network: an MPI round trip is 1–5 µs on
 //! InfiniBand, about 50 µs on TCP, and bytes cost their size over the link.
 //! Measured on the development machine (2 cores shared with other builds,
-//! load average about 13, 3 ranks oversubscribed over shared memory;
-//! `examples/bench.rs` and `examples/pingpong.rs`): the raw rsmpi `u64`
-//! ping-pong took 71 µs per round trip there (1.7 µs on the same machine
-//! when quiet), and W1 — 20 000 no-op tasks one by one on 2 workers — 169 µs
-//! per task, 5.9 k tasks/s; W2 (`map` of 10⁶ items, chunks of 1 000) ran at
-//! 2.9 M items/s. On a loaded node these are scheduler figures more than
-//! MPI's.
+//! load average about 6, 3 ranks oversubscribed over shared memory;
+//! `examples/bench.rs` and `examples/pingpong.rs`, release build, median of
+//! 5): the raw rsmpi ping-pong of a `u64` takes 4.5–4.9 µs per round trip;
+//! W1 — 20 000 no-op tasks submitted one by one on 2 workers, then every
+//! result — costs 12.8–13.6 µs per task (74–78 k tasks/s), the in-flight
+//! window overlapping round trips; W2 (`map` of 10⁶ items, chunks of 1 000)
+//! runs at 11.6–12.6 M items/s; W3 (two `count_primes(30 000)` on 2 workers,
+//! pool start included) 1.0–1.3× over serial on this loaded machine.
 //!
 //! **When is a task worth sending?** A task should run at least ten times its
 //! overhead to lose under 10 % to it: from about 0.2 ms of work on InfiniBand
@@ -94,10 +95,10 @@
 //!
 //! **The rank-0 ceiling.** Every task passes through rank 0's progress thread,
 //! so a job runs at most `1 / (rank-0 cost per task)` tasks per second
-//! whatever its size: with a few microseconds per task, on the order of
-//! 10⁵ tasks/s on one core with shared memory (an estimate from the costs
-//! above, not measured at scale), and no more items per second than that
-//! times the `chunksize`. What lifts it: chunking (`map(.., chunksize)`
+//! whatever its size: W1 above (~75 k tasks/s with rank 0 sharing two cores
+//! with its workers) is a floor for it; a core of its own should give on the
+//! order of 10⁵ tasks/s (an estimate, not measured at scale), and no more
+//! items per second than that times the `chunksize`. What lifts it: chunking (`map(.., chunksize)`
 //! divides the message count), fewer and larger results, several pools'
 //! traffic being one thread's anyway — and past that a hierarchical
 //! dispatcher (one forwarding rank per node, which this crate does not
