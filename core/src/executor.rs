@@ -13,8 +13,7 @@ pub trait Payload: Serialize + DeserializeOwned + Send + Sync + 'static {}
 
 impl<T: Serialize + DeserializeOwned + Send + Sync + 'static> Payload for T {}
 
-/// The outcome of a chunk of `map` items run as one task: one result per item.
-pub type ChunkResult<R> = Vec<Result<R, Error>>;
+use crate::backend::ChunkResult;
 
 /// A pool that runs tasks and hands back [`Future`]s: the common interface of the
 /// thread, process and async backends (Python's `concurrent.futures.Executor`).

@@ -68,9 +68,9 @@ mod wait;
 
 pub use crate::any::{AnyFuture, Waitable};
 pub use crate::as_completed::{AsCompleted, AsCompletedStream, as_completed};
-pub use crate::backend::task::run_chunk;
+pub use crate::backend::{ChunkIter, ChunkResult, run_chunk};
 pub use crate::error::{Error, ExitStatus};
-pub use crate::executor::{ChunkResult, Executor, Payload};
+pub use crate::executor::{Executor, Payload};
 pub use crate::future::Future;
 pub use crate::hook::{WaitHook, set_wait_hook};
 pub use crate::map::{Map, MapOptions, MapStream};

@@ -16,8 +16,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use crate::backend::{ChunkIter, ChunkResult};
 use crate::collector::Collector;
-use crate::executor::ChunkResult;
 use crate::{Error, Executor, Future, Payload};
 
 /// Options of [`Executor::map`], built by chaining:
@@ -138,17 +138,29 @@ impl<R: Send + Sync + 'static> Task<R> {
         match self {
             Task::Single(f) => Outcomes::One(Some(f.into_result())),
             Task::Chunk(f, len) => match f.into_result() {
-                Ok(items) => Outcomes::Chunk(items.into_iter()),
+                Ok(items) if items.is_well_formed(len) => Outcomes::Chunk(items.into_iter()),
+                // Not one outcome per item (a chunk decoded from a process that
+                // lied): no item is trusted.
+                Ok(items) => Outcomes::Failed(malformed(len, items.len()), len),
                 Err(e) => Outcomes::Failed(e, len),
             },
         }
     }
 }
 
+/// The error of every item of a chunk whose outcome does not match its items.
+#[cold]
+fn malformed(len: usize, got: usize) -> Error {
+    Error::Decode {
+        type_name: "ChunkResult".to_owned(),
+        message: format!("a chunk of {len} items came back as {got} outcomes, or out of order"),
+    }
+}
+
 /// The outcomes of one finished task, yielded without copying them again.
 enum Outcomes<R> {
     One(Option<Result<R, Error>>),
-    Chunk(std::vec::IntoIter<Result<R, Error>>),
+    Chunk(ChunkIter<R>),
     /// The whole chunk failed (cancelled, worker lost, ...): every item gets the error.
     Failed(Error, usize),
 }
@@ -159,9 +171,27 @@ impl<R> Outcomes<R> {
     }
 }
 
+impl<R> Outcomes<R> {
+    /// Folds what is left, a chunk's values in its cursor's tight loop.
+    #[inline]
+    fn fold_items<B>(self, acc: B, mut g: impl FnMut(B, Result<R, Error>) -> B) -> B {
+        match self {
+            Outcomes::Chunk(items) => items.fold_items(acc, g),
+            mut other => {
+                let mut acc = acc;
+                for item in other.by_ref() {
+                    acc = g(acc, item);
+                }
+                acc
+            }
+        }
+    }
+}
+
 impl<R> Iterator for Outcomes<R> {
     type Item = Result<R, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         match self {
             Outcomes::One(item) => item.take(),
@@ -390,7 +420,37 @@ impl<'a, R: Send + Sync + 'static> Map<'a, R> {
 impl<R: Send + Sync + 'static> Iterator for Map<'_, R> {
     type Item = Result<R, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
+        // The common case, the next item of the chunk being walked, first.
+        if let Some(item) = self.items.next() {
+            return Some(item);
+        }
+        self.next_slow()
+    }
+
+    /// Walks each finished chunk in one tight loop (what `sum`, `for_each`
+    /// and `fold` take), refilling the window once per task, not per item.
+    fn fold<B, G>(mut self, init: B, mut g: G) -> B
+    where
+        G: FnMut(B, Self::Item) -> B,
+    {
+        let mut acc = init;
+        loop {
+            let items = std::mem::replace(&mut self.items, Outcomes::empty());
+            acc = items.fold_items(acc, &mut g);
+            match self.next_slow() {
+                Some(item) => acc = g(acc, item),
+                None => return acc,
+            }
+        }
+    }
+}
+
+impl<R: Send + Sync + 'static> Map<'_, R> {
+    /// The next item once the current task's outcomes are used up: waits for
+    /// the next task (refilling the window), the end, or the deadline.
+    fn next_slow(&mut self) -> Option<Result<R, Error>> {
         loop {
             if let Step::Yield(item) = self.step() {
                 return item;

@@ -2,7 +2,9 @@
 //! shares is written — and fixed — once:
 //!
 //! - [`task`]: the task body (mark running, count, catch the panic, complete)
-//!   and the two ways a queued task ends unrun; [`run_chunk`] for `map`'s chunks;
+//!   and the two ways a queued task ends unrun;
+//! - [`run_chunk`] for `map`'s chunks, into a [`ChunkResult`] (values in one
+//!   buffer, failures beside it);
 //! - [`Gate`]: the submit/close protocol that tells `shutdown` no task will
 //!   arrive any more; [`QueueBound`]: the `max_queued` bound of `try_submit`;
 //! - [`check_max_workers`], [`check_max_queued`], [`check_thread_name_prefix`]:
@@ -44,16 +46,17 @@
 //! ```
 
 mod admission;
+mod chunk;
 mod config;
 mod deadline;
 mod padded;
 pub mod task;
 
 pub use admission::{Gate, QueueBound};
+pub use chunk::{ChunkIter, ChunkResult, run_chunk};
 pub use config::{check_max_queued, check_max_workers, check_thread_name_prefix};
 pub use deadline::{deadline, expired, remaining};
 pub use padded::CachePadded;
-pub use task::run_chunk;
 
 pub use crate::hook::{WaitHook, set_wait_hook};
 pub use crate::panic::catch_panic;

@@ -10,7 +10,6 @@
 //! counted before it completes, so a caller that saw the result also sees the
 //! counters that include it.
 
-use crate::panic::{in_task, unwind};
 use crate::{Error, Promise, StatsCounter};
 
 /// Marks the task running and counts it started; returns false, counting it
@@ -91,20 +90,6 @@ pub fn fail<R: Send + Sync + 'static>(promise: Promise<R>, stats: &StatsCounter,
     }
 }
 
-/// Runs `f` over each item of a chunk, each item failing alone (what `map` with a
-/// `chunksize` sends to one worker).
-///
-/// ```
-/// let out = concur_core::run_chunk(|x: u32| 10 / x, vec![5, 0, 2]);
-/// assert_eq!(out[0], Ok(2));
-/// assert!(out[1].is_err());
-/// assert_eq!(out[2], Ok(5));
-/// ```
-pub fn run_chunk<A, R>(f: impl Fn(A) -> R, items: Vec<A>) -> Vec<Result<R, Error>> {
-    // Mark the thread once for the whole chunk; each item still unwinds alone.
-    in_task(|| items.into_iter().map(|a| unwind(|| f(a))).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,21 +161,5 @@ mod tests {
             waiter.join().expect("the waiter")
         });
         assert_eq!(seen, (Ok(5), 1));
-    }
-
-    #[test]
-    fn a_chunk_fails_item_by_item() {
-        let out = run_chunk(
-            |x: u8| {
-                if x == 2 {
-                    panic!("two");
-                }
-                x
-            },
-            vec![1, 2, 3],
-        );
-        assert_eq!(out[0], Ok(1));
-        assert!(matches!(&out[1], Err(Error::Panicked { message, .. }) if message == "two"));
-        assert_eq!(out[2], Ok(3));
     }
 }
