@@ -97,6 +97,10 @@ impl MapOptions {
     }
 }
 
+/// How many times the iterator looks at the head task again (yielding in
+/// between) before it parks on it.
+const SPINS_BEFORE_PARK: usize = 16;
+
 /// One submitted unit of a map: a single item or a chunk of `len` items.
 pub(crate) enum Task<R: Send + Sync + 'static> {
     Single(Future<R>),
@@ -118,7 +122,23 @@ impl<R: Send + Sync + 'static> Task<R> {
         };
     }
 
+    fn is_done(&self) -> bool {
+        match self {
+            Task::Single(f) => f.is_done(),
+            Task::Chunk(f, _) => f.is_done(),
+        }
+    }
+
     fn wait(&self, deadline: Option<Instant>) -> bool {
+        // A task of a map is short and usually about to finish: look again a
+        // few times, giving the core away in between, before parking — a park
+        // costs this thread a registration and the completer a wake-up call.
+        for _ in 0..SPINS_BEFORE_PARK {
+            if self.is_done() {
+                return true;
+            }
+            std::thread::yield_now();
+        }
         let timeout = crate::backend::remaining(deadline);
         match self {
             Task::Single(f) => f.wait_timeout(timeout),
