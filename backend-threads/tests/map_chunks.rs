@@ -9,16 +9,16 @@ use std::sync::{Condvar, Mutex};
 use concur_core::{Error, Executor, MapOptions};
 use concur_threads::ThreadPool;
 
-/// Fails items divisible by 7 (by panicking on those divisible by 14).
+/// Triples its item, but panics on the non-zero multiples of 14.
 fn picky(x: u64) -> u64 {
-    if x % 14 == 0 && x > 0 {
+    if x.is_multiple_of(14) && x > 0 {
         panic!("item {x}");
     }
     x * 3
 }
 
 fn check_item(i: u64, r: Result<u64, Error>) {
-    if i % 14 == 0 && i > 0 {
+    if i.is_multiple_of(14) && i > 0 {
         let want = format!("item {i}");
         assert!(
             matches!(&r, Err(Error::Panicked { message, .. }) if *message == want),
