@@ -106,7 +106,8 @@ struct State {
     timer_started: bool,
     /// The last ping sent (by the watchdog).
     ping_seq: u64,
-    /// The pool was dropped during a panic: nothing more runs (see `abandon`).
+    /// Nothing more runs: the pool was dropped during a panic (see `abandon`)
+    /// or its workers were terminated or killed (`signal_workers`).
     abandoned: bool,
 }
 
@@ -308,6 +309,11 @@ impl Shared {
         self.shutdown(false, true);
         {
             let mut st = self.lock();
+            // Nothing runs after this: a task its worker had been sent but not
+            // yet taken up is not requeued onto a replacement (there is none),
+            // and no slot respawns. Set before any signal, under the lock the
+            // slots take to settle, so every death it causes sees it.
+            st.abandoned = true;
             for link in st.workers.iter_mut().flatten() {
                 link.exiting = true;
                 link.signal(signal);

@@ -62,3 +62,27 @@ fn terminate_workers_sends_sigterm() {
 fn kill_workers_sends_sigkill() {
     check(libc::SIGKILL, ProcessPool::kill_workers);
 }
+
+/// Terminating at once, while the workers may not yet have taken up the tasks
+/// they were sent: those tasks fail with their workers, never run again on a
+/// replacement (there is none), and the call returns. Repeated, so that some
+/// rounds land before a worker starts its task and some after.
+#[test]
+fn terminating_before_the_tasks_start_runs_nothing_more() {
+    for round in 0..20 {
+        let pool = ProcessPool::builder().max_workers(2).build().unwrap();
+        let sent: Vec<Future<u64>> = (0..2).map(|_| pool.submit(hang, ())).collect();
+        if round % 2 == 0 {
+            pool.kill_workers();
+        } else {
+            pool.terminate_workers();
+        }
+        for f in &sent {
+            assert!(
+                matches!(f.result(LONG), Err(Error::WorkerLost { .. })),
+                "round {round}: {f:?}"
+            );
+        }
+        assert!(pool.worker_pids().is_empty(), "round {round}");
+    }
+}

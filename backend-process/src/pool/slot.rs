@@ -269,7 +269,13 @@ impl Shared {
     /// requeue the ones it had not started (the first of its window too, if
     /// its beacon says it never took it up), break the pool if so configured.
     fn settle(&self, slot: usize, mut child: Child, beacon: &Beacon, why_lost: Option<String>) {
-        let link = self.lock().workers[slot].take().expect("the slot's link");
+        let (link, abandoned) = {
+            let mut st = self.lock();
+            (
+                st.workers[slot].take().expect("the slot's link"),
+                st.abandoned,
+            )
+        };
         let pid = link.pid;
         let status = spawn::reap(&mut child, EXIT_GRACE);
         let clean = why_lost.is_none() && link.exiting && status == ExitStatus::Code(0);
@@ -290,9 +296,12 @@ impl Shared {
                     // The worker ended itself to abort it (`ProcessPool::kill`).
                     cancelled = true;
                     failed.push((task, Error::Cancelled));
-                } else if !beacon.has_started(task.id) {
+                } else if !beacon.has_started(task.id) && !abandoned {
                     // Sent, never started (the worker died before it took it
-                    // up): requeued with the rest, never reported lost.
+                    // up): requeued with the rest, never reported lost. Not
+                    // once the pool is abandoned or its workers terminated:
+                    // nothing runs any more, and the task its worker held
+                    // fails with that worker.
                     inflight.push_front(task);
                 } else if task.lost < self.config.retries && !self.config.break_on_worker_loss {
                     task.lost += 1;
