@@ -52,7 +52,9 @@
 //! An argument that cannot be encoded fails its own future at `submit`, on the
 //! caller's thread, with [`Error::Encode`](concur_core::Error::Encode) naming
 //! the type (Python's pool can deadlock on that); a value that cannot be decoded
-//! fails its task with [`Error::Decode`](concur_core::Error::Decode).
+//! fails its task with [`Error::Decode`](concur_core::Error::Decode). A
+//! `Serialize` or `Deserialize` impl that panics fails its task the same way,
+//! on either side. What each codec carries is under [Codecs](#codecs).
 //!
 //! # Faults
 //!
