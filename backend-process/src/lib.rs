@@ -219,10 +219,10 @@
 //! not taken.) The check and the guard add about 0.1 µs per value plus a few
 //! nanoseconds per nested value (measured in-crate against the previous
 //! unchecked path: a W2 chunk 20–36 µs before, 28–50 µs after). Through a
-//! 1-worker pool, W1 (20 000 submits) took 0.52–0.54 s with bincode and
-//! 0.55–0.63 s with MessagePack, W2 (10^6 items in chunks of 1000) 0.10–0.19 s
-//! and 0.12–0.32 s: the IPC dominates, and the codecs' difference is within
-//! the run-to-run noise.
+//! 1-worker pool (three runs), W1 (20 000 submits) took 0.51–0.54 s with
+//! bincode and 0.49–0.63 s with MessagePack, W2 (10^6 items in chunks of 1000)
+//! 0.10–0.19 s and 0.12–0.32 s: the IPC dominates, and the codecs' difference
+//! is within the run-to-run noise.
 //!
 //! `bincode` 2.0.1 is the final release of bincode and carries the
 //! "unmaintained" advisory RUSTSEC-2025-0141 (3.0.0 on the registry is an empty
