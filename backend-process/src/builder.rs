@@ -1,12 +1,13 @@
 //! [`Builder`]: how a [`ProcessPool`] is configured.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use concur_core::{Error, Payload};
 
 use crate::ProcessPool;
-use crate::codec::{self, CallRef};
+use crate::codec::{self, CallRef, Codec};
 use crate::pool::Config;
 use crate::spawn::SpawnConfig;
 use crate::task;
@@ -42,10 +43,24 @@ pub struct Builder {
     task_timeout: Option<Duration>,
     inflight_per_worker: usize,
     break_on_worker_loss: bool,
-    initializer: Option<Result<(CallRef, Vec<u8>), Error>>,
+    initializer: Option<Initializer>,
     program: Option<PathBuf>,
     shared_threshold: usize,
     retries: u32,
+    codec: Codec,
+}
+
+/// The initializer and its argument, encoded once the codec is known.
+#[derive(Clone)]
+struct Initializer(Arc<EncodeInitializer>);
+
+/// Encodes the initializer's argument with a codec, and its call.
+type EncodeInitializer = dyn Fn(Codec) -> Result<(CallRef, Vec<u8>), Error> + Send + Sync;
+
+impl std::fmt::Debug for Initializer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Initializer")
+    }
 }
 
 impl Default for Builder {
@@ -71,6 +86,7 @@ impl Builder {
             program: None,
             shared_threshold: codec::SHARED_THRESHOLD,
             retries: 0,
+            codec: Codec::default(),
         }
     }
 
@@ -127,7 +143,11 @@ impl Builder {
     /// Runs `f(arg)` in each worker before its first task (Python's
     /// `initializer`). If it panics the pool breaks, as in Python.
     pub fn initializer<A: Payload>(mut self, f: fn(A), arg: A) -> Self {
-        self.initializer = Some(codec::encode_value(&arg).map(|bytes| (task::init_ref(f), bytes)));
+        // Encoded at `build`, in the codec chosen by then.
+        self.initializer = Some(Initializer(Arc::new(move |codec| {
+            let bytes = codec::encode_with_codec(codec, &arg)?;
+            Ok((task::init_ref(f, codec), bytes))
+        })));
         self
     }
 
@@ -136,6 +156,41 @@ impl Builder {
     /// Default 512 KiB; see the crate docs for the measurement behind it.
     pub fn shared_memory_threshold(mut self, bytes: usize) -> Self {
         self.shared_threshold = bytes;
+        self
+    }
+
+    /// How task arguments and results (and the initializer's argument) are
+    /// encoded: [`Codec::Bincode`] (the default) or [`Codec::MessagePack`], for
+    /// types that use `#[serde(skip_serializing_if)]`, `#[serde(flatten)]`,
+    /// internally tagged or untagged enums, `serde_json::Value` and whatever
+    /// else needs a self-describing format. With bincode such a value fails its
+    /// task with an [`Error::Encode`] or [`Error::Decode`] that says so; it is
+    /// never carried changed. See the crate docs for the table.
+    ///
+    /// ```
+    /// use concur_core::Executor;
+    /// use concur_process::{Codec, ProcessPool};
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    /// struct Order {
+    ///     #[serde(skip_serializing_if = "Option::is_none")]
+    ///     coupon: Option<u8>,
+    ///     quantity: u32,
+    /// }
+    /// fn quantity(o: Order) -> u32 { o.quantity }
+    ///
+    /// let order = || Order { coupon: None, quantity: 3 };
+    /// let bincode = ProcessPool::builder().max_workers(1).build()?;
+    /// let err = bincode.submit(quantity, order()).result(None).unwrap_err();
+    /// assert!(err.to_string().contains("skip_serializing_if"), "{err}");
+    ///
+    /// let msgpack = ProcessPool::builder().max_workers(1).codec(Codec::MessagePack).build()?;
+    /// assert_eq!(msgpack.submit(quantity, order()).result(None)?, 3);
+    /// # Ok::<(), concur_core::Error>(())
+    /// ```
+    pub fn codec(mut self, codec: Codec) -> Self {
+        self.codec = codec;
         self
     }
 
@@ -171,7 +226,7 @@ impl Builder {
                 "max_tasks_per_child must be at least 1",
             ));
         }
-        let initializer = self.initializer.transpose()?;
+        let initializer = self.initializer.map(|i| (i.0)(self.codec)).transpose()?;
         ProcessPool::start(Config {
             max_workers,
             max_queued: self.max_queued,
@@ -180,6 +235,7 @@ impl Builder {
             window: self.inflight_per_worker,
             break_on_worker_loss: self.break_on_worker_loss,
             retries: self.retries,
+            codec: self.codec,
             spawn: SpawnConfig {
                 program: self
                     .program

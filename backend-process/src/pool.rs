@@ -26,7 +26,7 @@ use std::time::Duration;
 use concur_core::{ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter};
 
 use crate::builder::Builder;
-use crate::codec::{self, CallRef};
+use crate::codec::{self, CallRef, Codec};
 use crate::spawn::SpawnConfig;
 use crate::task;
 
@@ -69,6 +69,8 @@ pub(crate) struct Config {
     pub(crate) break_on_worker_loss: bool,
     /// Runs a task whose worker was lost gets beyond its first.
     pub(crate) retries: u32,
+    /// How task arguments and results are encoded.
+    pub(crate) codec: Codec,
     pub(crate) spawn: SpawnConfig,
 }
 
@@ -402,8 +404,9 @@ impl ProcessPool {
         bounded: bool,
     ) -> Result<Future<R>, Error> {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
-        let (frame, shm) =
-            codec::encode_task(id, call, arg, self.shared.config.spawn.shared_threshold)?;
+        let codec = self.shared.config.codec;
+        let threshold = self.shared.config.spawn.shared_threshold;
+        let (frame, shm) = codec::encode_task(codec, id, call, arg, threshold)?;
         let promise = Promise::<R>::new();
         let future = promise.future();
         let timeout = timeout.or(self.shared.config.task_timeout);
@@ -411,7 +414,7 @@ impl ProcessPool {
             id,
             frame,
             shm,
-            sink: Box::new(PromiseSink(promise)),
+            sink: Box::new(PromiseSink(promise, codec)),
             timeout,
             marked: false,
             lost: 0,
@@ -450,8 +453,13 @@ impl ProcessPool {
         arg: A,
         timeout: Duration,
     ) -> Future<R> {
-        self.submit_call(task::call_ref(f), &arg, Some(timeout), false)
-            .unwrap_or_else(Future::failed)
+        self.submit_call(
+            task::call_ref(f, self.shared.config.codec),
+            &arg,
+            Some(timeout),
+            false,
+        )
+        .unwrap_or_else(Future::failed)
     }
 
     /// Sends `SIGTERM` to every worker after a `shutdown(wait = false,
@@ -546,8 +554,13 @@ impl ProcessPool {
 
 impl Executor for ProcessPool {
     fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Future<R> {
-        self.submit_call(task::call_ref(f), &arg, None, false)
-            .unwrap_or_else(Future::failed)
+        self.submit_call(
+            task::call_ref(f, self.shared.config.codec),
+            &arg,
+            None,
+            false,
+        )
+        .unwrap_or_else(Future::failed)
     }
 
     fn try_submit<A: Payload, R: Payload>(
@@ -555,7 +568,12 @@ impl Executor for ProcessPool {
         f: fn(A) -> R,
         arg: A,
     ) -> Result<Future<R>, Error> {
-        self.submit_call(task::call_ref(f), &arg, None, true)
+        self.submit_call(
+            task::call_ref(f, self.shared.config.codec),
+            &arg,
+            None,
+            true,
+        )
     }
 
     fn submit_chunk<A: Payload, R: Payload>(
@@ -563,8 +581,13 @@ impl Executor for ProcessPool {
         f: fn(A) -> R,
         items: Vec<A>,
     ) -> Future<ChunkResult<R>> {
-        self.submit_call(task::chunk_ref(f), &items, None, false)
-            .unwrap_or_else(Future::failed)
+        self.submit_call(
+            task::chunk_ref(f, self.shared.config.codec),
+            &items,
+            None,
+            false,
+        )
+        .unwrap_or_else(Future::failed)
     }
 
     fn max_workers(&self) -> usize {

@@ -4,14 +4,15 @@
 //! A worker is the same executable as its pool (the handshake checks it), so
 //! every function sits at the same distance from the anchor in both processes,
 //! whatever address space layout randomisation did to the base address. Next to
-//! the function travels a monomorphized trampoline, [`call`]`::<A, R>`, also as
-//! an offset: it decodes `A`, calls the function under
-//! [`catch_panic`] and encodes `R`. No name is
-//! registered anywhere; any non-capturing function works.
+//! the function travels a monomorphized trampoline, [`call`]`::<A, R, W>`, also
+//! as an offset: it decodes `A` with the codec `W`, calls the function under
+//! [`catch_panic`] and encodes `R` with `W`. No name is registered anywhere; any
+//! non-capturing function works, and a worker needs no word of its pool's codec:
+//! the trampoline is that codec's.
 
 use concur_core::{Error, Payload, catch_panic, run_chunk};
 
-use crate::codec::{self, CallRef, Encoded};
+use crate::codec::{self, BincodeWire, CallRef, Codec, Encoded, MsgPackWire, Wire};
 
 /// The fixed point every task offset is measured from. Never inlined, so it has
 /// an address; its body is irrelevant.
@@ -42,27 +43,39 @@ pub(crate) fn offset_of(addr: usize) -> i64 {
     to_rel(addr)
 }
 
-/// The wire form of a task `f`.
-pub(crate) fn call_ref<A: Payload, R: Payload>(f: fn(A) -> R) -> CallRef {
+/// The wire form of a task `f` whose payloads travel in `codec`.
+pub(crate) fn call_ref<A: Payload, R: Payload>(f: fn(A) -> R, codec: Codec) -> CallRef {
+    let tramp: Trampoline = match codec {
+        Codec::Bincode => call::<A, R, BincodeWire>,
+        Codec::MessagePack => call::<A, R, MsgPackWire>,
+    };
     CallRef {
         func: to_rel(f as usize),
-        tramp: to_rel(call::<A, R> as Trampoline as usize),
+        tramp: to_rel(tramp as usize),
     }
 }
 
 /// The wire form of `f` run over a chunk of items (`submit_chunk`).
-pub(crate) fn chunk_ref<A: Payload, R: Payload>(f: fn(A) -> R) -> CallRef {
+pub(crate) fn chunk_ref<A: Payload, R: Payload>(f: fn(A) -> R, codec: Codec) -> CallRef {
+    let tramp: Trampoline = match codec {
+        Codec::Bincode => call_chunk::<A, R, BincodeWire>,
+        Codec::MessagePack => call_chunk::<A, R, MsgPackWire>,
+    };
     CallRef {
         func: to_rel(f as usize),
-        tramp: to_rel(call_chunk::<A, R> as Trampoline as usize),
+        tramp: to_rel(tramp as usize),
     }
 }
 
 /// The wire form of an initializer `f`.
-pub(crate) fn init_ref<A: Payload>(f: fn(A)) -> CallRef {
+pub(crate) fn init_ref<A: Payload>(f: fn(A), codec: Codec) -> CallRef {
+    let tramp: Trampoline = match codec {
+        Codec::Bincode => call::<A, (), BincodeWire>,
+        Codec::MessagePack => call::<A, (), MsgPackWire>,
+    };
     CallRef {
         func: to_rel(f as usize),
-        tramp: to_rel(call::<A, ()> as Trampoline as usize),
+        tramp: to_rel(tramp as usize),
     }
 }
 
@@ -86,9 +99,10 @@ pub(crate) unsafe fn invoke(
     tramp(from_rel(call.func), arg, shared_threshold)
 }
 
-/// The trampoline of `fn(A) -> R`. The decode of `A` runs under `catch_panic` too,
-/// since a `Deserialize` impl may panic.
-fn call<A: Payload, R: Payload>(
+/// The trampoline of `fn(A) -> R` with the codec `W`. A panic of the task is
+/// `Error::Panicked`; one in `A`'s `Deserialize` or `R`'s `Serialize` is
+/// `Error::Decode` / `Error::Encode` (the codec catches those).
+fn call<A: Payload, R: Payload, W: Wire>(
     fptr: usize,
     arg: &[u8],
     shared_threshold: usize,
@@ -97,21 +111,22 @@ fn call<A: Payload, R: Payload>(
     // the address of a `fn(A) -> R` of the same `A` and `R` in this binary, so the
     // address is a valid function pointer of exactly this type.
     let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(fptr) };
-    let value = catch_panic(|| codec::decode_value::<A>(arg).map(f))??;
-    codec::encode_payload(&value, shared_threshold)
+    let arg = codec::read::<W, A>(arg)?;
+    let value = catch_panic(|| f(arg))?;
+    codec::encode_with::<W, R>(&value, shared_threshold)
 }
 
 /// The trampoline of `fn(A) -> R` over a chunk: decodes `Vec<A>`, runs each item
 /// alone, encodes the `Vec<Result<R, Error>>`.
-fn call_chunk<A: Payload, R: Payload>(
+fn call_chunk<A: Payload, R: Payload, W: Wire>(
     fptr: usize,
     arg: &[u8],
     shared_threshold: usize,
 ) -> Result<Encoded, Error> {
     // SAFETY: as in `call`: paired by `chunk_ref` with a `fn(A) -> R` of this binary.
     let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(fptr) };
-    let items = catch_panic(|| codec::decode_value::<Vec<A>>(arg))??;
-    codec::encode_payload(&run_chunk(f, items), shared_threshold)
+    let items = codec::read::<W, Vec<A>>(arg)?;
+    codec::encode_with::<W, _>(&run_chunk(f, items), shared_threshold)
 }
 
 #[cfg(test)]
@@ -130,14 +145,18 @@ mod tests {
     fn a_call_ref_runs_in_process() {
         let arg = codec::encode_value(&21u32).unwrap();
         // SAFETY: made by `call_ref` in this process.
-        let Ok(Encoded::Inline(out)) = (unsafe { invoke(call_ref(double), &arg, 1024) }) else {
+        let Ok(Encoded::Inline(out)) =
+            (unsafe { invoke(call_ref(double, Codec::Bincode), &arg, 1024) })
+        else {
             panic!("a small result travels inline")
         };
         assert_eq!(codec::decode_value::<u32>(&out).unwrap(), 42);
 
         let arg = codec::encode_value(&vec![1u32, 2, 3]).unwrap();
         // SAFETY: made by `chunk_ref` in this process.
-        let Ok(Encoded::Shared(out)) = (unsafe { invoke(chunk_ref(double), &arg, 0) }) else {
+        let Ok(Encoded::Shared(out)) =
+            (unsafe { invoke(chunk_ref(double, Codec::Bincode), &arg, 0) })
+        else {
             panic!("above the threshold, a result goes to shared memory")
         };
         let back: Vec<Result<u32, Error>> = codec::decode_value(&out).unwrap();
@@ -148,10 +167,10 @@ mod tests {
     fn panics_and_bad_arguments_fail_the_task() {
         let arg = codec::encode_value(&()).unwrap();
         // SAFETY: made by `call_ref` in this process.
-        let err = unsafe { invoke(call_ref(boom), &arg, 1024) }.unwrap_err();
+        let err = unsafe { invoke(call_ref(boom, Codec::Bincode), &arg, 1024) }.unwrap_err();
         assert!(matches!(err, Error::Panicked { ref message, .. } if message == "boom"));
         // SAFETY: made by `call_ref` in this process.
-        let err = unsafe { invoke(call_ref(double), &[], 1024) }.unwrap_err();
+        let err = unsafe { invoke(call_ref(double, Codec::Bincode), &[], 1024) }.unwrap_err();
         assert!(matches!(err, Error::Decode { .. }), "{err:?}");
     }
 }

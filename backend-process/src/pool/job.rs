@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
-use crate::codec;
+use concur_core::{AnyFuture, Error, Payload, Promise, StatsCounter};
+
+use crate::codec::{self, Codec};
 use crate::shm::Region;
-use concur_core::{AnyFuture, Error, Payload, Promise, StatsCounter, catch_panic};
 
 /// One accepted task.
 pub(super) struct Task {
@@ -30,28 +31,15 @@ pub(super) trait Sink: Send {
     fn completes(&self, future: &AnyFuture) -> bool;
 }
 
-/// The [`Sink`] of a task whose result is an `R`.
-pub(super) struct PromiseSink<R: Payload>(pub(super) Promise<R>);
+/// The [`Sink`] of a task whose result is an `R`, decoded with the pool's codec.
+pub(super) struct PromiseSink<R: Payload>(pub(super) Promise<R>, pub(super) Codec);
 
 impl<R: Payload> Sink for PromiseSink<R> {
     fn set_running(&self) -> bool {
         self.0.set_running()
     }
     fn finish(self: Box<Self>, outcome: Result<&[u8], Error>, stats: &StatsCounter) {
-        // A `Deserialize` that panics fails this task alone, with `Decode`; the
-        // slot thread decoding it goes on.
-        let outcome = outcome.and_then(|bytes| {
-            catch_panic(|| codec::decode_value::<R>(bytes)).unwrap_or_else(|panic| {
-                let message = match panic {
-                    Error::Panicked { message, .. } => message,
-                    other => other.to_string(),
-                };
-                Err(Error::Decode {
-                    type_name: std::any::type_name::<R>().to_owned(),
-                    message: format!("its Deserialize panicked: {message}"),
-                })
-            })
-        });
+        let outcome = outcome.and_then(|bytes| codec::decode_payload::<R>(self.1, bytes));
         stats.finished(outcome.is_ok());
         self.0.complete(outcome);
     }

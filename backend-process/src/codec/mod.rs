@@ -1,15 +1,24 @@
-//! The wire format: every message between a pool and its workers, encoded with
-//! `bincode` 2 (serde mode, standard configuration), in this one module.
+//! The wire format: every message between a pool and its workers, in this one
+//! module.
 //!
-//! A frame on a bytes channel is a bincode-encoded header followed by a raw tail
-//! (the encoded argument or result), so a payload is encoded once, on the caller's
-//! thread, and decoded in place. A payload above the pool's shared-memory
-//! threshold (default [`SHARED_THRESHOLD`]) travels in a sealed shared-memory
-//! [`Region`] attached to its frame instead of the tail.
+//! A frame on a bytes channel is a header — a [`ToWorker`] or [`FromWorker`],
+//! always `bincode` 2 (serde mode, standard configuration) — followed by a raw
+//! tail: the encoded argument or result, in the pool's payload [`Codec`]
+//! (`payload.rs`). A payload is encoded once, on the caller's thread, and
+//! decoded in place. A payload above the pool's shared-memory threshold
+//! (default [`SHARED_THRESHOLD`]) travels in a sealed shared-memory [`Region`]
+//! attached to its frame instead of the tail.
+//!
+//! Nothing decoded is trusted: every decode, header or payload, runs through the
+//! guard of `guard.rs`, bounded by the bytes it came in; every payload encode
+//! through the check of `check.rs`, which refuses what the codec would carry
+//! wrongly. A value arrives equal to what was sent, or its task fails with
+//! `Error::Encode` / `Error::Decode` saying why.
 //!
 //! bincode 2.0.1 is final and carries the "unmaintained" advisory
 //! RUSTSEC-2025-0141 (3.0.0 on the registry is an empty tombstone); keeping every
-//! encode and decode here makes a later swap (postcard, ...) a one-file change.
+//! encode and decode here makes a later swap (postcard, ...) a change of this
+//! module only.
 
 use std::any::type_name;
 
@@ -18,10 +27,21 @@ use concur_core::Error;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::shm::{Region, RegionMut};
+use self::guard::Bounds;
+pub use self::payload::Codec;
+pub(crate) use self::payload::{
+    BincodeWire, MsgPackWire, Wire, decode_payload, encode_with, encode_with_codec, read,
+};
+use crate::shm::Region;
+
+mod check;
+#[cfg(test)]
+mod fuzz;
+mod guard;
+mod payload;
 
 /// Bumped on any change to the messages below; checked in the handshake.
-pub(crate) const PROTOCOL_VERSION: u32 = 6;
+pub(crate) const PROTOCOL_VERSION: u32 = 7;
 
 /// The default size above which a payload goes through shared memory instead of
 /// the socket: one copy into a memfd region and a file descriptor on the wire,
@@ -29,6 +49,7 @@ pub(crate) const PROTOCOL_VERSION: u32 = 6;
 /// `examples/threshold.rs`: see the crate docs).
 pub(crate) const SHARED_THRESHOLD: usize = 512 * 1024;
 
+/// The bincode configuration of headers and of bincode payloads.
 const CONFIG: Configuration = standard();
 
 /// Where a frame's payload is.
@@ -115,38 +136,6 @@ pub(crate) enum FromWorker {
     Ready,
 }
 
-fn encode_error<T: ?Sized>(message: impl std::fmt::Display) -> Error {
-    Error::Encode {
-        type_name: type_name::<T>().to_owned(),
-        message: message.to_string(),
-    }
-}
-
-/// The size of `value` encoded: a counting pass, so that the real encode
-/// allocates once and never regrows (a 64 MiB payload is not copied on growth).
-fn encoded_size<T: Serialize + ?Sized>(value: &T) -> Result<usize, Error> {
-    let mut size = bincode::enc::write::SizeWriter::default();
-    bincode::serde::encode_into_writer(value, &mut size, CONFIG).map_err(encode_error::<T>)?;
-    Ok(size.bytes_written)
-}
-
-/// Encodes `value` straight into a new shared-memory region of `size` bytes,
-/// sealed before it is returned (see `shm.rs`).
-fn encode_into_shared<T: Serialize + ?Sized>(value: &T, size: usize) -> Result<Region, Error> {
-    let mut region = RegionMut::new(size)
-        .map_err(|e| encode_error::<T>(format!("cannot create a shared-memory region: {e}")))?;
-    let written = bincode::serde::encode_into_slice(value, region.as_mut_slice(), CONFIG)
-        .map_err(encode_error::<T>)?;
-    if written != size {
-        return Err(encode_error::<T>(format!(
-            "encoded {written} bytes, sized {size}"
-        )));
-    }
-    region
-        .seal()
-        .map_err(|e| encode_error::<T>(format!("cannot seal a shared-memory region: {e}")))
-}
-
 /// An encoded argument or result: inline bytes, or a shared-memory region for
 /// one above the pool's threshold.
 #[derive(Debug)]
@@ -157,52 +146,25 @@ pub(crate) enum Encoded {
     Shared(Region),
 }
 
-/// Encodes a task's argument or result, in shared memory above
-/// `shared_threshold` bytes.
-///
-/// # Errors
-///
-/// [`Error::Encode`] naming `T`.
-pub(crate) fn encode_payload<T: Serialize + ?Sized>(
-    value: &T,
-    shared_threshold: usize,
-) -> Result<Encoded, Error> {
-    let size = encoded_size(value)?;
-    if size > shared_threshold {
-        return encode_into_shared(value, size).map(Encoded::Shared);
-    }
-    let mut out = Vec::with_capacity(size);
-    bincode::serde::encode_into_std_write(value, &mut out, CONFIG).map_err(encode_error::<T>)?;
-    Ok(Encoded::Inline(out))
-}
-
 /// Encodes a value that travels inline (handshake, initializer argument).
 ///
 /// # Errors
 ///
 /// [`Error::Encode`] naming `T`.
 pub(crate) fn encode_value<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
-    bincode::serde::encode_to_vec(value, CONFIG).map_err(encode_error::<T>)
+    let mut out = Vec::new();
+    payload::write::<BincodeWire, T, _>(value, &mut out)?;
+    Ok(out)
 }
 
-/// Decodes a task's argument or result.
+/// Decodes a protocol value (a [`Hello`]) that must fill `bytes`, bounded by
+/// them.
 ///
 /// # Errors
 ///
 /// [`Error::Decode`] naming `T`.
 pub(crate) fn decode_value<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    let (value, used) =
-        bincode::serde::decode_from_slice::<T, _>(bytes, CONFIG).map_err(|e| Error::Decode {
-            type_name: type_name::<T>().to_owned(),
-            message: e.to_string(),
-        })?;
-    if used != bytes.len() {
-        return Err(Error::Decode {
-            type_name: type_name::<T>().to_owned(),
-            message: format!("{} trailing bytes", bytes.len() - used),
-        });
-    }
-    Ok(value)
+    payload::read::<BincodeWire, T>(bytes)
 }
 
 /// The frame of a task, encoded on the submitting thread: the `Run` header with
@@ -214,14 +176,27 @@ pub(crate) fn decode_value<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error
 ///
 /// [`Error::Encode`] naming `A` when the argument cannot be encoded.
 pub(crate) fn encode_task<A: Serialize>(
+    codec: Codec,
     id: u64,
     call: CallRef,
     arg: &A,
     shared_threshold: usize,
 ) -> Result<(Vec<u8>, Option<Region>), Error> {
-    let size = encoded_size(arg)?;
+    match codec {
+        Codec::Bincode => encode_task_with::<BincodeWire, A>(id, call, arg, shared_threshold),
+        Codec::MessagePack => encode_task_with::<MsgPackWire, A>(id, call, arg, shared_threshold),
+    }
+}
+
+fn encode_task_with<W: Wire, A: Serialize>(
+    id: u64,
+    call: CallRef,
+    arg: &A,
+    shared_threshold: usize,
+) -> Result<(Vec<u8>, Option<Region>), Error> {
+    let size = payload::measure::<W, A>(arg)?;
     if size > shared_threshold {
-        let region = encode_into_shared(arg, size)?;
+        let region = payload::write_shared::<W, A>(arg, size)?;
         let header = ToWorker::Run {
             id,
             call,
@@ -238,7 +213,7 @@ pub(crate) fn encode_task<A: Serialize>(
     };
     bincode::serde::encode_into_std_write(&header, &mut frame, CONFIG)
         .expect("protocol headers always encode");
-    bincode::serde::encode_into_std_write(arg, &mut frame, CONFIG).map_err(encode_error::<A>)?;
+    payload::write::<W, A, _>(arg, &mut frame)?;
     Ok((frame, None))
 }
 
@@ -257,11 +232,14 @@ pub(crate) fn encode_frame<H: Serialize>(header: &H, tail: &[u8]) -> Vec<u8> {
 /// [`Error::Decode`] when the header is not a valid `H` (a peer speaking
 /// another protocol, or a corrupted frame).
 pub(crate) fn decode_frame<H: DeserializeOwned>(bytes: &[u8]) -> Result<(H, &[u8]), Error> {
+    let bounds = Bounds::new(bytes.len(), false);
     let (header, used) =
-        bincode::serde::decode_from_slice::<H, _>(bytes, CONFIG).map_err(|e| Error::Decode {
-            type_name: type_name::<H>().to_owned(),
-            message: e.to_string(),
-        })?;
+        bincode::serde::seed_decode_from_slice(guard::seed::<H>(&bounds), bytes, CONFIG).map_err(
+            |e| Error::Decode {
+                type_name: type_name::<H>().to_owned(),
+                message: bounds.found.take().unwrap_or_else(|| e.to_string()),
+            },
+        )?;
     Ok((header, &bytes[used..]))
 }
 
@@ -304,11 +282,44 @@ mod tests {
             matches!(err, Error::Decode { ref type_name, .. } if type_name.contains("String")),
             "{err:?}"
         );
-        let err = decode_value::<u8>(&[1, 2]).unwrap_err();
+        // A `u8` followed by one stray byte, then the arity digest.
+        let mut frame = encode_value(&1u8).unwrap();
+        frame.insert(1, 2);
+        let err = decode_value::<u8>(&frame).unwrap_err();
         assert!(
-            matches!(err, Error::Decode { ref message, .. } if message.contains("trailing")),
+            matches!(err, Error::Decode { ref message, .. } if message.contains("left after the value")),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn a_huge_length_prefix_is_an_error_not_an_allocation() {
+        // A `String` announcing 2^40 bytes in a frame of 17: bincode alone would
+        // allocate a terabyte before reading.
+        let mut frame = vec![253];
+        frame.extend_from_slice(&(1u64 << 40).to_le_bytes());
+        frame.extend_from_slice(b"abcdefgh");
+        for codec in [Codec::Bincode, Codec::MessagePack] {
+            let err = decode_payload::<String>(codec, &frame).unwrap_err();
+            assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+            let err = decode_payload::<Vec<u8>>(codec, &frame).unwrap_err();
+            assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+        }
+        let done = encode_frame(
+            &FromWorker::Done {
+                id: 1,
+                outcome: Err(Error::Panicked {
+                    message: "x".into(),
+                    backtrace: None,
+                }),
+            },
+            &[],
+        );
+        // The panic message's length prefix, rewritten to 2^40.
+        let at = done.iter().rposition(|&b| b == 1).unwrap();
+        let mut forged = done[..at].to_vec();
+        forged.extend_from_slice(&frame);
+        assert!(decode_frame::<FromWorker>(&forged).is_err());
     }
 
     #[test]
