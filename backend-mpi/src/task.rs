@@ -98,7 +98,8 @@ fn call<A: Payload, R: Payload>(fptr: usize, arg: &[u8]) -> Result<Vec<u8>, Erro
 }
 
 /// The trampoline of `fn(A) -> R` over a chunk: decodes `Vec<A>`, runs each
-/// item alone, encodes the `Vec<Result<R, Error>>`.
+/// item alone, encodes its `ChunkResult` (the values, and the failed items'
+/// positions and errors).
 fn call_chunk<A: Payload, R: Payload>(fptr: usize, arg: &[u8]) -> Result<Vec<u8>, Error> {
     // SAFETY: as in `call`: paired by `chunk_ref` with a `fn(A) -> R` of this binary.
     let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(fptr) };
@@ -129,8 +130,8 @@ mod tests {
         let arg = codec::encode(&vec![1u32, 2, 3]).unwrap();
         // SAFETY: made by `chunk_ref` in this process.
         let out = unsafe { invoke(chunk_ref(double), &arg) }.unwrap();
-        let back: Vec<Result<u32, Error>> = codec::decode(&out).unwrap();
-        assert_eq!(back, vec![Ok(2), Ok(4), Ok(6)]);
+        let back: concur_core::ChunkResult<u32> = codec::decode(&out).unwrap();
+        assert_eq!(back.into_vec(), vec![Ok(2), Ok(4), Ok(6)]);
     }
 
     #[test]

@@ -161,6 +161,7 @@ fn every_decoder(frame: &[u8]) {
         try_payload::<HashMap<String, Vec<u8>>>(codec, frame);
         try_payload::<BTreeMap<u32, String>>(codec, frame);
         try_payload::<Vec<Result<u64, Error>>>(codec, frame);
+        try_payload::<concur_core::ChunkResult<u64>>(codec, frame);
         try_payload::<Record>(codec, frame);
         try_payload::<Vec<Tree>>(codec, frame);
         try_payload::<serde_json::Value>(codec, frame);
@@ -189,6 +190,8 @@ fn seeds() -> Vec<Vec<u8>> {
         let map: HashMap<String, Vec<u8>> = [("k".to_owned(), vec![1, 2])].into();
         out.push(enc(&|c| encode_with_codec(c, &map).unwrap()));
         let chunk: Vec<Result<u64, Error>> = vec![Ok(1), Err(Error::Timeout)];
+        out.push(enc(&|c| encode_with_codec(c, &chunk).unwrap()));
+        let chunk = concur_core::ChunkResult::from(chunk);
         out.push(enc(&|c| encode_with_codec(c, &chunk).unwrap()));
     }
     let json = serde_json::json!({"a": [1, "b", null], "c": {"d": 1.5}});
