@@ -10,7 +10,7 @@
 //! non-capturing function works, and a worker needs no word of its pool's codec:
 //! the trampoline is that codec's.
 
-use concur_core::{ChunkResult, Error, Payload, catch_panic, run_chunk};
+use concur_core::{Error, Payload, catch_panic, run_chunk};
 
 use crate::codec::{self, BincodeWire, CallRef, Codec, Encoded, MsgPackWire, Wire};
 
@@ -117,7 +117,7 @@ fn call<A: Payload, R: Payload, W: Wire>(
 }
 
 /// The trampoline of `fn(A) -> R` over a chunk: decodes `Vec<A>`, runs each item
-/// alone, encodes its [`ChunkResult`] (the values, and the failed items'
+/// alone, encodes its [`ChunkResult`](concur_core::ChunkResult) (the values, and the failed items'
 /// positions and errors).
 fn call_chunk<A: Payload, R: Payload, W: Wire>(
     fptr: usize,
@@ -160,7 +160,7 @@ mod tests {
         else {
             panic!("above the threshold, a result goes to shared memory")
         };
-        let back: ChunkResult<u32> = codec::decode_value(&out).unwrap();
+        let back: concur_core::ChunkResult<u32> = codec::decode_value(&out).unwrap();
         assert_eq!(back.into_vec(), vec![Ok(2), Ok(4), Ok(6)]);
     }
 
