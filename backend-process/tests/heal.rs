@@ -100,8 +100,10 @@ fn workers_killed_while_they_start_cost_nothing() {
 
 #[test]
 fn a_pool_whose_workers_cannot_start_breaks_naming_why() {
-    // The program is a link to this binary, removed once the pool runs: the
-    // replacements cannot start at all.
+    // The program is a link to this binary, removed once the pool's first
+    // worker runs (`build` returns when it has joined): that worker serves one
+    // task, and its replacements cannot start at all. Removed before the first
+    // task, so no replacement can have been started from the link meanwhile.
     let link = std::env::temp_dir().join(format!("concur-heal-{}", std::process::id()));
     let _ = std::fs::remove_file(&link);
     std::os::unix::fs::symlink(std::env::current_exe().unwrap(), &link).unwrap();
@@ -111,8 +113,8 @@ fn a_pool_whose_workers_cannot_start_breaks_naming_why() {
         .program(&link)
         .build()
         .unwrap();
-    assert_eq!(pool.submit(next, 1).result(LONG), Ok(2));
     std::fs::remove_file(&link).unwrap();
+    assert_eq!(pool.submit(next, 1).result(LONG), Ok(2));
     match pool.submit(next, 2).result(LONG) {
         Err(Error::Broken { reason }) => {
             assert!(
