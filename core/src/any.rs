@@ -120,6 +120,22 @@ impl AnyFuture {
     }
 }
 
+/// Identity, as [`Future`]'s: equal when both refer to the same future.
+impl PartialEq for AnyFuture {
+    fn eq(&self, other: &Self) -> bool {
+        self.same_as(other)
+    }
+}
+
+impl Eq for AnyFuture {}
+
+/// Hashes the identity, consistent with `Eq`.
+impl std::hash::Hash for AnyFuture {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state)
+    }
+}
+
 impl fmt::Debug for AnyFuture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AnyFuture")

@@ -240,6 +240,65 @@ impl<T: Send + Sync + 'static> Future<T> {
     }
 }
 
+/// Two handles are equal when they refer to the same future (the same shared
+/// state), whatever its value: identity, as Python's futures compare.
+///
+/// So a future can key a map, as Python's
+/// `{executor.submit(load, url): url for url in urls}`:
+///
+/// ```
+/// use concur_core::{as_completed, Future};
+/// use std::collections::HashMap;
+///
+/// fn load(url: &str) -> usize { url.len() }
+///
+/// let urls = ["a.example", "bb.example"];
+/// let pending: HashMap<Future<usize>, &str> =
+///     urls.iter().map(|&url| (Future::ready(load(url)), url)).collect();
+/// for f in as_completed(pending.keys(), None) {
+///     let f = f.expect("no timeout");
+///     assert_eq!(f.result(None), Ok(pending[f].len()));
+/// }
+/// // Equal values are still different futures; clones are the same one.
+/// let (a, b) = (Future::ready(1), Future::ready(1));
+/// assert_ne!(a, b);
+/// assert_eq!(a, a.clone());
+/// ```
+impl<T> PartialEq for Future<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl<T> Eq for Future<T> {}
+
+/// Hashes the identity (the address of the shared state), consistent with `Eq`.
+///
+/// Clippy's `mutable_key_type` lint flags maps keyed by futures because the
+/// shared state has atomics inside; here that is a false positive — hash,
+/// equality and order read only the address, which never changes — and
+/// `#[allow(clippy::mutable_key_type)]` is the answer.
+impl<T> std::hash::Hash for Future<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::ptr::hash(Arc::as_ptr(&self.inner), state)
+    }
+}
+
+/// An arbitrary but stable order by identity (the address of the shared
+/// state), so futures fit a `BTreeMap` or can be sorted and deduplicated. It
+/// says nothing about submission or completion order.
+impl<T> Ord for Future<T> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        Arc::as_ptr(&self.inner).cmp(&Arc::as_ptr(&other.inner))
+    }
+}
+
+impl<T> PartialOrd for Future<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 impl<T> fmt::Debug for Future<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Future")

@@ -216,3 +216,34 @@ fn debug_shows_the_state() {
     f.cancel();
     assert_eq!(format!("{f:?}"), "Future { state: \"cancelled\" }");
 }
+
+#[test]
+// Hash and Eq read the address only (see `Future`'s `Hash` docs).
+#[allow(clippy::mutable_key_type)]
+fn futures_are_keys_by_identity() {
+    use std::collections::{BTreeSet, HashMap, HashSet};
+    let promises: Vec<Promise<u8>> = (0..8).map(|_| Promise::new()).collect();
+    let futures: Vec<_> = promises.iter().map(Promise::future).collect();
+    // A clone is the same key; distinct futures never collide, even pending
+    // ones with nothing to tell them apart but identity.
+    let keyed: HashMap<_, usize> = futures.iter().cloned().zip(0..).collect();
+    assert_eq!(keyed.len(), 8);
+    for (i, f) in futures.iter().enumerate() {
+        assert_eq!(keyed[&f.clone()], i);
+        assert_eq!(keyed[&promises[i].future()], i);
+    }
+    let twice: HashSet<_> = futures.iter().chain(futures.iter()).cloned().collect();
+    assert_eq!(twice.len(), 8);
+    let ordered: BTreeSet<_> = futures.iter().cloned().collect();
+    assert_eq!(ordered.len(), 8);
+    // Completing a future does not change its identity.
+    for (i, p) in promises.into_iter().enumerate() {
+        p.set_result(i as u8);
+    }
+    for f in &futures {
+        assert_eq!(u8::try_from(keyed[f]).unwrap(), f.result(None).unwrap());
+    }
+    let any: HashSet<_> = futures.iter().map(|f| f.as_any()).collect();
+    assert_eq!(any.len(), 8);
+    assert!(any.contains(&futures[3].clone().as_any()));
+}
