@@ -22,7 +22,7 @@ use concur_core::{Error, Future};
 pub async fn gather<T, I>(futures: I) -> Vec<Result<T, Error>>
 where
     I: IntoIterator<Item = Future<T>>,
-    T: Send + Sync + 'static,
+    T: Send + 'static,
 {
     let futures: Vec<Future<T>> = futures.into_iter().collect();
     let mut out = Vec::with_capacity(futures.len());
@@ -53,7 +53,7 @@ where
 pub async fn try_gather<T, I>(futures: I) -> Result<Vec<T>, Error>
 where
     I: IntoIterator<Item = Future<T>>,
-    T: Send + Sync + 'static,
+    T: Send + 'static,
 {
     gather(futures).await.into_iter().collect()
 }

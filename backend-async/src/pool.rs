@@ -238,7 +238,7 @@ impl AsyncPool {
     pub fn spawn<T, F>(&self, future: F) -> Future<T>
     where
         F: std::future::Future<Output = T> + Send + 'static,
-        T: Send + Sync + 'static,
+        T: Send + 'static,
     {
         self.shared
             .spawn_task(future, false)
@@ -255,7 +255,7 @@ impl AsyncPool {
     pub fn try_spawn<T, F>(&self, future: F) -> Result<Future<T>, Error>
     where
         F: std::future::Future<Output = T> + Send + 'static,
-        T: Send + Sync + 'static,
+        T: Send + 'static,
     {
         self.shared.spawn_task(future, true)
     }
@@ -298,7 +298,7 @@ impl Shared {
     ) -> Result<Future<T>, Error>
     where
         F: std::future::Future<Output = T> + Send + 'static,
-        T: Send + Sync + 'static,
+        T: Send + 'static,
     {
         self.accept(bounded)?;
         let guard = TaskGuard {
@@ -382,7 +382,7 @@ impl Drop for TaskGuard {
 async fn run_task<T, F>(mut guard: TaskGuard, promise: Promise<T>, future: F)
 where
     F: std::future::Future<Output = T>,
-    T: Send + Sync + 'static,
+    T: Send + 'static,
 {
     guard.pick_up();
     let stats = &guard.shared.stats;

@@ -27,7 +27,7 @@ use concur_core::{Future, Promise, catch_panic};
 pub fn to_thread<T, F>(f: F) -> Future<T>
 where
     F: FnOnce() -> T + Send + 'static,
-    T: Send + Sync + 'static,
+    T: Send + 'static,
 {
     let promise = Promise::new();
     let future = promise.future();
@@ -49,7 +49,7 @@ where
 pub fn unblock<T, F>(f: F) -> Future<T>
 where
     F: FnOnce() -> T + Send + 'static,
-    T: Send + Sync + 'static,
+    T: Send + 'static,
 {
     to_thread(f)
 }

@@ -91,7 +91,7 @@ impl<'a> Job<'a> {
     #[inline]
     pub(crate) fn new<R, F>(body: F, promise: Promise<R>) -> Self
     where
-        R: Send + Sync + 'static,
+        R: Send + 'static,
         F: FnOnce() -> R + Send + 'a,
     {
         Self::from_fn(move |action, stats: &StatsCounter| execute(body, promise, action, stats))
@@ -158,7 +158,7 @@ impl Drop for Job<'_> {
 #[inline]
 fn execute<R, F>(body: F, promise: Promise<R>, action: Action, stats: &StatsCounter)
 where
-    R: Send + Sync + 'static,
+    R: Send + 'static,
     F: FnOnce() -> R,
 {
     match action {

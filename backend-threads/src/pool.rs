@@ -92,7 +92,7 @@ impl ThreadPool {
     /// ```
     pub fn spawn<R, F>(&self, f: F) -> Future<R>
     where
-        R: Send + Sync + 'static,
+        R: Send + 'static,
         F: FnOnce() -> R + Send + 'static,
     {
         self.spawn_inner(f, false)
@@ -101,7 +101,7 @@ impl ThreadPool {
     #[inline]
     fn spawn_inner<R, F>(&self, f: F, reserved: bool) -> Future<R>
     where
-        R: Send + Sync + 'static,
+        R: Send + 'static,
         F: FnOnce() -> R + Send + 'static,
     {
         let promise = Promise::new();
@@ -124,7 +124,7 @@ impl ThreadPool {
     /// ([`Error::Broken`] if an initializer panicked).
     pub fn try_spawn<R, F>(&self, f: F) -> Result<Future<R>, Error>
     where
-        R: Send + Sync + 'static,
+        R: Send + 'static,
         F: FnOnce() -> R + Send + 'static,
     {
         self.registry.reserve()?;

@@ -116,7 +116,7 @@ impl<'scope> Scope<'scope, '_> {
     /// out of `scope`.
     pub fn spawn<R, F>(&'scope self, f: F) -> Future<R>
     where
-        R: Send + Sync + 'static,
+        R: Send + 'static,
         F: FnOnce() -> R + Send + 'scope,
     {
         // The scope's own unit (or the spawning task's) is held: no zero here.

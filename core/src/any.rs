@@ -19,7 +19,7 @@ pub(crate) trait Erased: Send + Sync {
     fn wait_until(&self, deadline: Option<Instant>) -> bool;
 }
 
-impl<T: Send + Sync + 'static> Erased for Inner<T> {
+impl<T: Send + 'static> Erased for Inner<T> {
     fn phase(&self) -> usize {
         Inner::phase(self)
     }
@@ -68,7 +68,7 @@ pub struct AnyFuture {
 }
 
 impl AnyFuture {
-    pub(crate) fn new<T: Send + Sync + 'static>(inner: Arc<Inner<T>>) -> Self {
+    pub(crate) fn new<T: Send + 'static>(inner: Arc<Inner<T>>) -> Self {
         AnyFuture { inner }
     }
 
@@ -151,7 +151,7 @@ pub trait Waitable {
     fn as_any(&self) -> AnyFuture;
 }
 
-impl<T: Send + Sync + 'static> Waitable for Future<T> {
+impl<T: Send + 'static> Waitable for Future<T> {
     fn as_any(&self) -> AnyFuture {
         Future::as_any(self)
     }
@@ -169,7 +169,7 @@ impl<W: Waitable + ?Sized> Waitable for &W {
     }
 }
 
-impl<T: Send + Sync + 'static> From<Future<T>> for AnyFuture {
+impl<T: Send + 'static> From<Future<T>> for AnyFuture {
     fn from(f: Future<T>) -> Self {
         Future::as_any(&f)
     }

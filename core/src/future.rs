@@ -22,11 +22,14 @@ use crate::{AnyFuture, Error};
 /// ```
 ///
 /// Handles are cheap to clone (one reference count) and every clone sees the same
-/// outcome. A future is `Send + Sync` when `T` is.
+/// outcome. A future is `Send + Sync` when `T` is `Send` (values are handed
+/// out by clone or by move, never shared by reference between threads, so `T`
+/// need not be `Sync`).
 ///
 /// Waiting: [`result`](Future::result) blocks (with an optional timeout that leaves
-/// the future untouched), [`into_result`](Future::into_result) moves the value out
-/// without needing `T: Clone`, and a future can be `.await`ed on any async runtime
+/// the future untouched), [`take`](Future::take) and
+/// [`into_result`](Future::into_result) move the value out without needing
+/// `T: Clone`, and a future can be `.await`ed on any async runtime
 /// (`&Future<T>` yields a clone, `Future<T>` moves the value out).
 ///
 /// ```
@@ -55,7 +58,7 @@ impl<T> Clone for Future<T> {
     }
 }
 
-impl<T: Send + Sync + 'static> Future<T> {
+impl<T: Send + 'static> Future<T> {
     pub(crate) fn from_inner(inner: Arc<Inner<T>>) -> Self {
         Future { inner }
     }
@@ -158,6 +161,40 @@ impl<T: Send + Sync + 'static> Future<T> {
     /// ```
     pub fn into_result(self) -> Result<T, Error> {
         self.wait_timeout(None);
+        self.inner.take_outcome()
+    }
+
+    /// Blocks until the future is done (or `timeout` passes) and moves the value
+    /// out through this handle. Needs no `Clone`: what a loop over
+    /// [`as_completed(&futures, ..)`](crate::as_completed) calls on the `&Future`
+    /// it is given.
+    ///
+    /// The value leaves the future: a later `result` or `take` on any handle
+    /// of it fails with [`Error::InvalidState`].
+    ///
+    /// # Errors
+    ///
+    /// As [`result`](Future::result): [`Error::Timeout`] leaves the future (and
+    /// its value) untouched.
+    ///
+    /// ```
+    /// use concur_core::{as_completed, Error, Future};
+    ///
+    /// // A value that is not `Clone`.
+    /// struct Page(String);
+    /// let futures = vec![Future::ready(Page("a".into())), Future::ready(Page("bb".into()))];
+    /// let mut total = 0;
+    /// for f in as_completed(&futures, None) {
+    ///     total += f?.take(None)?.0.len();
+    /// }
+    /// assert_eq!(total, 3);
+    /// assert!(matches!(futures[0].take(None), Err(Error::InvalidState { .. })));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn take(&self, timeout: Option<Duration>) -> Result<T, Error> {
+        if !self.wait_timeout(timeout) {
+            return Err(Error::Timeout);
+        }
         self.inner.take_outcome()
     }
 
@@ -308,7 +345,7 @@ impl<T> fmt::Debug for Future<T> {
 }
 
 /// Awaiting a `Future<T>` by value moves the value out (no `Clone` needed).
-impl<T: Send + Sync + 'static> std::future::Future for Future<T> {
+impl<T: Send + 'static> std::future::Future for Future<T> {
     type Output = Result<T, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -321,7 +358,7 @@ impl<T: Send + Sync + 'static> std::future::Future for Future<T> {
 }
 
 /// Awaiting `&Future<T>` yields a clone of the value and leaves it in place.
-impl<T: Clone + Send + Sync + 'static> std::future::Future for &Future<T> {
+impl<T: Clone + Send + 'static> std::future::Future for &Future<T> {
     type Output = Result<T, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {

@@ -31,11 +31,11 @@ use crate::{Error, Future};
 /// promise.set_error(Error::Timeout);
 /// assert_eq!(fut.result(None), Err::<u8, _>(Error::Timeout));
 /// ```
-pub struct Promise<T: Send + Sync + 'static> {
+pub struct Promise<T: Send + 'static> {
     inner: Option<Arc<Inner<T>>>,
 }
 
-impl<T: Send + Sync + 'static> Promise<T> {
+impl<T: Send + 'static> Promise<T> {
     /// A new pending future and its producer.
     pub fn new() -> Self {
         Promise {
@@ -82,13 +82,13 @@ impl<T: Send + Sync + 'static> Promise<T> {
     }
 }
 
-impl<T: Send + Sync + 'static> Default for Promise<T> {
+impl<T: Send + 'static> Default for Promise<T> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<T: Send + Sync + 'static> Drop for Promise<T> {
+impl<T: Send + 'static> Drop for Promise<T> {
     fn drop(&mut self) {
         if let Some(inner) = self.inner.take()
             && !inner.cancel()
@@ -100,7 +100,7 @@ impl<T: Send + Sync + 'static> Drop for Promise<T> {
     }
 }
 
-impl<T: Send + Sync + 'static> fmt::Debug for Promise<T> {
+impl<T: Send + 'static> fmt::Debug for Promise<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.inner {
             Some(inner) => f.debug_struct("Promise").field("state", inner).finish(),

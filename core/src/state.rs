@@ -8,7 +8,7 @@
 //!   bits 0-1  phase: PENDING -> RUNNING -> FINISHED, or PENDING -> CANCELLED
 //!   bit  2    WAITERS: somebody registered in `waiters` (set under the mutex)
 //!   bit  3    TAKEN: a consuming call moved the value out
-//!   bits 4-   READERS: cloning reads in progress (a count, in units of READER)
+//!   bit  4    READING: a cloning read is in progress (one at a time)
 //! ```
 //!
 //! Completing a future is one read-modify-write on this word. Only when the
@@ -32,16 +32,28 @@
 //! The value slot is written once, by the promise, while the phase is `RUNNING`
 //! (a phase that only the promise can leave), and published by the `Release` half
 //! of the `fetch_add` to `FINISHED`. Readers load the phase with `Acquire` first.
-//! A consuming read sets `TAKEN` (`fetch_or`), then waits for the reader count
-//! to drop to zero before moving the value out; a cloning read adds itself to
-//! the count (`fetch_add`) and looks at the `TAKEN` bit that same operation
-//! returned. Both are read-modify-writes of the one state word, so one comes
-//! first: the reader first, and the taker sees its count until its `Release`
-//! decrement, which the taker's `Acquire` load synchronizes with; the taker
-//! first, and the reader sees `TAKEN` and leaves the slot alone. No `SeqCst`
-//! store-load pairing is needed (the loom models in `tests/loom.rs` check
-//! it, which they could not with a separate reader counter: loom models
+//! A consuming read sets `TAKEN` (`fetch_or`), then waits for `READING` to
+//! clear before moving the value out; a cloning read sets `READING` with a
+//! compare-exchange that only succeeds while both `TAKEN` and `READING` are
+//! clear. Both are read-modify-writes of the one state word, so one comes
+//! first: the reader first, and the taker sees `READING` until the reader's
+//! `Release` clear, which the taker's `Acquire` load synchronizes with; the
+//! taker first, and the reader sees `TAKEN` and leaves the slot alone. No
+//! `SeqCst` store-load pairing is needed (the loom models in `tests/loom.rs`
+//! check it, which they could not with a separate reader flag: loom models
 //! `SeqCst` as `AcqRel`).
+//!
+//! # Why values need `Send`, not `Sync`
+//!
+//! Cloning reads are exclusive: `READING` admits one at a time, and each
+//! one's `Release` clear happens before the next one's `Acquire`
+//! compare-exchange. So no two threads ever hold a `&T` into the slot at once
+//! — the slot is used as a `Mutex<T>` uses its value, and like `Mutex<T>` the
+//! cell is `Sync` when `T` is only `Send` (a `Result<_, Box<dyn Error +
+//! Send>>` or a `Cell` can be a task's value). A consuming read moves the `T`
+//! to the taking thread, which `Send` allows. Readers of one future rarely
+//! overlap (each clone is short); when they do, the later one yields until
+//! the earlier one is done.
 
 use std::fmt;
 use std::sync::Arc;
@@ -59,8 +71,8 @@ pub(crate) const FINISHED: usize = 2;
 pub(crate) const CANCELLED: usize = 3;
 const WAITERS: usize = 0b100;
 const TAKEN: usize = 0b1000;
-/// One cloning read in progress, counted in the bits above the flags.
-const READER: usize = 0b1_0000;
+/// A cloning read in progress (they are exclusive, see "Why values need `Send`").
+const READING: usize = 0b1_0000;
 
 /// Something that wants to hear about a completion (a `wait` or `as_completed`
 /// call watching many futures at once).
@@ -142,7 +154,7 @@ impl<T> WaiterList<T> {
 
 /// The heap cell shared by every handle of one future.
 pub(crate) struct Inner<T> {
-    /// Phase, flags and the reader count, see the module docs.
+    /// Phase and flags, see the module docs.
     state: AtomicUsize,
     /// Written once while RUNNING, read after FINISHED.
     value: UnsafeCell<Option<Result<T, Error>>>,
@@ -151,12 +163,16 @@ pub(crate) struct Inner<T> {
 }
 
 // SAFETY: the value is written by one thread before being published with
-// Release and read by others after an Acquire load; reads hand out `&T` to many
-// threads at once (needs `T: Sync`) and a consuming read moves `T` to another
-// thread (needs `T: Send`). Everything else is atomics and a mutex.
-unsafe impl<T: Send + Sync> Sync for Inner<T> {}
-// SAFETY: see above; sending the cell sends the `T` inside it.
-unsafe impl<T: Send + Sync> Send for Inner<T> {}
+// Release and read by others after an Acquire load. Reads that borrow it are
+// exclusive (the READING bit, taken and released with Acquire/Release on the
+// state word), so no two threads hold a `&T` at once and each access happens
+// after the previous one ended — as a `Mutex<T>`, which needs only `T: Send`.
+// A consuming read moves `T` to another thread (needs `T: Send`). The waiter
+// list is behind a mutex and holds only `Send` items. Everything else is
+// atomics.
+unsafe impl<T: Send> Sync for Inner<T> {}
+// SAFETY: sending the cell sends the `T` inside it, which `T: Send` allows.
+unsafe impl<T: Send> Send for Inner<T> {}
 
 pub(crate) enum Registered<T> {
     Id(u64),
@@ -252,7 +268,7 @@ impl<T> Inner<T> {
     /// PENDING -> CANCELLED. True also when already cancelled.
     pub(crate) fn cancel(self: &Arc<Self>) -> bool
     where
-        T: Send + Sync + 'static,
+        T: Send + 'static,
     {
         let res = self
             .state
@@ -277,7 +293,7 @@ impl<T> Inner<T> {
         outcome: Result<T, Error>,
     ) -> Result<(), Result<T, Error>>
     where
-        T: Send + Sync + 'static,
+        T: Send + 'static,
     {
         // Claim the slot: from PENDING we move to RUNNING first, so a concurrent
         // cancel cannot win once we write.
@@ -316,7 +332,7 @@ impl<T> Inner<T> {
     /// Wakes every registered waiter and runs the callbacks, in registration order.
     fn wake_all(self: &Arc<Self>)
     where
-        T: Send + Sync + 'static,
+        T: Send + 'static,
     {
         let list = self.lock().list.take();
         let mut handle: Option<Future<T>> = None;
@@ -347,26 +363,50 @@ impl<T> Inner<T> {
             CANCELLED => return Err(Error::Cancelled),
             _ => return Err(Error::invalid_state("the future is not done")),
         }
-        // Acquire: pairs with the completer's Release (the value is visible).
-        let prev = self.state.fetch_add(READER, Ordering::Acquire);
-        let out = if prev & TAKEN != 0 {
-            Err(taken())
-        } else {
-            self.value.with(|slot| {
-                // SAFETY: FINISHED was observed with Acquire, so the write is
-                // visible and final; TAKEN was clear in the same read-modify-
-                // write that counted us in, so a consuming read waits for our
-                // decrement before moving the value.
-                let slot = unsafe { &*slot };
-                Ok(f(slot
-                    .as_ref()
-                    .expect("a finished future holds its outcome")))
-            })
-        };
-        // Release: our read of the slot happens before a taker's Acquire load
-        // that sees the count without us.
-        self.state.fetch_sub(READER, Ordering::Release);
-        out
+        // Take the READING bit while neither TAKEN nor READING is set.
+        // Acquire pairs with the completer's Release (the value is visible)
+        // and with the previous reader's Release clear (its access is over).
+        let mut s = self.state.load(Ordering::Acquire);
+        loop {
+            if s & TAKEN != 0 {
+                return Err(taken());
+            }
+            if s & READING != 0 {
+                thread::yield_now();
+                s = self.state.load(Ordering::Acquire);
+                continue;
+            }
+            match self.state.compare_exchange_weak(
+                s,
+                s | READING,
+                Ordering::Acquire,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => break,
+                Err(now) => s = now,
+            }
+        }
+        // Clears READING even if `f` (a user's `Clone`) panics, so the future
+        // stays readable. Release: our access to the slot happens before the
+        // next reader's or a taker's Acquire that sees the bit clear.
+        struct Release<'a>(&'a AtomicUsize);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_and(!READING, Ordering::Release);
+            }
+        }
+        let _release = Release(&self.state);
+        self.value.with(|slot| {
+            // SAFETY: FINISHED was observed with Acquire, so the write is
+            // visible and final; we hold READING, set in a read-modify-write
+            // that saw TAKEN clear, so a consuming read waits for our clear
+            // before moving the value, and no other reader holds a reference
+            // (see "Why values need `Send`").
+            let slot = unsafe { &*slot };
+            Ok(f(slot
+                .as_ref()
+                .expect("a finished future holds its outcome")))
+        })
     }
 
     /// Moves the outcome out. The caller has seen a done phase.
@@ -381,9 +421,9 @@ impl<T> Inner<T> {
         if prev & TAKEN != 0 {
             return Err(taken());
         }
-        // Readers counted in before TAKEN finish a clone; wait for them.
-        // Acquire pairs with each reader's Release decrement.
-        while self.state.load(Ordering::Acquire) >= READER {
+        // A reader that got in before TAKEN finishes its clone; wait for it.
+        // Acquire pairs with the reader's Release clear.
+        while self.state.load(Ordering::Acquire) & READING != 0 {
             thread::yield_now();
         }
         self.value.with_mut(|slot| {

@@ -17,7 +17,7 @@ use crate::{Error, Promise, StatsCounter};
 ///
 /// With [`finish`] it splits [`run`] for a body that runs in several steps (an
 /// async task polled many times).
-pub fn start<R: Send + Sync + 'static>(promise: &Promise<R>, stats: &StatsCounter) -> bool {
+pub fn start<R: Send + 'static>(promise: &Promise<R>, stats: &StatsCounter) -> bool {
     if promise.set_running() {
         stats.started();
         true
@@ -28,7 +28,7 @@ pub fn start<R: Send + Sync + 'static>(promise: &Promise<R>, stats: &StatsCounte
 }
 
 /// Counts a started task's outcome, then completes its future with it.
-pub fn finish<R: Send + Sync + 'static>(
+pub fn finish<R: Send + 'static>(
     promise: Promise<R>,
     stats: &StatsCounter,
     outcome: Result<R, Error>,
@@ -61,7 +61,7 @@ pub fn finish<R: Send + Sync + 'static>(
 /// let s = stats.snapshot(0);
 /// assert_eq!((s.completed, s.failed, s.cancelled), (1, 1, 1));
 /// ```
-pub fn run<R: Send + Sync + 'static>(
+pub fn run<R: Send + 'static>(
     promise: Promise<R>,
     stats: &StatsCounter,
     body: impl FnOnce() -> R,
@@ -76,7 +76,7 @@ pub fn run<R: Send + Sync + 'static>(
 
 /// Ends a queued task without running it: its future is cancelled
 /// (`shutdown(cancel_futures = true)`).
-pub fn cancel<R: Send + Sync + 'static>(promise: Promise<R>, stats: &StatsCounter) {
+pub fn cancel<R: Send + 'static>(promise: Promise<R>, stats: &StatsCounter) {
     // Dropping a pending promise cancels its future.
     drop(promise);
     stats.cancelled();
@@ -84,7 +84,7 @@ pub fn cancel<R: Send + Sync + 'static>(promise: Promise<R>, stats: &StatsCounte
 
 /// Ends a queued task without running it: its future fails with `error` (the
 /// pool broke). A future cancelled meanwhile stays cancelled.
-pub fn fail<R: Send + Sync + 'static>(promise: Promise<R>, stats: &StatsCounter, error: Error) {
+pub fn fail<R: Send + 'static>(promise: Promise<R>, stats: &StatsCounter, error: Error) {
     if start(&promise, stats) {
         finish(promise, stats, Err(error));
     }
