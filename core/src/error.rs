@@ -33,10 +33,13 @@ impl fmt::Display for ExitStatus {
 ///
 /// ```
 /// use concur_core::Error;
-/// let e = Error::Panicked { message: "boom".into(), backtrace: None };
-/// assert_eq!(e.to_string(), "task panicked: boom");
+/// let e = Error::panicked("boom", Some("src/main.rs:3:5".into()), None);
+/// assert!(e.to_string().starts_with("the task panicked at src/main.rs:3:5: boom"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Equality compares what a caller acts on and leaves out a panic's
+/// backtrace, which depends on `RUST_BACKTRACE` and on the build.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum Error {
     /// The future was cancelled before it started.
@@ -45,10 +48,19 @@ pub enum Error {
     /// waited on again; for a per-task timeout the task was stopped.
     Timeout,
     /// The task panicked (Python: the task raised). The pool survives it.
+    ///
+    /// Plain `Display` shows the message and the location; the alternate form
+    /// (`{:#}`) adds the backtrace, also available from [`Error::backtrace`].
     Panicked {
         /// The panic payload, when it was a string.
         message: String,
-        /// The backtrace at the panic site, captured when `RUST_BACKTRACE` is set.
+        /// Where the task panicked, `file:line:col`, as a thread's panic
+        /// message shows it (`None` when the panic hook was replaced after
+        /// the first task ran, see `concur_core::backend`'s panic docs).
+        #[serde(default)]
+        location: Option<String>,
+        /// The backtrace at the panic site, captured when `RUST_BACKTRACE` is
+        /// set. Not compared by `==` and not shown by plain `Display`.
         backtrace: Option<String>,
     },
     /// The worker process that held the task died.
@@ -99,6 +111,46 @@ pub enum Error {
 }
 
 impl Error {
+    /// Shorthand for [`Error::Panicked`], for backends that rebuild a panic
+    /// reported elsewhere (a worker process).
+    pub fn panicked(
+        message: impl Into<String>,
+        location: Option<String>,
+        backtrace: Option<String>,
+    ) -> Self {
+        Error::Panicked {
+            message: message.into(),
+            location,
+            backtrace,
+        }
+    }
+
+    /// The backtrace of a [`Error::Panicked`], when `RUST_BACKTRACE` asked for
+    /// one. The alternate `Display` (`{:#}`) shows it too.
+    ///
+    /// ```
+    /// use concur_core::Error;
+    /// let e = Error::panicked("boom", None, Some("0: main".into()));
+    /// assert_eq!(e.backtrace(), Some("0: main"));
+    /// assert!(!e.to_string().contains("0: main"));
+    /// assert!(format!("{e:#}").contains("0: main"));
+    /// assert_eq!(e, Error::panicked("boom", None, None), "backtraces are not compared");
+    /// ```
+    pub fn backtrace(&self) -> Option<&str> {
+        match self {
+            Error::Panicked { backtrace, .. } => backtrace.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Where a [`Error::Panicked`] task panicked, `file:line:col`.
+    pub fn location(&self) -> Option<&str> {
+        match self {
+            Error::Panicked { location, .. } => location.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Shorthand for [`Error::InvalidConfig`].
     pub fn invalid_config(message: impl Into<String>) -> Self {
         Error::InvalidConfig {
@@ -131,43 +183,149 @@ impl Error {
     }
 }
 
+/// Every message says what happened and what to do about it. The alternate
+/// form (`{:#}`) adds a panic's backtrace.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Cancelled => f.write_str("the future was cancelled"),
-            Error::Timeout => f.write_str("timed out"),
-            Error::Panicked { message, backtrace } => {
-                write!(f, "task panicked: {message}")?;
-                if let Some(bt) = backtrace {
-                    write!(f, "\nworker backtrace:\n{bt}")?;
+            Error::Cancelled => f.write_str(
+                "the future was cancelled before its task started (by `cancel`, \
+                 `shutdown` with `cancel_futures`, or a dropped `map`), so it has no \
+                 result; submit the task again if it is still needed",
+            ),
+            Error::Timeout => f.write_str(
+                "timed out: the deadline passed before the future was done; a \
+                 `result`, `wait` or `as_completed` timeout leaves the task running \
+                 (wait again or give a longer timeout), a `map` timeout cancelled \
+                 what had not started, a per-task timeout stopped the task",
+            ),
+            Error::Panicked {
+                message,
+                location,
+                backtrace,
+            } => {
+                f.write_str("the task panicked")?;
+                if let Some(at) = location {
+                    write!(f, " at {at}")?;
                 }
-                Ok(())
+                write!(f, ": {message}")?;
+                match backtrace {
+                    Some(bt) if f.alternate() => write!(f, "\nbacktrace:\n{bt}"),
+                    Some(_) => f.write_str(" (the pool goes on; `{:#}` shows the backtrace)"),
+                    None => f.write_str(
+                        " (the pool goes on; run with RUST_BACKTRACE=1 and print \
+                         the error with `{:#}` for a backtrace)",
+                    ),
+                }
             }
-            Error::WorkerLost { pid, status } => {
-                write!(f, "worker process {pid} was lost ({status})")
-            }
-            Error::Shutdown => f.write_str("the executor has been shut down"),
-            Error::Broken { reason } => write!(f, "the executor is broken: {reason}"),
-            Error::Encode { type_name, message } => {
-                write!(
-                    f,
-                    "could not encode a value of type `{type_name}`: {message}"
-                )
-            }
-            Error::Decode { type_name, message } => {
-                write!(
-                    f,
-                    "could not decode a value of type `{type_name}`: {message}"
-                )
-            }
-            Error::InvalidState { message } => write!(f, "invalid state: {message}"),
-            Error::InvalidConfig { message } => write!(f, "invalid configuration: {message}"),
-            Error::Full { max_queued } => {
-                write!(f, "the queue is full ({max_queued} tasks queued)")
-            }
+            Error::WorkerLost { pid, status } => write!(
+                f,
+                "worker process {pid} died ({status}) while it held the task; the pool \
+                 replaced it and goes on. Signal 9 is often the out-of-memory killer, \
+                 signal 11 a crash in native code; submit the task again if it is safe \
+                 to run twice (or give the pool `retries`)"
+            ),
+            Error::Shutdown => f.write_str(
+                "the executor was shut down (or dropped) before this task was \
+                 accepted; submit before `shutdown`, or create a new pool",
+            ),
+            Error::Broken { reason } => write!(
+                f,
+                "the executor is broken and accepts no more work: {reason}; create a \
+                 new pool"
+            ),
+            Error::Encode { type_name, message } => write!(
+                f,
+                "could not encode a value of type `{type_name}` to send it to a \
+                 worker: {message}; the task was not sent. Check the type's \
+                 `Serialize` implementation and its serde attributes"
+            ),
+            Error::Decode { type_name, message } => write!(
+                f,
+                "could not decode a value of type `{type_name}`: {message}; the bytes \
+                 do not match the type. Check that every side runs the same build, \
+                 and that the type's serde attributes suit the pool's codec \
+                 (`skip_serializing_if`, `flatten` and untagged enums need a \
+                 self-describing one)"
+            ),
+            Error::InvalidState { message } => write!(
+                f,
+                "the operation does not fit the future's state: {message}"
+            ),
+            Error::InvalidConfig { message } => write!(
+                f,
+                "invalid configuration: {message}; fix the value where it is given \
+                 (the builder or the `MapOptions`)"
+            ),
+            Error::Full { max_queued } => write!(
+                f,
+                "the queue is full: {max_queued} tasks are queued, the pool's \
+                 `max_queued`; try again once some have finished, raise `max_queued`, \
+                 or use `submit`, which waits for no room"
+            ),
         }
     }
 }
+
+/// Equality of what a caller acts on: a panic's backtrace is left out (it
+/// depends on `RUST_BACKTRACE` and the build, so an `assert_eq!` must not).
+impl PartialEq for Error {
+    fn eq(&self, other: &Self) -> bool {
+        use Error::*;
+        match (self, other) {
+            (
+                Panicked {
+                    message: m1,
+                    location: l1,
+                    ..
+                },
+                Panicked {
+                    message: m2,
+                    location: l2,
+                    ..
+                },
+            ) => m1 == m2 && l1 == l2,
+            (Cancelled, Cancelled) | (Timeout, Timeout) | (Shutdown, Shutdown) => true,
+            (
+                WorkerLost {
+                    pid: p1,
+                    status: s1,
+                },
+                WorkerLost {
+                    pid: p2,
+                    status: s2,
+                },
+            ) => p1 == p2 && s1 == s2,
+            (Broken { reason: a }, Broken { reason: b }) => a == b,
+            (
+                Encode {
+                    type_name: t1,
+                    message: m1,
+                },
+                Encode {
+                    type_name: t2,
+                    message: m2,
+                },
+            )
+            | (
+                Decode {
+                    type_name: t1,
+                    message: m1,
+                },
+                Decode {
+                    type_name: t2,
+                    message: m2,
+                },
+            ) => t1 == t2 && m1 == m2,
+            (InvalidState { message: a }, InvalidState { message: b })
+            | (InvalidConfig { message: a }, InvalidConfig { message: b }) => a == b,
+            (Full { max_queued: a }, Full { max_queued: b }) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Error {}
 
 impl std::error::Error for Error {}
 
@@ -175,22 +333,114 @@ impl std::error::Error for Error {}
 mod tests {
     use super::*;
 
+    /// Every variant's message: what happened (the context it carries) and
+    /// what to do (a fragment of the advice).
     #[test]
-    fn display_names_the_context() {
-        let lost = Error::WorkerLost {
-            pid: 42,
-            status: ExitStatus::Signal(9),
-        };
-        assert_eq!(lost.to_string(), "worker process 42 was lost (signal 9)");
+    fn every_message_says_what_and_what_to_do() {
+        let cases: Vec<(Error, &[&str])> = vec![
+            (
+                Error::Cancelled,
+                &["cancelled before its task started", "submit the task again"],
+            ),
+            (Error::Timeout, &["deadline passed", "wait again"]),
+            (
+                Error::panicked("boom", Some("src/a.rs:3:5".into()), None),
+                &["panicked at src/a.rs:3:5: boom", "RUST_BACKTRACE=1"],
+            ),
+            (
+                Error::WorkerLost {
+                    pid: 42,
+                    status: ExitStatus::Signal(9),
+                },
+                &[
+                    "worker process 42 died (signal 9)",
+                    "out-of-memory",
+                    "retries",
+                ],
+            ),
+            (
+                Error::WorkerLost {
+                    pid: 7,
+                    status: ExitStatus::Code(3),
+                },
+                &["worker process 7 died (exit code 3)"],
+            ),
+            (
+                Error::WorkerLost {
+                    pid: 7,
+                    status: ExitStatus::Unknown,
+                },
+                &["(unknown exit status)"],
+            ),
+            (Error::Shutdown, &["shut down", "create a new pool"]),
+            (
+                Error::broken("an initializer panicked"),
+                &["an initializer panicked", "create a"],
+            ),
+            (
+                Error::Encode {
+                    type_name: "Foo".into(),
+                    message: "nope".into(),
+                },
+                &["`Foo`", "nope", "`Serialize`"],
+            ),
+            (
+                Error::Decode {
+                    type_name: "Bar".into(),
+                    message: "short".into(),
+                },
+                &["`Bar`", "short", "same build", "self-describing"],
+            ),
+            (
+                Error::invalid_state("the value was moved out"),
+                &["future's state", "moved out"],
+            ),
+            (
+                Error::invalid_config("max_workers must be at least 1"),
+                &["max_workers must be at least 1", "fix the value"],
+            ),
+            (
+                Error::Full { max_queued: 16 },
+                &["16 tasks", "raise `max_queued`"],
+            ),
+        ];
+        for (error, fragments) in cases {
+            let text = error.to_string();
+            for frag in fragments {
+                assert!(text.contains(frag), "{text:?} lacks {frag:?}");
+            }
+            assert!(!text.contains('\n'), "one line: {text:?}");
+        }
+    }
+
+    #[test]
+    fn a_backtrace_is_shown_only_on_request_and_never_compared() {
+        let with = Error::panicked("boom", Some("a.rs:1:1".into()), Some("0: f\n1: g".into()));
+        let without = Error::panicked("boom", Some("a.rs:1:1".into()), None);
+        assert!(!with.to_string().contains("0: f"));
+        assert!(with.to_string().contains("{:#}"));
+        assert!(format!("{with:#}").ends_with("backtrace:\n0: f\n1: g"));
+        assert_eq!(with, without);
+        assert_ne!(with, Error::panicked("boom", Some("a.rs:2:1".into()), None));
+        assert_ne!(with, Error::panicked("bang", Some("a.rs:1:1".into()), None));
+        assert_eq!(with.location(), Some("a.rs:1:1"));
+        assert_eq!(Error::Timeout.backtrace(), None);
+    }
+
+    #[test]
+    fn equality_is_by_variant_and_fields() {
+        assert_eq!(Error::Full { max_queued: 1 }, Error::Full { max_queued: 1 });
+        assert_ne!(Error::Full { max_queued: 1 }, Error::Full { max_queued: 2 });
+        assert_ne!(Error::invalid_state("x"), Error::invalid_config("x"));
         let enc = Error::Encode {
-            type_name: "Foo".into(),
-            message: "nope".into(),
+            type_name: "T".into(),
+            message: "m".into(),
         };
-        assert!(enc.to_string().contains("`Foo`"));
-        assert!(
-            Error::invalid_config("max_workers must be at least 1")
-                .to_string()
-                .contains("max_workers")
-        );
+        let dec = Error::Decode {
+            type_name: "T".into(),
+            message: "m".into(),
+        };
+        assert_ne!(enc, dec);
+        assert_ne!(Error::Cancelled, Error::Timeout);
     }
 }

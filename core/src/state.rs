@@ -443,7 +443,8 @@ impl<T> Inner<T> {
 
 fn taken() -> Error {
     Error::invalid_state(
-        "the result was moved out by a consuming call (into_result or .await by value)",
+        "the value was already moved out by a consuming call (`take`, `into_result` or \
+         `.await` by value); read it with `result` on every handle when it is shared",
     )
 }
 
