@@ -127,3 +127,29 @@ fn submissions_racing_a_shutdown_all_end() {
         );
     }
 }
+
+#[test]
+fn shutdown_with_names_the_keywords() {
+    use concur_core::Shutdown;
+    let pool = ThreadPool::new(1).unwrap();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let (started_tx, started_rx) = mpsc::channel();
+    let running = pool.spawn(move || {
+        started_tx.send(()).unwrap();
+        release_rx.recv().unwrap();
+        "ran"
+    });
+    started_rx.recv().unwrap();
+    let queued: Vec<_> = (0..3).map(|i| pool.spawn(move || i)).collect();
+    // wait=False, cancel_futures=True: returns while the task still runs.
+    pool.shutdown_with(Shutdown::no_wait().cancel_futures());
+    for f in &queued {
+        assert_eq!(f.result(LONG), Err(Error::Cancelled));
+    }
+    assert!(!running.is_done());
+    assert_eq!(pool.spawn(|| 0).result(LONG), Err(Error::Shutdown));
+    release_tx.send(()).unwrap();
+    // wait=True: blocks until the running task is done.
+    pool.shutdown_with(Shutdown::wait());
+    assert_eq!(running.result(Some(Duration::ZERO)), Ok("ran"));
+}

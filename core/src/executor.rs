@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{Error, Future, Map, MapOptions, Stats};
+use crate::{Error, Future, Map, MapOptions, Shutdown, Stats};
 
 /// What a task's argument and result must be to run on every backend, processes
 /// included (Python's rule: a picklable function and arguments): serializable,
@@ -97,6 +97,14 @@ pub trait Executor: Sync {
     /// started; with `wait`, blocks until running (and, without `cancel_futures`,
     /// queued) tasks are done and the workers have exited. Idempotent.
     fn shutdown(&self, wait: bool, cancel_futures: bool);
+
+    /// [`shutdown`](Executor::shutdown), with the keywords named at the call
+    /// site: `shutdown_with(Shutdown::wait().cancel_futures())` reads as
+    /// Python's `shutdown(wait=True, cancel_futures=True)`, and
+    /// `shutdown_with(Shutdown::no_wait())` as `shutdown(wait=False)`.
+    fn shutdown_with(&self, how: Shutdown) {
+        self.shutdown(how.waits(), how.cancels_futures());
+    }
 
     /// Applies `f` to every item, lazily: at most `buffersize` tasks are in
     /// flight ahead of the consumer (default: 4 × [`max_workers`](Executor::max_workers)),
