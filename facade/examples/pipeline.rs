@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use concur::Future;
 use concur::prelude::*;
 
 /// Set by the SIGINT handler, read by the producer and the collecting loop.

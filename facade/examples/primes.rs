@@ -23,6 +23,7 @@
 
 use std::time::{Duration, Instant};
 
+use concur::Future;
 use concur::prelude::*;
 
 /// Primes up to `limit`, by trial division: deliberately slow, pure CPU.

@@ -13,6 +13,7 @@
 
 use std::time::{Duration, Instant};
 
+use concur::Future;
 use concur::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
 

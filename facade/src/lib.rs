@@ -32,7 +32,8 @@
 //!
 //! # Writing a backend
 //!
-//! A third-party backend implements [`Executor`] on top of [`Promise`] and proves
+//! A third-party backend implements [`Executor`] on top of
+//! [`backend::Promise`] and the rest of the [`backend`] toolkit, and proves
 //! itself with the conformance suite, the `concur-conformance` crate:
 //! the guide is `core/README.md` in the repository, with a worked example.
 //!
@@ -47,7 +48,7 @@
 //! }
 //!
 //! let pool = ThreadPool::new(2)?;
-//! let futures: Vec<Future<u64>> = (1..=4).map(|x| pool.submit(square, x)).collect();
+//! let futures: Vec<concur::Future<u64>> = (1..=4).map(|x| pool.submit(square, x)).collect();
 //! let mut total = 0;
 //! for f in as_completed(&futures, None) {
 //!     total += f?.result(None)?;
@@ -62,7 +63,24 @@
 mod choice;
 mod pool;
 
-pub use concur_core::*;
+// What users use, at the root. What a backend is built from (`Promise`,
+// `catch_panic`, `run_chunk`, `set_wait_hook`, `StatsCounter`, ...) is in
+// `concur::backend`.
+pub use concur_core::{
+    AnyFuture, AsCompleted, AsCompletedStream, ChunkResult, DoneAndNotDone, Error, Executor,
+    ExitStatus, FlatError, Future, Map, MapOptions, MapStream, Payload, ReturnWhen, Shutdown,
+    Stats, Waitable, as_completed, wait,
+};
+
+/// What a backend is built from: the producer side of a future
+/// ([`Promise`](backend::Promise)), the task body, admission, builder
+/// validation, deadlines, [`StatsCounter`](backend::StatsCounter),
+/// [`catch_panic`](backend::catch_panic), [`set_wait_hook`](backend::set_wait_hook)
+/// (`concur_core::backend`, with [`payload_message`](backend::payload_message)).
+pub mod backend {
+    pub use concur_core::backend::*;
+    pub use concur_core::payload_message;
+}
 
 pub use crate::choice::{Backend, ParseBackendError};
 pub use crate::pool::{Pool, PoolBuilder};
@@ -78,10 +96,40 @@ pub mod threads {
 /// The async pool: [`AsyncPool`](asyncio::AsyncPool) on smol, `to_thread`,
 /// `gather`, `map_stream` (the `concur-async` crate). Named after Python's
 /// `asyncio`, since `async` is a Rust keyword.
+///
+/// With what async code needs beside the pool, so no second crate is:
+/// [`block_on`](asyncio::block_on) (`asyncio.run`), [`sleep`](asyncio::sleep)
+/// and [`Timer`](asyncio::Timer), and [`StreamExt`](asyncio::StreamExt) to
+/// iterate `as_completed(..).into_stream()` and `map_stream` with `.next().await`.
+///
+/// ```
+/// use concur::asyncio::{StreamExt, block_on, sleep};
+/// use std::time::Duration;
+///
+/// let futures = vec![concur::Future::ready(1), concur::Future::ready(2)];
+/// let total = block_on(async {
+///     sleep(Duration::from_millis(1)).await;
+///     let mut done = concur::as_completed(&futures, None).into_stream();
+///     let mut total = 0;
+///     while let Some(f) = done.next().await {
+///         total += f?.await?;
+///     }
+///     Ok::<_, concur::Error>(total)
+/// });
+/// assert_eq!(total, Ok(3));
+/// ```
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub mod asyncio {
     pub use concur_async::*;
+    pub use smol::stream::StreamExt;
+    pub use smol::{Timer, block_on};
+
+    /// Waits for `duration` without blocking a thread (`asyncio.sleep`), on
+    /// any runtime.
+    pub async fn sleep(duration: std::time::Duration) {
+        Timer::after(duration).await;
+    }
 }
 
 /// The pool of worker processes: [`ProcessPool`](process::ProcessPool), whose
@@ -102,8 +150,21 @@ pub mod mpi {
 }
 
 /// The names most programs need: `use concur::prelude::*;`.
+///
+/// The traits, functions and pools — not concur's [`Future`](crate::Future)
+/// type, which would shadow `std::future::Future` in every module that
+/// glob-imports the prelude (edition 2024: "expected trait, found struct
+/// `Future`"). Name it `concur::Future`, or `use concur::Future;` where no
+/// `async` code needs std's.
+///
+/// ```
+/// use concur::prelude::*;
+/// // std's trait is still the one in scope.
+/// fn is_std_future(_: &impl Future) {}
+/// is_std_future(&async {});
+/// ```
 pub mod prelude {
-    pub use concur_core::{Error, Executor, Future, MapOptions, ReturnWhen, as_completed, wait};
+    pub use concur_core::{Error, Executor, MapOptions, ReturnWhen, Shutdown, as_completed, wait};
 
     pub use crate::{Backend, Pool};
 
