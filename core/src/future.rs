@@ -45,7 +45,7 @@ use crate::{AnyFuture, Error};
 /// assert_eq!(fut.result(None), Ok(42));
 /// assert!(fut.is_done());
 /// ```
-#[must_use = "a future does nothing unless its result is read or it is waited on"]
+#[must_use = "the task runs from `submit` on; dropping its future throws its result and error away unread"]
 pub struct Future<T> {
     inner: Arc<Inner<T>>,
 }

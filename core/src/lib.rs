@@ -7,6 +7,14 @@
 //! [`Promise<T>`]; completing one costs a single atomic operation when nobody
 //! waits on it.
 //!
+//! A future's value needs `Send`, not `Sync`: it is handed out by clone
+//! ([`Future::result`]) or moved out ([`Future::take`], [`Future::into_result`]),
+//! and a `Future<Result<T, E>>` reads as one `Result` with
+//! [`Future::flatten`] / [`Future::result_flat`] ([`FlatError`]). Futures
+//! compare, hash and order by identity, so they can key a `HashMap`. A task's
+//! panic becomes [`Error::Panicked`] with its message and location, and goes
+//! through the application's panic hook as a thread's does.
+//!
 //! Many futures are watched together with [`wait`] (first completed, first
 //! exception, all completed) and [`as_completed`] (an iterator, or a `Stream`
 //! through `into_stream`, in completion order). They may have different value types and come from
@@ -15,7 +23,8 @@
 //! Every backend — threads, processes, async, or a third party's — implements
 //! the [`Executor`] trait: `submit(fn, arg)`, a lazy windowed `map` (also a
 //! `Stream`, through [`Map::into_stream`]), `try_submit`, `stats` and
-//! `shutdown`. The [`backend`] module is what a backend is built from (the
+//! `shutdown` (or [`Executor::shutdown_with`] and [`Shutdown`], named as Python's
+//! keywords). The [`backend`] module is what a backend is built from (the
 //! task body, admission, builder validation, deadlines), and the
 //! `concur-conformance` crate holds the suite that proves a backend keeps the
 //! contract.
