@@ -24,7 +24,17 @@ fn a_panic_fails_its_task_and_the_worker_lives() {
         .result(LONG)
         .unwrap_err();
     match err {
-        Error::Panicked { message, .. } => assert_eq!(message, "kaboom 42"),
+        Error::Panicked {
+            message, location, ..
+        } => {
+            assert_eq!(message, "kaboom 42");
+            // The panic site, as the worker saw it: this file, `boom`'s line.
+            let location = location.expect("a task's panic carries its location");
+            assert!(
+                location.starts_with("backend-process/tests/panic.rs:11:"),
+                "{location}"
+            );
+        }
         other => panic!("expected Panicked, got {other:?}"),
     }
     let after = pool.submit(pid, ()).result(LONG).unwrap();

@@ -201,6 +201,7 @@ fn seeds() -> Vec<Vec<u8>> {
             id: 3,
             outcome: Err(Error::Panicked {
                 message: "boom".into(),
+                location: Some("src/lib.rs:1:1".into()),
                 backtrace: Some("bt".into()),
             }),
         },

@@ -310,6 +310,7 @@ mod tests {
                 id: 1,
                 outcome: Err(Error::Panicked {
                     message: "x".into(),
+                    location: None,
                     backtrace: None,
                 }),
             },
