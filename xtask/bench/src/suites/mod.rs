@@ -20,6 +20,7 @@
 //! cannot be interleaved with the others.
 
 mod async_pool;
+mod mpi;
 mod process;
 mod procspawn_anchor;
 mod python;
@@ -54,6 +55,8 @@ pub(crate) const SUITES: &[(&str, Suite)] = &[
     // Python's concurrent.futures, multiprocessing and asyncio (when python3 is
     // on PATH and --no-python is not given).
     ("python", Suite::External(python::records)),
+    // concur-mpi on 3 ranks (2 workers), W1-W3, when Open MPI is installed.
+    ("mpi", Suite::External(mpi::records)),
 ];
 
 /// Runs before anything else in `main`: the anchors whose workers are this
