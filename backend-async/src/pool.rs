@@ -6,7 +6,10 @@
 //! creates a [`Promise`], registers its future for `shutdown(cancel_futures)`, and
 //! spawns a wrapper task on the [`smol::Executor`]. On its first poll the wrapper
 //! calls [`Promise::set_running`]: false means the future was cancelled while the
-//! task waited, and the user's future is dropped without ever being polled.
+//! task waited, and the user's future is dropped without ever being polled. A
+//! task that first polls while `shutdown(cancel_futures)` is cancelling the
+//! queue cancels itself first, so no pending task slips through while the
+//! cancellations are under way.
 //! Otherwise each poll of the user's future runs inside
 //! [`catch_panic`](concur_core::catch_panic), so a panic becomes
 //! [`Error::Panicked`] and the executor thread goes on.
@@ -23,6 +26,7 @@
 use std::cell::Cell;
 use std::fmt;
 use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::Poll;
 use std::thread::JoinHandle;
@@ -93,6 +97,10 @@ pub(crate) struct Shared {
     bound: QueueBound,
     /// Futures of tasks that may not have started, for `shutdown(cancel_futures)`.
     pending: Mutex<Registry>,
+    /// Set by `shutdown(cancel_futures)` before it cancels the registered
+    /// futures one by one: a task that reaches its first poll meanwhile (a
+    /// thread freed up) is cancelled there instead of running.
+    cancelling: AtomicBool,
     /// Closed (never sent on) when the executor threads must return.
     stop: Sender<()>,
     /// Executor threads that have not exited yet; `exited` is notified as each exits.
@@ -156,6 +164,7 @@ impl AsyncPool {
             gate: Gate::default(),
             bound: QueueBound::new(max_queued),
             pending: Mutex::new(Registry::default()),
+            cancelling: AtomicBool::new(false),
             stop,
             running: Mutex::new(0),
             exited: Condvar::new(),
@@ -265,6 +274,13 @@ impl Shared {
     /// Counts a new task in, unless the pool is closed or (when `bounded`) full.
     fn accept(&self, bounded: bool) -> Result<(), Error> {
         if !self.gate.enter() {
+            // A refused entry counted itself in and out again. If the last
+            // task ended in between, that task's `release` saw this entry
+            // still counted and left the stopping to whoever counts out last:
+            // here, us.
+            if self.gate.is_quiescent() {
+                self.stop.close();
+            }
             return Err(Error::Shutdown);
         }
         if bounded {
@@ -321,6 +337,11 @@ impl Shared {
 
     fn shutdown(&self, wait: bool, cancel_futures: bool) {
         self.gate.close();
+        if cancel_futures {
+            // Release: pairs with the Acquire load in `run_task`; everything
+            // that saw one of the futures below cancelled sees the flag.
+            self.cancelling.store(true, Ordering::Release);
+        }
         let pending = {
             let mut registry = lock(&self.pending);
             registry.cancel_all |= cancel_futures;
@@ -386,6 +407,11 @@ where
 {
     guard.pick_up();
     let stats = &guard.shared.stats;
+    // Acquire: pairs with the store in `shutdown`. Not started before
+    // shutdown(cancel_futures) began: cancelled, as if the loop had got to it.
+    if guard.shared.cancelling.load(Ordering::Acquire) {
+        promise.future().cancel();
+    }
     if !task::start(&promise, stats) {
         // Cancelled while queued: drop the user's future without polling it.
         return;

@@ -1,6 +1,7 @@
 //! `shutdown(wait, cancel_futures)`, drop, and the `max_queued` bound.
 
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use concur_async::AsyncPool;
@@ -144,4 +145,99 @@ fn a_task_may_shut_its_own_pool_down() {
     assert_eq!(f.result(Some(LONG)), Ok(Err(Error::Shutdown)));
     pool.shutdown(true, false);
     assert_eq!(pool.stats().workers, 0);
+}
+
+#[test]
+fn a_spawn_refused_while_the_last_task_ends_still_lets_the_threads_exit() {
+    // A refused spawn counts itself in and out again. If the last live task
+    // ends between those two steps, the task's exit sees the refusal still
+    // counted and does not stop the threads: the refusal must, or the pool's
+    // threads never exit and the final shutdown(wait) hangs. A spawner keeps
+    // being refused while the last task ends; every round must shut down.
+    for round in 0..300 {
+        let pool = Arc::new(AsyncPool::builder().max_workers(1).build().unwrap());
+        let (release, last) = block_one_thread(&pool);
+        pool.shutdown(false, false);
+        let stop = Arc::new(AtomicBool::new(false));
+        let (refused_tx, refused_rx) = mpsc::channel();
+        let spawner = {
+            let (pool, stop) = (pool.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut refused = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    if let Err(e) = pool.try_submit(ident, 1) {
+                        assert_eq!(e, Error::Shutdown);
+                        refused += 1;
+                        if refused == 1 {
+                            refused_tx.send(()).unwrap();
+                        }
+                    }
+                }
+            })
+        };
+        refused_rx
+            .recv_timeout(LONG)
+            .expect("the spawner is refused");
+        drop(release);
+        assert_eq!(last.result(Some(LONG)), Ok(()));
+        let (done_tx, done_rx) = mpsc::channel();
+        let waiter = {
+            let pool = pool.clone();
+            std::thread::spawn(move || {
+                pool.shutdown(true, false);
+                done_tx.send(pool.stats().workers).unwrap();
+            })
+        };
+        let workers = done_rx.recv_timeout(LONG);
+        stop.store(true, Ordering::Relaxed);
+        spawner.join().unwrap();
+        assert_eq!(
+            workers,
+            Ok(0),
+            "round {round}: shutdown(wait) returns with every thread gone"
+        );
+        waiter.join().unwrap();
+    }
+}
+
+#[test]
+fn cancel_futures_cancels_every_pending_task_even_if_a_thread_frees_up_meanwhile() {
+    // shutdown(cancel_futures) cancels the pending futures one by one. The
+    // first one seen cancelled is the signal that frees the only executor
+    // thread here; the thread then runs the queue while the rest are still
+    // being cancelled. Every task that had not started when shutdown began
+    // must still end cancelled, none run.
+    for round in 0..20 {
+        let pool = AsyncPool::builder().max_workers(1).build().unwrap();
+        let (release, blocker) = block_one_thread(&pool);
+        let ran = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let pending: Vec<_> = (0..2000u64)
+            .map(|i| {
+                let ran = ran.clone();
+                pool.spawn(async move {
+                    ran.fetch_add(1, Ordering::SeqCst);
+                    i
+                })
+            })
+            .collect();
+        std::thread::scope(|s| {
+            let first = &pending[0];
+            s.spawn(move || {
+                assert!(first.wait_timeout(Some(LONG)), "the first is cancelled");
+                drop(release);
+            });
+            pool.shutdown(true, true);
+        });
+        assert_eq!(blocker.result(Some(Duration::ZERO)), Ok(()));
+        assert_eq!(ran.load(Ordering::SeqCst), 0, "round {round}: none ran");
+        for (i, f) in pending.iter().enumerate() {
+            assert!(f.is_cancelled(), "round {round}: pending task {i}: {f:?}");
+        }
+        let s = pool.stats();
+        assert_eq!(
+            (s.cancelled, s.completed),
+            (2000, 1),
+            "round {round}: {s:?}"
+        );
+    }
 }
