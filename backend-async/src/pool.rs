@@ -22,6 +22,23 @@
 //! `release` is told the gate became quiescent and closes the stop channel.
 //! The executor threads return from `Executor::run` once the stop channel is
 //! closed, which happens only when no task is left.
+//!
+//! # What a task costs
+//!
+//! Beyond the executor's own spawn (one allocation, its task), a task costs the
+//! future's cell (a second allocation: core's [`Promise`]), an entry in the
+//! pending registry (a lock and an `Arc` clone, swept when the list doubles),
+//! the gate's and the stats' counters and a clone of the pool's `Arc`. When one
+//! thread spawns many short tasks it is the bottleneck, and the second
+//! allocation is the larger part of what the pool adds: the bench's W1 line
+//! `smol-spawn-promise` (the raw executor with a `Promise` per task) measures
+//! that floor, and the registry is under a tenth of the rest. The spawner's
+//! extra time also lets the executor threads drain the queue and sleep, so that
+//! more spawns pay for waking one. Getting to the executor's own cost takes the
+//! future's state and the task in one allocation, which `Executor::spawn`
+//! cannot give (it allocates the task itself and carries nothing else in it):
+//! that needs a scheduler of our own on `async-task`, whose task header can
+//! hold the state, and a core future cell that can live in that allocation.
 
 use std::cell::Cell;
 use std::fmt;
@@ -31,7 +48,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::task::Poll;
 use std::thread::JoinHandle;
 
-use concur_core::backend::{self, Gate, QueueBound, task};
+use concur_core::backend::{self, CachePadded, Gate, QueueBound, task};
 use concur_core::{
     AnyFuture, ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter,
     catch_panic, run_chunk, set_wait_hook,
@@ -99,8 +116,10 @@ pub(crate) struct Shared {
     pending: Mutex<Registry>,
     /// Set by `shutdown(cancel_futures)` before it cancels the registered
     /// futures one by one: a task that reaches its first poll meanwhile (a
-    /// thread freed up) is cancelled there instead of running.
-    cancelling: AtomicBool,
+    /// thread freed up) is cancelled there instead of running. Read by every
+    /// task: on a line of its own, away from the registry's lock that every
+    /// spawn writes.
+    cancelling: CachePadded<AtomicBool>,
     /// Closed (never sent on) when the executor threads must return.
     stop: Sender<()>,
     /// Executor threads that have not exited yet; `exited` is notified as each exits.
@@ -164,7 +183,7 @@ impl AsyncPool {
             gate: Gate::default(),
             bound: QueueBound::new(max_queued),
             pending: Mutex::new(Registry::default()),
-            cancelling: AtomicBool::new(false),
+            cancelling: CachePadded::new(AtomicBool::new(false)),
             stop,
             running: Mutex::new(0),
             exited: Condvar::new(),
