@@ -4,15 +4,39 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use concur_core::{Error, Payload};
+use concur_core::{Error, Payload, backend};
 
 use crate::ProcessPool;
 use crate::codec::{self, CallRef, Codec};
-use crate::pool::Config;
 use crate::spawn::SpawnConfig;
 use crate::task;
 
+/// Everything the builder decided, checked.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) max_workers: usize,
+    pub(crate) max_queued: Option<usize>,
+    pub(crate) max_tasks_per_child: Option<u64>,
+    pub(crate) task_timeout: Option<Duration>,
+    pub(crate) window: usize,
+    pub(crate) break_on_worker_loss: bool,
+    /// Runs a task whose worker was lost gets beyond its first.
+    pub(crate) retries: u32,
+    /// How task arguments and results are encoded.
+    pub(crate) codec: Codec,
+    pub(crate) spawn: SpawnConfig,
+}
+
 /// Configures and starts a [`ProcessPool`].
+///
+/// The vocabulary is every pool's — [`max_workers`](Builder::max_workers),
+/// [`max_queued`](Builder::max_queued), [`initializer`](Builder::initializer) —
+/// validated by the same checks (`concur_core::backend::check_*`), so a value
+/// the thread pool refuses is refused here with the same words. Two differ
+/// because a worker is another process: the initializer is a plain `fn(A)` with
+/// its argument, which can cross to it, where the thread pool takes a closure;
+/// and there is no `thread_name_prefix`, because no task runs on a thread the
+/// pool names (each runs on its worker's main thread).
 ///
 /// ```
 /// use concur_process::ProcessPool;
@@ -90,14 +114,25 @@ impl Builder {
         }
     }
 
-    /// The number of worker processes (at least 1; default: available parallelism).
+    /// The number of worker processes (default: available parallelism). 0 is
+    /// refused by `build`.
     pub fn max_workers(mut self, n: usize) -> Self {
         self.max_workers = Some(n);
         self
     }
 
     /// Bounds the tasks accepted but not started: `try_submit` beyond it fails
-    /// with [`Error::Full`]. `None` (the default): no bound.
+    /// with [`Error::Full`]. Takes a `usize` or an `Option<usize>` (`None`:
+    /// unbounded, the default). `Some(0)` is refused by `build`. `submit` never
+    /// refuses for the bound, but its tasks count towards it.
+    ///
+    /// ```
+    /// use concur_core::Error;
+    /// use concur_process::ProcessPool;
+    ///
+    /// let err = ProcessPool::builder().max_queued(0).build().unwrap_err();
+    /// assert!(matches!(err, Error::InvalidConfig { .. }));
+    /// ```
     pub fn max_queued(mut self, n: impl Into<Option<usize>>) -> Self {
         self.max_queued = n.into();
         self
@@ -206,16 +241,13 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidConfig`] for 0 workers, a window of 0 or a
-    /// `max_tasks_per_child` of 0; [`Error::Encode`] if the initializer's argument
+    /// [`Error::InvalidConfig`] for 0 workers, `max_queued(Some(0))`, a window
+    /// of 0 or a `max_tasks_per_child` of 0; [`Error::Encode`] if the initializer's argument
     /// cannot be encoded; [`Error::Broken`] if a worker cannot be started or is
     /// refused by the handshake.
     pub fn build(self) -> Result<ProcessPool, Error> {
-        let max_workers = match self.max_workers {
-            Some(0) => return Err(Error::invalid_config("max_workers must be at least 1")),
-            Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        };
+        let max_workers = backend::check_max_workers(self.max_workers)?;
+        let max_queued = backend::check_max_queued(self.max_queued)?;
         if self.inflight_per_worker == 0 {
             return Err(Error::invalid_config(
                 "inflight_per_worker must be at least 1",
@@ -229,7 +261,7 @@ impl Builder {
         let initializer = self.initializer.map(|i| (i.0)(self.codec)).transpose()?;
         ProcessPool::start(Config {
             max_workers,
-            max_queued: self.max_queued,
+            max_queued,
             max_tasks_per_child: self.max_tasks_per_child.map(|n| n as u64),
             task_timeout: self.task_timeout,
             window: self.inflight_per_worker,

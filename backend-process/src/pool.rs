@@ -13,30 +13,38 @@
 //! first task of a window is the one running: it is the one a lost worker takes
 //! down, while the others go back to the queue (and keep their running mark).
 //!
-//! Lock discipline: `Shared::state` is never held while a future is completed or
-//! a promise dropped (both can run user callbacks, which may submit). Tasks
-//! removed under the lock go to a `dead` list dropped after unlocking.
+//! One concept per file:
+//!
+//! - this file: the public type, its API and the [`Executor`] impl;
+//! - `shared.rs`: the state the pool's threads share, submission and the
+//!   scheduling step (`pump`), with the lock discipline;
+//! - `shutdown.rs`: every way a pool ends (shut down, broken, abandoned,
+//!   workers terminated);
+//! - `job.rs`: one accepted task and how it ends;
+//! - `link.rs`: the parent's side of one live worker;
+//! - `slot.rs`: the slot thread, one worker's life after another;
+//! - `watchdog.rs`: timeouts, rebalancing, pings and exit grace.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use concur_core::{ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter};
 
-use crate::builder::Builder;
-use crate::codec::{self, CallRef, Codec};
-use crate::spawn::SpawnConfig;
+use crate::builder::{Builder, Config};
+use crate::codec::{self, CallRef};
 use crate::task;
 
 mod job;
 mod link;
+mod shared;
+mod shutdown;
 mod slot;
 mod watchdog;
 
 use job::{PromiseSink, Task};
-use link::Link;
+use shared::{Shared, State};
 
 /// A pool of worker processes: Python's `ProcessPoolExecutor`, with workers that
 /// are this binary re-executed, tasks that are plain `fn(A) -> R`, and faults
@@ -58,288 +66,33 @@ pub struct ProcessPool {
     shared: Arc<Shared>,
 }
 
-/// Everything the builder decided.
-#[derive(Debug, Clone)]
-pub(crate) struct Config {
-    pub(crate) max_workers: usize,
-    pub(crate) max_queued: Option<usize>,
-    pub(crate) max_tasks_per_child: Option<u64>,
-    pub(crate) task_timeout: Option<Duration>,
-    pub(crate) window: usize,
-    pub(crate) break_on_worker_loss: bool,
-    /// Runs a task whose worker was lost gets beyond its first.
-    pub(crate) retries: u32,
-    /// How task arguments and results are encoded.
-    pub(crate) codec: Codec,
-    pub(crate) spawn: SpawnConfig,
-}
-
-pub(crate) struct Shared {
-    config: Config,
-    /// Queue, workers and flags; see the lock discipline in the module docs.
-    state: Mutex<State>,
-    stats: StatsCounter,
-    next_id: AtomicU64,
-    /// Tasks requeued after their worker was lost (`retries`); a counter only,
-    /// read with `Relaxed` as it orders nothing.
-    retried: AtomicU64,
-    /// Wakes the timeout watchdog (a deadline was set, a worker left, shutdown).
-    timer_cv: Condvar,
-    /// Slot threads and the watchdog, joined by `shutdown(wait = true)`.
-    threads: Mutex<Vec<JoinHandle<()>>>,
-}
-
-impl std::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProcessPool")
-            .field("config", &self.config)
-            .field("stats", &self.stats)
-            .finish()
-    }
-}
-
-struct State {
-    /// Accepted tasks not yet sent to a worker, in submission order.
-    queue: VecDeque<Task>,
-    /// The live worker of each slot.
-    workers: Vec<Option<Link>>,
-    shutdown: bool,
-    broken: Option<String>,
-    timer_started: bool,
-    /// The last ping sent (by the watchdog).
-    ping_seq: u64,
-    /// Nothing more runs: the pool was dropped during a panic (see `abandon`)
-    /// or its workers were terminated or killed (`signal_workers`).
-    abandoned: bool,
-}
-
-/// A task sent ahead to a worker whose current task has run this long while
-/// another worker idles is revoked and given to the idle one.
-const REBALANCE_AFTER: Duration = Duration::from_millis(5);
-
-thread_local! {
-    /// True on the pool's own threads, where `shutdown(wait)` must not join.
-    static POOL_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Sends queued tasks to workers with room in their window, and `Exit` to
-    /// workers that are done.
-    fn pump(&self, st: &mut State, dead: &mut Vec<Task>) {
-        let State {
-            queue,
-            workers,
-            shutdown,
-            ..
-        } = st;
-        let cap = self.config.max_tasks_per_child;
-        'levels: for level in 0..self.config.window {
-            for link in workers.iter_mut().flatten() {
-                if link.exiting
-                    || link.inflight.len() != level
-                    || (level > 0 && !link.fast)
-                    || cap.is_some_and(|c| link.sent >= c)
-                {
-                    continue;
-                }
-                let mut task = loop {
-                    match queue.pop_front() {
-                        None => break 'levels,
-                        Some(t) if t.marked => break t,
-                        Some(t) if t.sink.set_running() => break t,
-                        Some(t) => {
-                            self.stats.cancelled();
-                            dead.push(t);
-                        }
-                    }
-                };
-                if !task.marked {
-                    task.marked = true;
-                    self.stats.started();
-                }
-                match link.send(task) {
-                    Ok(timed) => {
-                        if timed {
-                            self.timer_cv.notify_all();
-                        }
-                    }
-                    Err(task) => queue.push_front(task),
-                }
-            }
-        }
-        for link in workers.iter_mut().flatten() {
-            let done = cap.is_some_and(|c| link.sent >= c) || (*shutdown && queue.is_empty());
-            if done && !link.exiting && link.inflight.is_empty() {
-                link.send_exit();
-            }
-        }
-    }
-
-    /// Breaks the pool (Python's `BrokenProcessPool`): no more work, every
-    /// queued task fails with [`Error::Broken`], every worker is killed.
-    fn break_pool(&self, reason: String) {
-        let mut st = self.lock();
-        if st.broken.is_some() {
-            return;
-        }
-        st.broken = Some(reason.clone());
-        st.shutdown = true;
-        let dead: Vec<Task> = st.queue.drain(..).collect();
-        for link in st.workers.iter_mut().flatten() {
-            link.exiting = true;
-            link.signal(libc::SIGKILL);
-        }
-        drop(st);
-        self.timer_cv.notify_all();
-        for task in dead {
-            self.fail_unstarted(task, Error::broken(reason.clone()));
-        }
-    }
-
-    /// Fails a task that is not in a worker (queued, or requeued after a loss).
-    fn fail_unstarted(&self, task: Task, error: Error) {
-        if task.marked {
-            task.sink.fail(error, &self.stats);
-        } else if task.sink.set_running() {
-            self.stats.started();
-            task.sink.fail(error, &self.stats);
-        } else {
-            self.stats.cancelled();
-        }
-    }
-
-    fn enqueue(&self, task: Task, bounded: bool) -> Result<(), Box<(Error, Task)>> {
-        let mut dead = Vec::new();
-        let mut st = self.lock();
-        if let Some(reason) = &st.broken {
-            return Err(Box::new((Error::broken(reason.clone()), task)));
-        }
-        if st.shutdown {
-            return Err(Box::new((Error::Shutdown, task)));
-        }
-        if bounded
-            && let Some(max) = self.config.max_queued
-            && self.stats.snapshot(0).queued >= max as u64
-        {
-            return Err(Box::new((Error::Full { max_queued: max }, task)));
-        }
-        self.stats.submitted();
-        st.queue.push_back(task);
-        self.pump(&mut st, &mut dead);
-        drop(st);
-        drop(dead);
-        Ok(())
-    }
-
-    fn shutdown(&self, wait: bool, cancel_futures: bool) {
-        let mut dead = Vec::new();
-        {
-            let mut st = self.lock();
-            st.shutdown = true;
-            if cancel_futures {
-                // Tasks marked running (requeued after a lost worker) stay.
-                let (keep, cancel): (VecDeque<Task>, VecDeque<Task>) =
-                    std::mem::take(&mut st.queue)
-                        .into_iter()
-                        .partition(|t| t.marked);
-                st.queue = keep;
-                dead.extend(cancel);
-                for _ in &dead {
-                    self.stats.cancelled();
-                }
-            }
-            let mut more = Vec::new();
-            self.pump(&mut st, &mut more);
-            dead.extend(more);
-        }
-        // Dropping a promise whose future is pending cancels the future.
-        drop(dead);
-        self.timer_cv.notify_all();
-        if wait && !POOL_THREAD.with(|p| p.get()) {
-            self.join();
-        }
-    }
-
-    fn join(&self) {
-        let handles: Vec<JoinHandle<()>> =
-            std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
-        for h in handles {
-            let _ = h.join();
-        }
-    }
-
-    /// The pool is dropped while its thread panics: nothing more runs. Every
-    /// queued task is cancelled (a pending one becomes cancelled, one requeued
-    /// after a lost worker fails with `Cancelled`), every worker is killed (its
-    /// running task fails with `WorkerLost`), and nothing is requeued or
-    /// retried after that.
-    fn abandon(&self) {
-        let queued: Vec<Task> = {
-            let mut st = self.lock();
-            st.shutdown = true;
-            st.abandoned = true;
-            for link in st.workers.iter_mut().flatten() {
-                link.exiting = true;
-                link.signal(libc::SIGKILL);
-            }
-            st.queue.drain(..).collect()
-        };
-        self.timer_cv.notify_all();
-        self.cancel_all(queued);
-        if !POOL_THREAD.with(|p| p.get()) {
-            self.join();
-        }
-    }
-
-    /// Cancels tasks taken out of the queue (outside the lock).
-    fn cancel_all(&self, tasks: Vec<Task>) {
-        for task in tasks {
-            if task.marked {
-                task.sink.fail(Error::Cancelled, &self.stats);
-            } else {
-                self.stats.cancelled();
-                drop(task);
-            }
-        }
-    }
-
-    fn signal_workers(&self, signal: i32) {
-        self.shutdown(false, true);
-        {
-            let mut st = self.lock();
-            // Nothing runs after this: a task its worker had been sent but not
-            // yet taken up is not requeued onto a replacement (there is none),
-            // and no slot respawns. Set before any signal, under the lock the
-            // slots take to settle, so every death it causes sees it.
-            st.abandoned = true;
-            for link in st.workers.iter_mut().flatten() {
-                link.exiting = true;
-                link.signal(signal);
-            }
-        }
-        if !POOL_THREAD.with(|p| p.get()) {
-            self.join();
-        }
-    }
-}
-
 impl ProcessPool {
     /// A builder with the defaults (workers: available parallelism).
     pub fn builder() -> Builder {
         Builder::new()
     }
 
-    /// A pool with the defaults.
+    /// A pool of `max_workers` worker processes, with the other defaults.
     ///
     /// # Errors
     ///
-    /// As [`Builder::build`].
-    pub fn new() -> Result<Self, Error> {
-        Builder::new().build()
+    /// [`Error::InvalidConfig`] when `max_workers` is 0; otherwise as
+    /// [`Builder::build`].
+    ///
+    /// ```
+    /// use concur_core::{Error, Executor};
+    /// use concur_process::ProcessPool;
+    ///
+    /// fn double(x: u32) -> u32 { 2 * x }
+    ///
+    /// let pool = ProcessPool::new(2)?;
+    /// assert_eq!(pool.max_workers(), 2);
+    /// assert_eq!(pool.submit(double, 21).result(None), Ok(42));
+    /// assert!(matches!(ProcessPool::new(0), Err(Error::InvalidConfig { .. })));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn new(max_workers: usize) -> Result<Self, Error> {
+        Builder::new().max_workers(max_workers).build()
     }
 
     pub(crate) fn start(config: Config) -> Result<Self, Error> {

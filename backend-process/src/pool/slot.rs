@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use concur_core::{Error, ExitStatus};
 
 use super::link::Link;
-use super::{POOL_THREAD, Shared};
+use super::shared::{POOL_THREAD, Shared};
 use crate::codec::{self, Body, FromWorker};
 use crate::shm::Beacon;
 use crate::spawn::{self, Spawned};

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::link::{DEAF_AFTER, PING_EVERY};
-use super::{POOL_THREAD, REBALANCE_AFTER, Shared, State};
+use super::shared::{POOL_THREAD, REBALANCE_AFTER, Shared, State};
 
 impl Shared {
     /// Starts the watchdog thread (once).

@@ -1,0 +1,148 @@
+//! [`Shared`]: what a pool's threads share — the queue, the live workers and
+//! the flags under one lock ([`State`]) — and the scheduling that moves tasks
+//! from the queue into the workers' windows ([`Shared::pump`]).
+//!
+//! Lock discipline: `Shared::state` is never held while a future is completed or
+//! a promise dropped (both can run user callbacks, which may submit). Tasks
+//! removed under the lock go to a `dead` list dropped after unlocking.
+
+use std::collections::VecDeque;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use concur_core::{Error, StatsCounter};
+
+use super::job::Task;
+use super::link::Link;
+use crate::builder::Config;
+
+pub(crate) struct Shared {
+    pub(super) config: Config,
+    /// Queue, workers and flags; see the lock discipline in the module docs.
+    pub(super) state: Mutex<State>,
+    pub(super) stats: StatsCounter,
+    pub(super) next_id: AtomicU64,
+    /// Tasks requeued after their worker was lost (`retries`); a counter only,
+    /// read with `Relaxed` as it orders nothing.
+    pub(super) retried: AtomicU64,
+    /// Wakes the timeout watchdog (a deadline was set, a worker left, shutdown).
+    pub(super) timer_cv: Condvar,
+    /// Slot threads and the watchdog, joined by `shutdown(wait = true)`.
+    pub(super) threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessPool")
+            .field("config", &self.config)
+            .field("stats", &self.stats)
+            .finish()
+    }
+}
+
+pub(super) struct State {
+    /// Accepted tasks not yet sent to a worker, in submission order.
+    pub(super) queue: VecDeque<Task>,
+    /// The live worker of each slot.
+    pub(super) workers: Vec<Option<Link>>,
+    pub(super) shutdown: bool,
+    pub(super) broken: Option<String>,
+    pub(super) timer_started: bool,
+    /// The last ping sent (by the watchdog).
+    pub(super) ping_seq: u64,
+    /// Nothing more runs: the pool was dropped during a panic (see `abandon`)
+    /// or its workers were terminated or killed (`signal_workers`).
+    pub(super) abandoned: bool,
+}
+
+/// A task sent ahead to a worker whose current task has run this long while
+/// another worker idles is revoked and given to the idle one.
+pub(super) const REBALANCE_AFTER: Duration = Duration::from_millis(5);
+
+thread_local! {
+    /// True on the pool's own threads, where `shutdown(wait)` must not join.
+    pub(super) static POOL_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+impl Shared {
+    pub(super) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn enqueue(&self, task: Task, bounded: bool) -> Result<(), Box<(Error, Task)>> {
+        let mut dead = Vec::new();
+        let mut st = self.lock();
+        if let Some(reason) = &st.broken {
+            return Err(Box::new((Error::broken(reason.clone()), task)));
+        }
+        if st.shutdown {
+            return Err(Box::new((Error::Shutdown, task)));
+        }
+        if bounded
+            && let Some(max) = self.config.max_queued
+            && self.stats.snapshot(0).queued >= max as u64
+        {
+            return Err(Box::new((Error::Full { max_queued: max }, task)));
+        }
+        self.stats.submitted();
+        st.queue.push_back(task);
+        self.pump(&mut st, &mut dead);
+        drop(st);
+        drop(dead);
+        Ok(())
+    }
+
+    /// Sends queued tasks to workers with room in their window, and `Exit` to
+    /// workers that are done.
+    pub(super) fn pump(&self, st: &mut State, dead: &mut Vec<Task>) {
+        let State {
+            queue,
+            workers,
+            shutdown,
+            ..
+        } = st;
+        let cap = self.config.max_tasks_per_child;
+        'levels: for level in 0..self.config.window {
+            for link in workers.iter_mut().flatten() {
+                if link.exiting
+                    || link.inflight.len() != level
+                    || (level > 0 && !link.fast)
+                    || cap.is_some_and(|c| link.sent >= c)
+                {
+                    continue;
+                }
+                let mut task = loop {
+                    match queue.pop_front() {
+                        None => break 'levels,
+                        Some(t) if t.marked => break t,
+                        Some(t) if t.sink.set_running() => break t,
+                        Some(t) => {
+                            self.stats.cancelled();
+                            dead.push(t);
+                        }
+                    }
+                };
+                if !task.marked {
+                    task.marked = true;
+                    self.stats.started();
+                }
+                match link.send(task) {
+                    Ok(timed) => {
+                        if timed {
+                            self.timer_cv.notify_all();
+                        }
+                    }
+                    Err(task) => queue.push_front(task),
+                }
+            }
+        }
+        for link in workers.iter_mut().flatten() {
+            let done = cap.is_some_and(|c| link.sent >= c) || (*shutdown && queue.is_empty());
+            if done && !link.exiting && link.inflight.is_empty() {
+                link.send_exit();
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! How a pool ends: `shutdown` (Python's, with `wait` and `cancel_futures`),
+//! broken (a worker's initializer failed, or a worker was lost with
+//! `break_on_worker_loss`), abandoned (dropped while its thread panics), and
+//! its workers terminated or killed at the caller's request.
+
+use std::collections::VecDeque;
+use std::thread::JoinHandle;
+
+use concur_core::Error;
+
+use super::job::Task;
+use super::shared::{POOL_THREAD, Shared};
+
+impl Shared {
+    pub(super) fn shutdown(&self, wait: bool, cancel_futures: bool) {
+        let mut dead = Vec::new();
+        {
+            let mut st = self.lock();
+            st.shutdown = true;
+            if cancel_futures {
+                // Tasks marked running (requeued after a lost worker) stay.
+                let (keep, cancel): (VecDeque<Task>, VecDeque<Task>) =
+                    std::mem::take(&mut st.queue)
+                        .into_iter()
+                        .partition(|t| t.marked);
+                st.queue = keep;
+                dead.extend(cancel);
+                for _ in &dead {
+                    self.stats.cancelled();
+                }
+            }
+            let mut more = Vec::new();
+            self.pump(&mut st, &mut more);
+            dead.extend(more);
+        }
+        // Dropping a promise whose future is pending cancels the future.
+        drop(dead);
+        self.timer_cv.notify_all();
+        if wait && !POOL_THREAD.with(|p| p.get()) {
+            self.join();
+        }
+    }
+
+    pub(super) fn join(&self) {
+        let handles: Vec<JoinHandle<()>> =
+            std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        for h in handles {
+            let _ = h.join();
+        }
+    }
+
+    /// The pool is dropped while its thread panics: nothing more runs. Every
+    /// queued task is cancelled (a pending one becomes cancelled, one requeued
+    /// after a lost worker fails with `Cancelled`), every worker is killed (its
+    /// running task fails with `WorkerLost`), and nothing is requeued or
+    /// retried after that.
+    pub(super) fn abandon(&self) {
+        let queued: Vec<Task> = {
+            let mut st = self.lock();
+            st.shutdown = true;
+            st.abandoned = true;
+            for link in st.workers.iter_mut().flatten() {
+                link.exiting = true;
+                link.signal(libc::SIGKILL);
+            }
+            st.queue.drain(..).collect()
+        };
+        self.timer_cv.notify_all();
+        self.cancel_all(queued);
+        if !POOL_THREAD.with(|p| p.get()) {
+            self.join();
+        }
+    }
+
+    /// Cancels tasks taken out of the queue (outside the lock).
+    pub(super) fn cancel_all(&self, tasks: Vec<Task>) {
+        for task in tasks {
+            if task.marked {
+                task.sink.fail(Error::Cancelled, &self.stats);
+            } else {
+                self.stats.cancelled();
+                drop(task);
+            }
+        }
+    }
+
+    pub(super) fn signal_workers(&self, signal: i32) {
+        self.shutdown(false, true);
+        {
+            let mut st = self.lock();
+            // Nothing runs after this: a task its worker had been sent but not
+            // yet taken up is not requeued onto a replacement (there is none),
+            // and no slot respawns. Set before any signal, under the lock the
+            // slots take to settle, so every death it causes sees it.
+            st.abandoned = true;
+            for link in st.workers.iter_mut().flatten() {
+                link.exiting = true;
+                link.signal(signal);
+            }
+        }
+        if !POOL_THREAD.with(|p| p.get()) {
+            self.join();
+        }
+    }
+
+    /// Breaks the pool (Python's `BrokenProcessPool`): no more work, every
+    /// queued task fails with [`Error::Broken`], every worker is killed.
+    pub(super) fn break_pool(&self, reason: String) {
+        let mut st = self.lock();
+        if st.broken.is_some() {
+            return;
+        }
+        st.broken = Some(reason.clone());
+        st.shutdown = true;
+        let dead: Vec<Task> = st.queue.drain(..).collect();
+        for link in st.workers.iter_mut().flatten() {
+            link.exiting = true;
+            link.signal(libc::SIGKILL);
+        }
+        drop(st);
+        self.timer_cv.notify_all();
+        for task in dead {
+            self.fail_unstarted(task, Error::broken(reason.clone()));
+        }
+    }
+
+    /// Fails a task that is not in a worker (queued, or requeued after a loss).
+    pub(super) fn fail_unstarted(&self, task: Task, error: Error) {
+        if task.marked {
+            task.sink.fail(error, &self.stats);
+        } else if task.sink.set_running() {
+            self.stats.started();
+            task.sink.fail(error, &self.stats);
+        } else {
+            self.stats.cancelled();
+        }
+    }
+}
