@@ -8,6 +8,7 @@ use concur_core::{Error, Payload, backend};
 
 use crate::ProcessPool;
 use crate::codec::{self, CallRef, Codec};
+use crate::handshake::SELF_EXE;
 use crate::spawn::SpawnConfig;
 use crate::task;
 
@@ -269,9 +270,7 @@ impl Builder {
             retries: self.retries,
             codec: self.codec,
             spawn: SpawnConfig {
-                program: self
-                    .program
-                    .unwrap_or_else(|| PathBuf::from("/proc/self/exe")),
+                program: self.program.unwrap_or_else(|| PathBuf::from(SELF_EXE)),
                 initializer,
                 max_memory: self.max_memory_per_child,
                 shared_threshold: self.shared_threshold,

@@ -256,6 +256,7 @@
 
 mod builder;
 mod codec;
+mod handshake;
 mod overflow;
 mod pool;
 mod shm;

@@ -23,7 +23,6 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -33,23 +32,11 @@ use std::time::Duration;
 use concur_core::{Error, ExitStatus};
 
 use crate::codec::{self, CallRef, Hello, Identity, ToWorker};
+use crate::handshake::{
+    CONNECT_TIMEOUT, ENV_FD, ENV_PARENT, PROTOCOL_VERSION, SELF_EXE, SEND_TIMEOUT, identity,
+};
 use crate::shm::Beacon;
-use crate::task;
 use crate::transport::{Channel, Inbox, RecvError};
-
-/// The number of the descriptor a worker inherits, set only in its environment.
-pub(crate) const ENV_FD: &str = "CONCUR_PROCESS_FD";
-/// The pool's pid: a process is a worker only if its parent is this pid.
-pub(crate) const ENV_PARENT: &str = "CONCUR_PROCESS_PARENT";
-
-/// How long a new worker has to say hello.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// How long a send to a worker may wait for room in its socket. A worker's
-/// reader thread drains its socket at all times, even while a task runs, so a
-/// send waits this long only on a worker whose reader is dead or stopped: that
-/// worker is then lost.
-pub(crate) const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What every worker of a pool is started with.
 #[derive(Debug, Clone)]
@@ -86,23 +73,11 @@ pub(crate) struct SpawnFailure {
     pub(crate) counts: bool,
 }
 
-/// The identity of the running binary (see [`Identity`]).
-pub(crate) fn identity() -> io::Result<Identity> {
-    let meta = std::fs::metadata("/proc/self/exe")?;
-    Ok(Identity {
-        dev: meta.dev(),
-        ino: meta.ino(),
-        size: meta.size(),
-        mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
-        probe: task::offset_of(crate::worker::worker_main as fn() -> ! as usize),
-    })
-}
-
 fn own_identity() -> Result<&'static Identity, Error> {
     static ID: OnceLock<Result<Identity, String>> = OnceLock::new();
     ID.get_or_init(|| identity().map_err(|e| e.to_string()))
         .as_ref()
-        .map_err(|e| Error::broken(format!("cannot read /proc/self/exe: {e}")))
+        .map_err(|e| Error::broken(format!("cannot read {SELF_EXE}: {e}")))
 }
 
 pub(crate) fn exit_status(status: std::process::ExitStatus) -> ExitStatus {
@@ -256,12 +231,10 @@ pub(crate) fn spawn_worker(config: &SpawnConfig) -> Result<Spawned, SpawnFailure
         return Err(refuse(child, "a hello with a shared-memory region".into()));
     }
     match codec::peek_version(&hello.bytes) {
-        Some(codec::PROTOCOL_VERSION) => {}
+        Some(PROTOCOL_VERSION) => {}
         other => {
-            let reason = format!(
-                "protocol version {other:?}, this pool speaks version {}",
-                codec::PROTOCOL_VERSION
-            );
+            let reason =
+                format!("protocol version {other:?}, this pool speaks version {PROTOCOL_VERSION}");
             return Err(refuse(child, reason));
         }
     }
@@ -323,7 +296,7 @@ mod tests {
 
     fn config() -> SpawnConfig {
         SpawnConfig {
-            program: "/proc/self/exe".into(),
+            program: SELF_EXE.into(),
             initializer: None,
             max_memory: None,
             shared_threshold: codec::SHARED_THRESHOLD,

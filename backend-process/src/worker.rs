@@ -15,13 +15,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use crate::codec::{self, Body, CallRef, Encoded, FromWorker, Hello, ToWorker};
+use crate::handshake::{
+    ENV_FD, ENV_PARENT, EXIT_ABORTED, EXIT_NOT_JOINED, PROTOCOL_VERSION, SELF_EXE, identity,
+};
 use crate::shm::{Beacon, Region};
-use crate::spawn::{ENV_FD, ENV_PARENT, identity};
 use crate::task;
 use crate::transport::{Channel, Inbox};
-
-/// Exit code of a worker that could not join its pool (refused, no pool).
-const EXIT_NOT_JOINED: i32 = 70;
 
 /// The pre-main hook: in a process started as a pool's worker, become the
 /// worker and never return to `main` (nor to a test harness's main).
@@ -141,9 +140,6 @@ struct Jobs {
 
 type Queue = Arc<(Mutex<Jobs>, Condvar)>;
 
-/// Exit code of a worker that ended itself to abort its running task.
-pub(crate) const EXIT_ABORTED: i32 = 71;
-
 /// Takes the socket the pool handed over, once per process.
 fn take_channel() -> Result<Channel, String> {
     static TAKEN: AtomicBool = AtomicBool::new(false);
@@ -183,8 +179,8 @@ fn run() -> Result<i32, String> {
     let mut inbox = Inbox::accepting_plain_fds();
 
     let hello = Hello {
-        version: codec::PROTOCOL_VERSION,
-        identity: identity().map_err(|e| format!("cannot read /proc/self/exe: {e}"))?,
+        version: PROTOCOL_VERSION,
+        identity: identity().map_err(|e| format!("cannot read {SELF_EXE}: {e}"))?,
         pid: std::process::id(),
     };
     let hello = codec::encode_value(&hello).map_err(|e| e.to_string())?;

@@ -40,8 +40,8 @@ mod fuzz;
 mod guard;
 mod payload;
 
-/// Bumped on any change to the messages below; checked in the handshake.
-pub(crate) const PROTOCOL_VERSION: u32 = 7;
+// The protocol version, bumped on any change to the messages below, is
+// `handshake::PROTOCOL_VERSION`, with the handshake's other fixed words.
 
 /// The default size above which a payload goes through shared memory instead of
 /// the socket: one copy into a memfd region and a file descriptor on the wire,
@@ -254,6 +254,7 @@ pub(crate) fn peek_version(bytes: &[u8]) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::handshake::PROTOCOL_VERSION;
 
     #[test]
     fn frames_round_trip_with_their_tail() {

@@ -17,10 +17,10 @@ use concur_core::{Error, ExitStatus};
 use super::link::Link;
 use super::shared::{POOL_THREAD, Shared};
 use crate::codec::{self, Body, FromWorker};
+use crate::handshake::EXIT_ABORTED;
 use crate::shm::Beacon;
 use crate::spawn::{self, Spawned};
 use crate::transport::{Channel, Inbox, Message, RecvError};
-use crate::worker::EXIT_ABORTED;
 
 /// Where a slot reports how its first spawn went (`build` waits for it).
 pub(super) type Ready = Sender<Result<(), Error>>;
