@@ -30,6 +30,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
+use concur_core::backend::QueueBound;
 use concur_core::{ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter};
 
 use crate::builder::{Builder, Config};
@@ -111,6 +112,7 @@ impl ProcessPool {
                 ping_seq: 0,
                 abandoned: false,
             }),
+            bound: QueueBound::new(config.max_queued),
             config,
             stats: StatsCounter::default(),
             next_id: AtomicU64::new(0),

@@ -9,6 +9,13 @@
 //! [`catch_panic`] and encodes `R` with `W`. No name is registered anywhere; any
 //! non-capturing function works, and a worker needs no word of its pool's codec:
 //! the trampoline is that codec's.
+//!
+//! This is the part of core's task body (`concur_core::backend::task`) that
+//! runs in the worker: the body under core's [`catch_panic`], or a chunk under
+//! core's [`run_chunk`]. The rest of it — marking the future running, the
+//! counters, completing the future — cannot run here: the promise and the
+//! stats live in the parent, which does it through core's `task::start` and
+//! `task::finish` (see `pool/job.rs`).
 
 use concur_core::{Error, Payload, catch_panic, run_chunk};
 

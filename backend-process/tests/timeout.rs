@@ -61,3 +61,25 @@ fn the_builder_timeout_applies_to_every_task() {
     assert_eq!(after.len(), 1);
     assert_ne!(before, after, "the overdue task's worker was replaced");
 }
+
+#[test]
+fn a_timeout_past_the_clock_s_end_is_no_timeout() {
+    // `Instant::now() + Duration::MAX` overflows: the deadline is core's
+    // arithmetic, for which a deadline the clock cannot hold is none.
+    let pool = ProcessPool::builder()
+        .max_workers(1)
+        .inflight_per_worker(1)
+        .build()
+        .unwrap();
+    let first = pool.submit_with_timeout(square, 3, Duration::MAX);
+    // Queued behind the first: its deadline is set when the first finishes.
+    let second = pool.submit_with_timeout(square, 4, Duration::MAX);
+    assert_eq!(first.result(LONG), Ok(9));
+    assert_eq!(second.result(LONG), Ok(16));
+    let forever = ProcessPool::builder()
+        .max_workers(1)
+        .task_timeout(Duration::MAX)
+        .build()
+        .unwrap();
+    assert_eq!(forever.submit(square, 5).result(LONG), Ok(25));
+}

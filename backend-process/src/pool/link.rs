@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
+use concur_core::backend;
+
 use super::job::Task;
 use crate::codec::{self, ToWorker};
 use crate::transport::Channel;
@@ -115,8 +117,8 @@ impl Link {
         let mut timed = false;
         if self.inflight.is_empty() {
             self.front_since = Instant::now();
-            if let Some(t) = task.timeout {
-                self.deadline = Some((task.id, Instant::now() + t));
+            if let Some(at) = backend::deadline(task.timeout) {
+                self.deadline = Some((task.id, at));
                 timed = true;
             }
         }
@@ -177,12 +179,11 @@ impl Link {
 
     /// The worker started the next task of its window now: its deadline runs.
     fn front_started(&mut self) {
-        let now = Instant::now();
-        self.front_since = now;
+        self.front_since = Instant::now();
         self.deadline = self
             .inflight
             .front()
-            .and_then(|next| next.timeout.map(|t| (next.id, now + t)));
+            .and_then(|next| Some((next.id, backend::deadline(next.timeout)?)));
     }
 
     /// Task `id` is done: takes it out of the window. Returns it (if it was

@@ -5,6 +5,14 @@
 //! Lock discipline: `Shared::state` is never held while a future is completed or
 //! a promise dropped (both can run user callbacks, which may submit). Tasks
 //! removed under the lock go to a `dead` list dropped after unlocking.
+//!
+//! Admission uses core's toolkit where it fits: the `max_queued` bound is
+//! core's `QueueBound` (the same `Error::Full`, counted the same way as on
+//! every pool: from admission until the task leaves the queue, see `job.rs`).
+//! Core's lock-free `Gate` is not used: submission and shutdown both take the
+//! state lock here (a submission must also see `broken`, and be queued in the
+//! same critical section that sends it), and that lock already orders every
+//! submitter before or after `shutdown`.
 
 use std::collections::VecDeque;
 use std::sync::atomic::AtomicU64;
@@ -12,6 +20,7 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use concur_core::backend::QueueBound;
 use concur_core::{Error, StatsCounter};
 
 use super::job::Task;
@@ -23,6 +32,8 @@ pub(crate) struct Shared {
     /// Queue, workers and flags; see the lock discipline in the module docs.
     pub(super) state: Mutex<State>,
     pub(super) stats: StatsCounter,
+    /// The `max_queued` bound of `try_submit`.
+    pub(super) bound: QueueBound,
     pub(super) next_id: AtomicU64,
     /// Tasks requeued after their worker was lost (`retries`); a counter only,
     /// read with `Relaxed` as it orders nothing.
@@ -80,11 +91,10 @@ impl Shared {
         if st.shutdown {
             return Err(Box::new((Error::Shutdown, task)));
         }
-        if bounded
-            && let Some(max) = self.config.max_queued
-            && self.stats.snapshot(0).queued >= max as u64
-        {
-            return Err(Box::new((Error::Full { max_queued: max }, task)));
+        if !bounded {
+            self.bound.admit();
+        } else if let Err(full) = self.bound.try_admit() {
+            return Err(Box::new((full, task)));
         }
         self.stats.submitted();
         st.queue.push_back(task);
@@ -113,21 +123,16 @@ impl Shared {
                 {
                     continue;
                 }
-                let mut task = loop {
-                    match queue.pop_front() {
-                        None => break 'levels,
-                        Some(t) if t.marked => break t,
-                        Some(t) if t.sink.set_running() => break t,
-                        Some(t) => {
-                            self.stats.cancelled();
-                            dead.push(t);
-                        }
+                let task = loop {
+                    let Some(mut t) = queue.pop_front() else {
+                        break 'levels;
+                    };
+                    if t.start(&self.stats, &self.bound) {
+                        break t;
                     }
+                    // Cancelled while it waited: counted, dropped unlocked.
+                    dead.push(t);
                 };
-                if !task.marked {
-                    task.marked = true;
-                    self.stats.started();
-                }
                 match link.send(task) {
                     Ok(timed) => {
                         if timed {

@@ -14,26 +14,22 @@ use super::shared::{POOL_THREAD, Shared};
 impl Shared {
     pub(super) fn shutdown(&self, wait: bool, cancel_futures: bool) {
         let mut dead = Vec::new();
+        let mut cancelled = VecDeque::new();
         {
             let mut st = self.lock();
             st.shutdown = true;
             if cancel_futures {
                 // Tasks marked running (requeued after a lost worker) stay.
-                let (keep, cancel): (VecDeque<Task>, VecDeque<Task>) =
-                    std::mem::take(&mut st.queue)
-                        .into_iter()
-                        .partition(|t| t.marked);
+                let keep;
+                (keep, cancelled) = std::mem::take(&mut st.queue)
+                    .into_iter()
+                    .partition(|t: &Task| t.marked);
                 st.queue = keep;
-                dead.extend(cancel);
-                for _ in &dead {
-                    self.stats.cancelled();
-                }
             }
-            let mut more = Vec::new();
-            self.pump(&mut st, &mut more);
-            dead.extend(more);
+            self.pump(&mut st, &mut dead);
         }
-        // Dropping a promise whose future is pending cancels the future.
+        // Outside the lock: cancelling a future runs its callbacks.
+        self.cancel_all(cancelled.into());
         drop(dead);
         self.timer_cv.notify_all();
         if wait && !POOL_THREAD.with(|p| p.get()) {
@@ -72,15 +68,12 @@ impl Shared {
         }
     }
 
-    /// Cancels tasks taken out of the queue (outside the lock).
+    /// Cancels tasks taken out of the queue (outside the lock): a queued one's
+    /// future is cancelled, one requeued after its worker was lost fails with
+    /// `Cancelled`.
     pub(super) fn cancel_all(&self, tasks: Vec<Task>) {
         for task in tasks {
-            if task.marked {
-                task.sink.fail(Error::Cancelled, &self.stats);
-            } else {
-                self.stats.cancelled();
-                drop(task);
-            }
+            task.cancel_unsent(&self.stats, &self.bound);
         }
     }
 
@@ -126,13 +119,6 @@ impl Shared {
 
     /// Fails a task that is not in a worker (queued, or requeued after a loss).
     pub(super) fn fail_unstarted(&self, task: Task, error: Error) {
-        if task.marked {
-            task.sink.fail(error, &self.stats);
-        } else if task.sink.set_running() {
-            self.stats.started();
-            task.sink.fail(error, &self.stats);
-        } else {
-            self.stats.cancelled();
-        }
+        task.fail_unsent(error, &self.stats, &self.bound);
     }
 }

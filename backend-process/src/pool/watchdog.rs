@@ -14,6 +14,8 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use concur_core::backend;
+
 use super::link::{DEAF_AFTER, PING_EVERY};
 use super::shared::{POOL_THREAD, REBALANCE_AFTER, Shared, State};
 
@@ -81,7 +83,7 @@ impl Shared {
             st = match next {
                 Some(at) => {
                     self.timer_cv
-                        .wait_timeout(st, at - now)
+                        .wait_timeout(st, backend::remaining(Some(at)).unwrap_or_default())
                         .unwrap_or_else(|e| e.into_inner())
                         .0
                 }
