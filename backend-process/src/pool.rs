@@ -97,10 +97,10 @@ impl ProcessPool {
     }
 
     pub(crate) fn start(config: Config) -> Result<Self, Error> {
-        if crate::worker::is_worker_process() {
-            // The pre-main hook did not run in this worker: become one now.
-            crate::worker::worker_main();
-        }
+        // A process started as a worker whose pre-main hook did not run
+        // becomes the worker now (and never returns); in a worker that is
+        // serving already, a task builds a pool of its own.
+        crate::worker::become_worker_if_started_as_one();
         let n = config.max_workers;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {

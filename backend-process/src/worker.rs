@@ -23,35 +23,65 @@ use crate::task;
 use crate::transport::{Channel, Inbox};
 
 /// The pre-main hook: in a process started as a pool's worker, become the
-/// worker and never return to `main` (nor to a test harness's main).
+/// worker and never return to `main` (nor to a test harness's main). In any
+/// other process it reads one environment variable and returns.
 ///
-/// Running before `main` is sound here because the hook uses nothing that
-/// needs `main`'s runtime setup: it reads the environment (initialised by the
-/// loader before any constructor), makes system calls, starts one thread and
-/// ends the process with `exit`. The runtime setup `main` would have done that
-/// a worker relies on (ignoring `SIGPIPE`) is done by [`run`] itself. In any
-/// other process the hook reads two environment variables and returns.
-#[ctor::ctor(unsafe)]
+/// # Why running before `main` is sound here (`ctor`'s `unsafe`)
+///
+/// `ctor` makes its user vouch for code that runs before the standard
+/// library's runtime setup (`std::rt`'s `init`, done just before `main`). The
+/// hook needs none of that setup, or does what it needs itself:
+///
+/// - the C runtime is up: glibc runs `.init_array` after initialising itself,
+///   so the environment, the allocator, threads and thread-locals work (the
+///   worker reads the environment, allocates, starts one thread); std's
+///   `env::args` is filled by std's own `.init_array` entry, of an earlier
+///   priority;
+/// - what `main`'s setup would have changed that a task can observe is done by
+///   [`adopt_main_conventions`]: `SIGPIPE` ignored, stack overflows reported;
+///   the one difference left is that the worker's main thread has no name
+///   (`thread::current().name()` is `None`, not `"main"`);
+/// - the hook runs at `priority = late`, after every other constructor
+///   registered through `ctor` (the application's, other crates'), so a task
+///   finds the statics such constructors set up as `main` would;
+/// - a panic: every task's is caught (`catch_panic`); one that escaped the
+///   worker's own code would unwind into the `extern "C"` function `ctor`
+///   registers, where Rust aborts the process (no unwinding into the C
+///   runtime), and the pool sees a lost worker;
+/// - the hook never returns in a worker: it ends the process with
+///   `std::process::exit`, so `main` never starts half-initialised after it.
+#[ctor::ctor(unsafe, priority = late)]
 fn intercept() {
-    if is_worker_process() {
-        worker_main();
-    }
+    become_worker_if_started_as_one();
 }
 
 /// Keeps the pre-main hook linked: the pool calls this when it spawns workers,
-/// so the object holding [`intercept`] (and its `.init_array` entry) is part of
+/// so the object holding [`intercept`] (and its constructor entry) is part of
 /// every binary that can start a pool.
 pub(crate) fn keep_hook() {
     std::hint::black_box(intercept as fn());
 }
 
-/// True in a process started as a pool's worker: the environment names a
-/// descriptor, and that descriptor is an open seqpacket socket. A process a
-/// task starts inherits the environment but not the descriptor (the worker
-/// makes it close-on-exec), so it is not taken for a worker; a worker whose
-/// pool died before it got here is one, and exits at once (see [`run`]).
-pub(crate) fn is_worker_process() -> bool {
-    inherited_fd().is_some()
+/// Set once a thread of this process became its worker: from then on nobody
+/// else in the process becomes one (a task that calls [`init`] or builds a
+/// pool of its own).
+static BECAME_WORKER: AtomicBool = AtomicBool::new(false);
+
+/// Becomes the worker — never returns — in a process started as a pool's
+/// worker that is not serving yet: the environment names a descriptor, that
+/// descriptor is an open seqpacket socket, and no thread became the worker
+/// before. Returns at once otherwise.
+///
+/// A process a task starts inherits the environment but not the descriptor
+/// (the worker makes it close-on-exec), so it is not taken for a worker; a
+/// worker whose pool died before it got here is one, and exits at once (see
+/// [`die_with_parent`]).
+pub(crate) fn become_worker_if_started_as_one() {
+    // SeqCst: one flag, read and set in one step; whoever sets it first is
+    // the worker, every later caller returns.
+    if inherited_fd().is_some() && !BECAME_WORKER.swap(true, Ordering::SeqCst) {
+        worker_main();
+    }
 }
 
 /// The descriptor named by the environment, if it is an open seqpacket socket.
@@ -79,9 +109,18 @@ fn inherited_fd() -> Option<RawFd> {
 /// Workers are normally intercepted before `main` by a pre-main hook that this
 /// crate installs, so calling `init` is not needed. It is the documented fallback
 /// for platforms or link setups where the hook does not run: call it first thing
-/// in `main`. It is safe to call anywhere, any number of times: in a process that
-/// is not a worker it reads two environment variables and returns; in a worker
-/// it never returns.
+/// in `main`. In a process that is not a worker it reads one environment
+/// variable and returns; in a worker it never returns; in a worker that is
+/// serving already (a task calls it) it returns.
+///
+/// It is safe to call anywhere, from any thread, any number of times, and it
+/// is a safe function because nothing it does depends on its caller: the one
+/// step with a precondition, taking ownership of the inherited socket, relies
+/// on facts about the process — the pool made it inherit that descriptor, no
+/// Rust object owns it (safe code cannot take a descriptor by its number),
+/// and only the first caller ever gets to take it (`BECAME_WORKER`) — and
+/// running tasks relies on the handshake's check that the pool runs this very
+/// binary.
 ///
 /// ```
 /// // First thing in `main`: returns at once in the parent.
@@ -89,9 +128,7 @@ fn inherited_fd() -> Option<RawFd> {
 /// // ... build pools, submit tasks ...
 /// ```
 pub fn init() {
-    if is_worker_process() {
-        worker_main();
-    }
+    become_worker_if_started_as_one();
 }
 
 /// The worker's life; exits the process.
@@ -152,32 +189,91 @@ fn take_channel() -> Result<Channel, String> {
     unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
     // SAFETY: `fd` is open and a seqpacket socket (checked above): the end the
     // pool made this process inherit. Nothing else in the process owns it: no
-    // code of this crate names it but this function, which runs once (`TAKEN`).
+    // code of this crate names it but this function, which runs once (`TAKEN`,
+    // and only past `BECAME_WORKER`), and code elsewhere could only have taken
+    // it by its number with an `unsafe` claim of its own that it owns it.
     Ok(Channel::from_fd(unsafe { OwnedFd::from_raw_fd(fd) }))
 }
 
+/// The worker's life, step by step: the conventions of `main`, the tie to the
+/// parent, the handshake, the reader, the initializer, then tasks until told
+/// to exit. Returns the exit code; an error is a worker that could not join.
 fn run() -> Result<i32, String> {
+    adopt_main_conventions();
+    die_with_parent()?;
+    let Joined {
+        chan,
+        inbox,
+        beacon,
+        initializer,
+        max_memory,
+        shared_threshold,
+    } = join_pool()?;
+    // The reader first: it answers the pool's pings while the initializer
+    // runs, however long that takes.
+    let queue = start_reader(&chan, inbox)?;
+    if let Some((init, arg)) = initializer {
+        // SAFETY: the pool built `init` with `init_ref` and accepted this worker as
+        // the same binary in the handshake.
+        if let Err(error) = unsafe { task::invoke(init, &arg, usize::MAX) } {
+            send(&chan, &FromWorker::InitFailed { error }, &[], None);
+            return Ok(1);
+        }
+    }
+    send(&chan, &FromWorker::Ready, &[], None);
+    Ok(serve(
+        &chan,
+        &queue,
+        beacon.as_ref(),
+        max_memory,
+        shared_threshold,
+    ))
+}
+
+/// What Rust's `main` would have set up and a worker relies on (the hook runs
+/// before it): a write to a closed pipe is an `EPIPE` error, not the end of
+/// the process; a stack overflow is reported as one, not as a bare `SIGSEGV`.
+fn adopt_main_conventions() {
+    // SAFETY: setting a signal's disposition to SIG_IGN installs no handler.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    crate::overflow::install();
+}
+
+/// Dies with the parent: the kernel sends `SIGKILL` when the parent's spawning
+/// thread ends; the check after it covers a parent that died before.
+fn die_with_parent() -> Result<(), String> {
     let parent: i32 = std::env::var(ENV_PARENT)
         .ok()
         .and_then(|p| p.parse().ok())
         .ok_or_else(|| format!("{ENV_PARENT} missing or invalid"))?;
-    // As Rust's `main` would have it: a write to a closed pipe is an `EPIPE`
-    // error, not the end of the process.
-    // SAFETY: setting a signal's disposition to SIG_IGN installs no handler.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
-    // And a stack overflow is reported as one, not as a bare SIGSEGV.
-    crate::overflow::install();
-    // Die with the parent: the kernel sends SIGKILL when the parent's spawning
-    // thread ends; the check after it covers a parent that died before.
     // SAFETY: PR_SET_PDEATHSIG takes a signal number and touches no memory of ours.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
     // SAFETY: getppid has no preconditions.
     if unsafe { libc::getppid() } != parent {
         return Err("the pool's process is already gone".into());
     }
+    Ok(())
+}
+
+/// A worker the pool welcomed, and what the pool told it.
+struct Joined {
+    chan: Arc<Channel>,
+    inbox: Inbox,
+    /// Where the worker records the task it starts.
+    beacon: Option<Beacon>,
+    /// The initializer and its encoded argument.
+    initializer: Option<(CallRef, Vec<u8>)>,
+    /// Resident memory past which the worker retires.
+    max_memory: Option<u64>,
+    /// Results above this many bytes go through shared memory.
+    shared_threshold: usize,
+}
+
+/// The worker's side of the handshake (see `handshake.rs`): takes the
+/// inherited socket, says hello, reads the welcome.
+fn join_pool() -> Result<Joined, String> {
     let chan = Arc::new(take_channel()?);
     let mut inbox = Inbox::accepting_plain_fds();
-
     let hello = Hello {
         version: PROTOCOL_VERSION,
         identity: identity().map_err(|e| format!("cannot read {SELF_EXE}: {e}"))?,
@@ -196,21 +292,26 @@ fn run() -> Result<i32, String> {
         Some(fd) => Some(Beacon::from_pool(fd).map_err(|e| format!("the pool's beacon: {e}"))?),
         None => None,
     };
-    let (initializer, max_memory, shared_threshold) = match header {
+    match header {
         ToWorker::Welcome {
             initializer,
             max_memory,
             shared_threshold,
-        } => (
-            initializer,
+        } => Ok(Joined {
+            chan,
+            inbox,
+            beacon,
+            initializer: initializer.map(|init| (init, tail.to_vec())),
             max_memory,
-            usize::try_from(shared_threshold).unwrap_or(usize::MAX),
-        ),
-        ToWorker::Refused { reason } => return Err(format!("refused by the pool: {reason}")),
-        other => return Err(format!("unexpected first message {other:?}")),
-    };
-    // The reader first: it answers the pool's pings while the initializer
-    // runs, however long that takes.
+            shared_threshold: usize::try_from(shared_threshold).unwrap_or(usize::MAX),
+        }),
+        ToWorker::Refused { reason } => Err(format!("refused by the pool: {reason}")),
+        other => Err(format!("unexpected first message {other:?}")),
+    }
+}
+
+/// Starts the reader thread, which drains the pool's channel into the queue.
+fn start_reader(chan: &Arc<Channel>, inbox: Inbox) -> Result<Queue, String> {
     let queue: Queue = Arc::new((Mutex::new(Jobs::default()), Condvar::new()));
     let reader_queue = queue.clone();
     let reader_chan = chan.clone();
@@ -218,42 +319,30 @@ fn run() -> Result<i32, String> {
         .name("concur-worker-reader".into())
         .spawn(move || read_loop(&reader_chan, inbox, &reader_queue))
         .map_err(|e| e.to_string())?;
+    Ok(queue)
+}
 
-    if let Some(init) = initializer {
-        // SAFETY: the pool built `init` with `init_ref` and accepted this worker as
-        // the same binary in the handshake.
-        if let Err(error) = unsafe { task::invoke(init, tail, usize::MAX) } {
-            send(&chan, &FromWorker::InitFailed { error }, &[], None);
-            return Ok(1);
-        }
-    }
-    send(&chan, &FromWorker::Ready, &[], None);
-
+/// Runs tasks in the order received until told to exit (or, past
+/// `max_memory`, until it announces it retires); returns the exit code.
+fn serve(
+    chan: &Channel,
+    queue: &Queue,
+    beacon: Option<&Beacon>,
+    max_memory: Option<u64>,
+    shared_threshold: usize,
+) -> i32 {
     loop {
-        let job = {
-            let (lock, cv) = &*queue;
-            let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
-            loop {
-                if let Some(job) = q.queue.pop_front() {
-                    q.running = job.id();
-                    if let (Some(id), Some(beacon)) = (q.running, &beacon) {
-                        beacon.started(id);
-                    }
-                    break job;
-                }
-                q = cv.wait(q).unwrap_or_else(|e| e.into_inner());
-            }
-        };
+        let job = next_job(queue, beacon);
         let (id, outcome) = match &job {
-            Job::Exit => return Ok(0),
+            Job::Exit => return 0,
             Job::Run {
                 id,
                 call,
                 frame,
                 tail_at,
             } => {
-                // SAFETY: as for the initializer: built by `call_ref`/`chunk_ref`
-                // in the pool, which checked this worker runs the same binary.
+                // SAFETY: built by `call_ref`/`chunk_ref` in the pool, which
+                // checked in the handshake that this worker runs the same binary.
                 (*id, unsafe {
                     task::invoke(*call, &frame[*tail_at..], shared_threshold)
                 })
@@ -268,42 +357,41 @@ fn run() -> Result<i32, String> {
         drop(job);
         // From here on an `Abort` of this task finds it done.
         queue.0.lock().unwrap_or_else(|e| e.into_inner()).running = None;
-        match outcome {
-            Ok(Encoded::Shared(region)) => send(
-                &chan,
-                &FromWorker::Done {
-                    id,
-                    outcome: Ok(Body::Shared),
-                },
-                &[],
-                Some(&region),
-            ),
-            Ok(Encoded::Inline(bytes)) => send(
-                &chan,
-                &FromWorker::Done {
-                    id,
-                    outcome: Ok(Body::Inline),
-                },
-                &bytes,
-                None,
-            ),
-            Err(error) => send(
-                &chan,
-                &FromWorker::Done {
-                    id,
-                    outcome: Err(error),
-                },
-                &[],
-                None,
-            ),
-        }
+        report(chan, id, outcome);
         if let Some(limit) = max_memory {
             let rss = resident_memory();
             if rss > limit {
-                send(&chan, &FromWorker::Retire { rss }, &[], None);
-                return Ok(0);
+                send(chan, &FromWorker::Retire { rss }, &[], None);
+                return 0;
             }
         }
+    }
+}
+
+/// Waits for the next job and marks it running, in the queue (for `Abort`)
+/// and in the beacon (for the pool, should this worker die now).
+fn next_job(queue: &Queue, beacon: Option<&Beacon>) -> Job {
+    let (lock, cv) = &**queue;
+    let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        if let Some(job) = q.queue.pop_front() {
+            q.running = job.id();
+            if let (Some(id), Some(beacon)) = (q.running, beacon) {
+                beacon.started(id);
+            }
+            return job;
+        }
+        q = cv.wait(q).unwrap_or_else(|e| e.into_inner());
+    }
+}
+
+/// Sends a task's outcome: its result inline or in shared memory, or its error.
+fn report(chan: &Channel, id: u64, outcome: Result<Encoded, concur_core::Error>) {
+    let done = |outcome| FromWorker::Done { id, outcome };
+    match outcome {
+        Ok(Encoded::Shared(region)) => send(chan, &done(Ok(Body::Shared)), &[], Some(&region)),
+        Ok(Encoded::Inline(bytes)) => send(chan, &done(Ok(Body::Inline)), &bytes, None),
+        Err(error) => send(chan, &done(Err(error)), &[], None),
     }
 }
 
@@ -316,9 +404,18 @@ fn send(chan: &Channel, msg: &FromWorker, tail: &[u8], region: Option<&Region>) 
 
 /// The pool's end of the channel closed: the pool is gone, and so is this worker.
 fn pool_gone() -> ! {
-    // SAFETY: `_exit` ends the process without running anything else; nothing in
-    // this process needs an orderly shutdown once its pool is gone.
-    unsafe { libc::_exit(0) }
+    exit_now(0)
+}
+
+/// Ends the worker process at once with `code`: no destructor, no `atexit`
+/// handler, no flush, no other thread runs again. The one way a worker ends
+/// itself abruptly, used when its pool is gone and to abort its running task.
+fn exit_now(code: i32) -> ! {
+    // SAFETY: `_exit` takes an exit code and never returns; it touches no
+    // memory of this process. Skipping the orderly shutdown is sound (nothing
+    // of Rust's relies on it) and wanted: the pool is gone, or it is waiting
+    // for this process to end and will settle what it sent.
+    unsafe { libc::_exit(code) }
 }
 
 fn read_loop(chan: &Channel, mut inbox: Inbox, queue: &Queue) {
@@ -362,9 +459,7 @@ fn read_loop(chan: &Channel, mut inbox: Inbox, queue: &Queue) {
                     // The task to abort is running: end the process, lock held,
                     // so the main thread can neither report it nor start
                     // another one. The pool fails it with `Cancelled`.
-                    // SAFETY: `_exit` ends the process at once; nothing needs
-                    // an orderly shutdown, the pool settles what it sent.
-                    unsafe { libc::_exit(EXIT_ABORTED) }
+                    exit_now(EXIT_ABORTED)
                 }
                 let ok = match q.queue.iter().position(|job| job.id() == Some(id)) {
                     Some(pos) => q.queue.remove(pos).is_some(),
