@@ -277,16 +277,7 @@ impl ProcessPool {
             self.shared.cancel_all(vec![task]);
             return true;
         }
-        for link in st.workers.iter_mut().flatten() {
-            if let Some(task) = link.inflight.iter().find(|t| t.sink.completes(&any)) {
-                let id = task.id;
-                if !link.aborting.contains(&id) {
-                    link.send_abort(id);
-                }
-                return true;
-            }
-        }
-        false
+        st.workers.iter_mut().flatten().any(|link| link.abort(&any))
     }
 
     /// How many times a task whose worker was lost was run again (see

@@ -7,14 +7,22 @@
 //! thread takes it out under the state lock *before* reaping the process. So
 //! whoever reaches a `Link` under the lock is talking about a child that has not
 //! been reaped, whose pid cannot have been reused: that is the one argument
-//! behind [`Link::signal`], the one place a worker is signalled.
+//! behind [`Link::signal`], the one place a worker is signalled (private: the
+//! rest of the pool goes through [`Link::lose`], [`Link::terminate`] and the
+//! watchdog's [`Link::watch`]).
+//!
+//! The rest of the pool asks a `Link` to act — send a task, an exit, a ping,
+//! a revoke, an abort; take back a finished or revoked task; watch its
+//! deadlines — and reads its bookkeeping (its window, whether it is exiting)
+//! to decide whom to serve; the one place that takes a `Link` apart is the slot
+//! thread settling a worker whose channel closed.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use std::sync::Arc;
 
-use concur_core::backend;
+use concur_core::{AnyFuture, backend};
 
 use super::job::Task;
 use crate::codec::{self, ToWorker};
@@ -94,8 +102,8 @@ impl Link {
         }
     }
 
-    /// Sends `signal` to the worker.
-    pub(super) fn signal(&self, signal: i32) {
+    /// Sends `signal` to the worker: the one place a worker is signalled.
+    fn signal(&self, signal: i32) {
         // SAFETY: kill(2) reads and writes no memory of this process. The pid is
         // that of a child that has not been reaped (see the module docs: a link
         // leaves the state before its process is waited for), so it names this
@@ -128,8 +136,47 @@ impl Link {
 
     /// Gives up on the worker: it gets nothing more and is killed.
     pub(super) fn lose(&mut self) {
+        self.terminate(libc::SIGKILL);
+    }
+
+    /// Gives up on the worker: it gets nothing more and is sent `signal`
+    /// (`terminate_workers`, `kill_workers`).
+    pub(super) fn terminate(&mut self, signal: i32) {
         self.exiting = true;
-        self.signal(libc::SIGKILL);
+        self.signal(signal);
+    }
+
+    /// The watchdog's look at this worker at `now`: a worker still connected
+    /// past its exit grace, or deaf to a ping for [`DEAF_AFTER`], is lost; one
+    /// quiet for [`PING_EVERY`] is pinged (with the next of `seq`); one whose
+    /// running task is past its deadline is killed, that task timed out.
+    /// Returns when to look again, if anything is pending.
+    pub(super) fn watch(&mut self, now: Instant, seq: &mut u64) -> Option<Instant> {
+        let mut next: Option<Instant> = None;
+        let mut at_most = |at: Instant| next = Some(next.map_or(at, |n: Instant| n.min(at)));
+        match (self.exit_by, self.ping) {
+            (Some(by), _) if by <= now => self.lose(),
+            (Some(by), _) => at_most(by),
+            (None, _) if self.exiting => {}
+            (None, Some((_, sent))) if sent + DEAF_AFTER <= now => self.lose(),
+            (None, Some((_, sent))) => at_most(sent + DEAF_AFTER),
+            (None, None) if self.heard + PING_EVERY <= now => {
+                *seq += 1;
+                self.send_ping(*seq, now);
+                at_most(now + DEAF_AFTER);
+            }
+            (None, None) => at_most(self.heard + PING_EVERY),
+        }
+        match self.deadline {
+            Some((id, at)) if at <= now => {
+                self.deadline = None;
+                self.timed_out = Some(id);
+                self.lose();
+            }
+            Some((_, at)) => at_most(at),
+            None => {}
+        }
+        next
     }
 
     /// Sends a control message; a failure loses the worker.
@@ -148,11 +195,24 @@ impl Link {
         self.control(&ToWorker::Exit);
     }
 
-    /// Asks the worker to drop task `id`, or to end itself if `id` is running.
-    pub(super) fn send_abort(&mut self, id: u64) {
-        if self.control(&ToWorker::Abort { id }) {
+    /// Asks the worker to drop the task of its window that completes
+    /// `future`, or to end itself if that task is running
+    /// (`ProcessPool::kill`). False if no task of the window completes it.
+    pub(super) fn abort(&mut self, future: &AnyFuture) -> bool {
+        let Some(task) = self.inflight.iter().find(|t| t.sink.completes(future)) else {
+            return false;
+        };
+        let id = task.id;
+        if !self.aborting.contains(&id) && self.control(&ToWorker::Abort { id }) {
             self.aborting.push(id);
         }
+        true
+    }
+
+    /// Whether task `id` was asked to abort and not answered yet; forgets it.
+    pub(super) fn take_abort(&mut self, id: u64) -> bool {
+        let pos = self.aborting.iter().position(|&a| a == id);
+        pos.map(|p| self.aborting.swap_remove(p)).is_some()
     }
 
     /// Pings the worker's reader.

@@ -56,8 +56,7 @@ impl Shared {
             st.shutdown = true;
             st.abandoned = true;
             for link in st.workers.iter_mut().flatten() {
-                link.exiting = true;
-                link.signal(libc::SIGKILL);
+                link.lose();
             }
             st.queue.drain(..).collect()
         };
@@ -87,8 +86,7 @@ impl Shared {
             // slots take to settle, so every death it causes sees it.
             st.abandoned = true;
             for link in st.workers.iter_mut().flatten() {
-                link.exiting = true;
-                link.signal(signal);
+                link.terminate(signal);
             }
         }
         if !POOL_THREAD.with(|p| p.get()) {
@@ -107,8 +105,7 @@ impl Shared {
         st.shutdown = true;
         let dead: Vec<Task> = st.queue.drain(..).collect();
         for link in st.workers.iter_mut().flatten() {
-            link.exiting = true;
-            link.signal(libc::SIGKILL);
+            link.lose();
         }
         drop(st);
         self.timer_cv.notify_all();

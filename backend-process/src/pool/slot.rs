@@ -38,55 +38,60 @@ const MAX_BACKOFF: Duration = Duration::from_secs(1);
 const EXIT_GRACE: Duration = Duration::from_secs(1);
 
 impl Shared {
-    /// The life of one worker slot; `ready` hears how the first spawn went.
-    ///
-    /// A spawn that fails is retried, each time with a fresh socket pair, after
-    /// a back-off that doubles from 10 ms to 1 s. The pool breaks only after
-    /// [`MAX_FAILED_SPAWNS`] failures in a row, with the last one's message; a
-    /// worker killed by `SIGKILL` before it joined does not count (an outside
-    /// killer says nothing about whether workers can start).
+    /// The life of one worker slot, one worker after another, until the pool
+    /// no longer needs one; `ready` hears how the first spawn went.
     pub(super) fn slot_main(self: &Arc<Self>, slot: usize, mut ready: Option<Ready>) {
         POOL_THREAD.with(|p| p.set(true));
-        let mut failures = 0;
-        let mut backoff = FIRST_BACKOFF;
-        loop {
-            {
-                let st = self.lock();
-                if st.broken.is_some() || st.abandoned || (st.shutdown && st.queue.is_empty()) {
-                    break;
-                }
-            }
-            let worker = match spawn::spawn_worker(&self.config.spawn) {
-                Ok(w) => w,
-                Err(failure) => {
-                    failures += u32::from(failure.counts);
-                    if failures >= MAX_FAILED_SPAWNS {
-                        let e = failure.error;
-                        match ready.take() {
-                            Some(tx) => {
-                                let _ = tx.send(Err(e));
-                            }
-                            None => self.break_pool(format!(
-                                "cannot replace a worker ({failures} attempts in a row failed): {e}"
-                            )),
-                        }
-                        break;
-                    }
-                    // Shutdown wakes the wait (it notifies `timer_cv`).
-                    let st = self.lock();
-                    drop(self.timer_cv.wait_timeout(st, backoff));
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
-                    continue;
-                }
-            };
-            failures = 0;
-            backoff = FIRST_BACKOFF;
+        while let Some(worker) = self.next_worker(&mut ready) {
             self.run_worker(slot, worker, ready.take());
         }
         if let Some(tx) = ready.take() {
             let _ = tx.send(Ok(()));
         }
         self.timer_cv.notify_all();
+    }
+
+    /// Starts the slot's next worker; `None` once the pool needs none (broken,
+    /// abandoned, shut down with nothing queued) or workers cannot be started.
+    ///
+    /// A spawn that fails is retried, each time with a fresh socket pair, after
+    /// a back-off that doubles from 10 ms to 1 s. The pool breaks only after
+    /// [`MAX_FAILED_SPAWNS`] failures in a row, with the last one's message (or,
+    /// for the first spawn, `build` fails with it); a worker killed by
+    /// `SIGKILL` before it joined does not count (an outside killer says
+    /// nothing about whether workers can start).
+    fn next_worker(&self, ready: &mut Option<Ready>) -> Option<Spawned> {
+        let mut failures = 0;
+        let mut backoff = FIRST_BACKOFF;
+        loop {
+            {
+                let st = self.lock();
+                if st.broken.is_some() || st.abandoned || (st.shutdown && st.queue.is_empty()) {
+                    return None;
+                }
+            }
+            let failure = match spawn::spawn_worker(&self.config.spawn) {
+                Ok(worker) => return Some(worker),
+                Err(failure) => failure,
+            };
+            failures += u32::from(failure.counts);
+            if failures >= MAX_FAILED_SPAWNS {
+                let e = failure.error;
+                match ready.take() {
+                    Some(tx) => {
+                        let _ = tx.send(Err(e));
+                    }
+                    None => self.break_pool(format!(
+                        "cannot replace a worker ({failures} attempts in a row failed): {e}"
+                    )),
+                }
+                return None;
+            }
+            // Shutdown wakes the wait (it notifies `timer_cv`).
+            let st = self.lock();
+            drop(self.timer_cv.wait_timeout(st, backoff));
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
     }
 
     /// One worker's life in its slot: attach, serve, settle.
@@ -107,12 +112,12 @@ impl Shared {
     }
 
     /// Puts a joined worker's link in its slot and gives it work.
-    fn attach(&self, slot: usize, link: Link) {
+    fn attach(&self, slot: usize, mut link: Link) {
         let mut dead = Vec::new();
         {
             let mut st = self.lock();
             if st.broken.is_some() {
-                link.signal(libc::SIGKILL);
+                link.lose();
             }
             st.workers[slot] = Some(link);
             self.pump(&mut st, &mut dead);
@@ -243,8 +248,7 @@ impl Shared {
         let mut cancelled = None;
         let mut st = self.lock();
         let given_back = st.workers[slot].as_mut().and_then(|link| {
-            let abort = link.aborting.iter().position(|&a| a == id);
-            let abort = abort.map(|p| link.aborting.swap_remove(p)).is_some();
+            let abort = link.take_abort(id);
             link.take_revoked(id, ok).map(|task| (task, abort))
         });
         match given_back {

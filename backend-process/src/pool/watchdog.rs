@@ -16,7 +16,6 @@ use std::time::Instant;
 
 use concur_core::backend;
 
-use super::link::{DEAF_AFTER, PING_EVERY};
 use super::shared::{POOL_THREAD, REBALANCE_AFTER, Shared, State};
 
 impl Shared {
@@ -42,7 +41,8 @@ impl Shared {
             .push(handle);
     }
 
-    /// Kills the worker of every task past its deadline.
+    /// Watches every worker ([`Link::watch`](super::link::Link::watch)) and
+    /// rebalances, then sleeps until the nearest instant either asked for.
     fn timer_main(&self) {
         let mut st = self.lock();
         loop {
@@ -53,30 +53,8 @@ impl Shared {
             let mut next: Option<Instant> = self.rebalance(&mut st, now);
             let mut seq = st.ping_seq;
             for link in st.workers.iter_mut().flatten() {
-                let mut at_most =
-                    |at: Instant| next = Some(next.map_or(at, |n: Instant| n.min(at)));
-                match (link.exit_by, link.ping) {
-                    (Some(by), _) if by <= now => link.lose(),
-                    (Some(by), _) => at_most(by),
-                    (None, _) if link.exiting => {}
-                    (None, Some((_, sent))) if sent + DEAF_AFTER <= now => link.lose(),
-                    (None, Some((_, sent))) => at_most(sent + DEAF_AFTER),
-                    (None, None) if link.heard + PING_EVERY <= now => {
-                        seq += 1;
-                        link.send_ping(seq, now);
-                        at_most(now + DEAF_AFTER);
-                    }
-                    (None, None) => at_most(link.heard + PING_EVERY),
-                }
-                match link.deadline {
-                    Some((id, at)) if at <= now => {
-                        link.deadline = None;
-                        link.timed_out = Some(id);
-                        link.exiting = true;
-                        link.signal(libc::SIGKILL);
-                    }
-                    Some((_, at)) => next = Some(next.map_or(at, |n| n.min(at))),
-                    None => {}
+                if let Some(at) = link.watch(now, &mut seq) {
+                    next = Some(next.map_or(at, |n| n.min(at)));
                 }
             }
             st.ping_seq = seq;
