@@ -12,6 +12,10 @@ use super::job::Task;
 use super::shared::{POOL_THREAD, Shared};
 
 impl Shared {
+    /// Python's `shutdown`: no more submissions; with `cancel_futures` the
+    /// tasks still queued are cancelled; workers are told to exit once the
+    /// queue is empty; with `wait` (and not on a pool thread) joins the pool's
+    /// threads, so every worker has been reaped when it returns.
     pub(super) fn shutdown(&self, wait: bool, cancel_futures: bool) {
         let mut dead = Vec::new();
         let mut cancelled = VecDeque::new();
@@ -37,6 +41,7 @@ impl Shared {
         }
     }
 
+    /// Joins the slot threads and the watchdog.
     pub(super) fn join(&self) {
         let handles: Vec<JoinHandle<()>> =
             std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
@@ -76,6 +81,8 @@ impl Shared {
         }
     }
 
+    /// `terminate_workers` / `kill_workers`: shuts down cancelling the queue,
+    /// sends `signal` to every worker, and waits until they are reaped.
     pub(super) fn signal_workers(&self, signal: i32) {
         self.shutdown(false, true);
         {
