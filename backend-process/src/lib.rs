@@ -257,6 +257,7 @@
 mod builder;
 mod codec;
 mod handshake;
+mod hook;
 mod overflow;
 mod pool;
 mod shm;
@@ -267,5 +268,5 @@ mod worker;
 
 pub use crate::builder::Builder;
 pub use crate::codec::Codec;
+pub use crate::hook::init;
 pub use crate::pool::ProcessPool;
-pub use crate::worker::init;

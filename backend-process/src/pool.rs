@@ -100,7 +100,7 @@ impl ProcessPool {
         // A process started as a worker whose pre-main hook did not run
         // becomes the worker now (and never returns); in a worker that is
         // serving already, a task builds a pool of its own.
-        crate::worker::become_worker_if_started_as_one();
+        crate::hook::become_worker_if_started_as_one();
         let n = config.max_workers;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {

@@ -135,7 +135,7 @@ fn failed(mut child: Child, pid: u32, seen: String) -> SpawnFailure {
 /// before its handshake (its binary does not link this crate's hook and does not
 /// call `init`, or it was killed), or it was refused.
 pub(crate) fn spawn_worker(config: &SpawnConfig) -> Result<Spawned, SpawnFailure> {
-    crate::worker::keep_hook();
+    crate::hook::keep_hook();
     let broken = |error: Error| SpawnFailure {
         error,
         counts: true,
