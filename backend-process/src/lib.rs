@@ -262,6 +262,7 @@ mod overflow;
 mod pool;
 mod shm;
 mod spawn;
+mod sync;
 mod task;
 mod transport;
 mod worker;

@@ -35,7 +35,7 @@ use concur_core::{ChunkResult, Error, Executor, Future, Payload, Promise, Stats,
 
 use crate::builder::{Builder, Config};
 use crate::codec::{self, CallRef};
-use crate::task;
+use crate::{sync, task};
 
 mod job;
 mod link;
@@ -128,11 +128,7 @@ impl ProcessPool {
                 .name(format!("concur-process-slot-{slot}"))
                 .spawn(move || s.slot_main(slot, Some(ready)))
                 .map_err(|e| Error::broken(format!("cannot start a thread: {e}")))?;
-            shared
-                .threads
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(handle);
+            sync::lock(&shared.threads).push(handle);
         }
         drop(tx);
         let mut first_error = None;

@@ -199,7 +199,7 @@ impl Channel {
     }
 
     fn send_raw(&self, bytes: &[u8], fd: Option<(RawFd, u64, u8)>) -> io::Result<()> {
-        let _guard = self.send_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _guard = crate::sync::lock(&self.send_lock);
         let mut header = [0u8; HEADER];
         header[..8].copy_from_slice(&(bytes.len() as u64).to_le_bytes());
         header[8..16].copy_from_slice(&fd.map_or(0, |(_, len, _)| len).to_le_bytes());

@@ -20,8 +20,8 @@ use crate::handshake::{
 };
 use crate::hook::inherited_fd;
 use crate::shm::{Beacon, Region};
-use crate::task;
 use crate::transport::{Channel, Inbox};
+use crate::{sync, task};
 
 /// The worker's life; exits the process. Reached only through
 /// `hook::become_worker_if_started_as_one`, once per process.
@@ -249,7 +249,7 @@ fn serve(
         };
         drop(job);
         // From here on an `Abort` of this task finds it done.
-        queue.0.lock().unwrap_or_else(|e| e.into_inner()).running = None;
+        sync::lock(&queue.0).running = None;
         report(chan, id, outcome);
         if let Some(limit) = max_memory {
             let rss = resident_memory();
@@ -265,7 +265,7 @@ fn serve(
 /// and in the beacon (for the pool, should this worker die now).
 fn next_job(queue: &Queue, beacon: Option<&Beacon>) -> Job {
     let (lock, cv) = &**queue;
-    let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
+    let mut q = sync::lock(lock);
     loop {
         if let Some(job) = q.queue.pop_front() {
             q.running = job.id();
@@ -274,7 +274,7 @@ fn next_job(queue: &Queue, beacon: Option<&Beacon>) -> Job {
             }
             return job;
         }
-        q = cv.wait(q).unwrap_or_else(|e| e.into_inner());
+        q = sync::wait(cv, q);
     }
 }
 
@@ -347,7 +347,7 @@ fn read_loop(chan: &Channel, mut inbox: Inbox, queue: &Queue) {
                 Job::RunShared { id, call, region }
             }
             ToWorker::Revoke { id } | ToWorker::Abort { id } => {
-                let mut q = lock.lock().unwrap_or_else(|e| e.into_inner());
+                let mut q = sync::lock(lock);
                 if matches!(header, ToWorker::Abort { .. }) && q.running == Some(id) {
                     // The task to abort is running: end the process, lock held,
                     // so the main thread can neither report it nor start
@@ -369,10 +369,7 @@ fn read_loop(chan: &Channel, mut inbox: Inbox, queue: &Queue) {
             ToWorker::Exit => Job::Exit,
             ToWorker::Welcome { .. } | ToWorker::Refused { .. } => continue,
         };
-        lock.lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .queue
-            .push_back(job);
+        sync::lock(lock).queue.push_back(job);
         cv.notify_one();
     }
 }

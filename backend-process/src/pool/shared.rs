@@ -26,6 +26,7 @@ use concur_core::{Error, StatsCounter};
 use super::job::Task;
 use super::link::Link;
 use crate::builder::Config;
+use crate::sync;
 
 pub(crate) struct Shared {
     pub(super) config: Config,
@@ -79,7 +80,7 @@ thread_local! {
 
 impl Shared {
     pub(super) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        sync::lock(&self.state)
     }
 
     pub(super) fn enqueue(&self, task: Task, bounded: bool) -> Result<(), Box<(Error, Task)>> {

@@ -10,6 +10,7 @@ use concur_core::Error;
 
 use super::job::Task;
 use super::shared::{POOL_THREAD, Shared};
+use crate::sync;
 
 impl Shared {
     /// Python's `shutdown`: no more submissions; with `cancel_futures` the
@@ -43,8 +44,7 @@ impl Shared {
 
     /// Joins the slot threads and the watchdog.
     pub(super) fn join(&self) {
-        let handles: Vec<JoinHandle<()>> =
-            std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()));
+        let handles: Vec<JoinHandle<()>> = std::mem::take(&mut *sync::lock(&self.threads));
         for h in handles {
             let _ = h.join();
         }

@@ -20,6 +20,7 @@ use crate::codec::{self, Body, FromWorker};
 use crate::handshake::EXIT_ABORTED;
 use crate::shm::Beacon;
 use crate::spawn::{self, Spawned};
+use crate::sync;
 use crate::transport::{Channel, Inbox, Message, RecvError};
 
 /// Where a slot reports how its first spawn went (`build` waits for it).
@@ -89,7 +90,7 @@ impl Shared {
             }
             // Shutdown wakes the wait (it notifies `timer_cv`).
             let st = self.lock();
-            drop(self.timer_cv.wait_timeout(st, backoff));
+            drop(sync::wait_timeout(&self.timer_cv, st, backoff));
             backoff = (backoff * 2).min(MAX_BACKOFF);
         }
     }

@@ -17,6 +17,7 @@ use std::time::Instant;
 use concur_core::backend;
 
 use super::shared::{POOL_THREAD, REBALANCE_AFTER, Shared, State};
+use crate::sync;
 
 impl Shared {
     /// Starts the watchdog thread (once).
@@ -35,10 +36,7 @@ impl Shared {
                 shared.timer_main();
             })
             .expect("cannot start the timeout thread");
-        self.threads
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(handle);
+        sync::lock(&self.threads).push(handle);
     }
 
     /// Watches every worker ([`Link::watch`](super::link::Link::watch)) and
@@ -60,12 +58,10 @@ impl Shared {
             st.ping_seq = seq;
             st = match next {
                 Some(at) => {
-                    self.timer_cv
-                        .wait_timeout(st, backend::remaining(Some(at)).unwrap_or_default())
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0
+                    let wait = backend::remaining(Some(at)).unwrap_or_default();
+                    sync::wait_timeout(&self.timer_cv, st, wait).0
                 }
-                None => self.timer_cv.wait(st).unwrap_or_else(|e| e.into_inner()),
+                None => sync::wait(&self.timer_cv, st),
             };
         }
     }
