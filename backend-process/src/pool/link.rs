@@ -29,21 +29,21 @@ use crate::codec::{self, ToWorker};
 use crate::transport::Channel;
 
 /// A task shorter than this is "fast" (see [`Link::fast`]).
-pub(super) const FAST_TASK: Duration = Duration::from_millis(1);
+const FAST_TASK: Duration = Duration::from_millis(1);
 
 /// A worker told to exit (or that announced it retires) with nothing left to
 /// run is killed if its channel is still open this long after.
-pub(super) const EXIT_GRACE: Duration = Duration::from_secs(2);
+const EXIT_GRACE: Duration = Duration::from_secs(2);
 
 /// A worker not heard from for this long is pinged.
-pub(super) const PING_EVERY: Duration = Duration::from_secs(1);
+const PING_EVERY: Duration = Duration::from_secs(1);
 
 /// A worker whose reader has not answered a ping for this long is deaf, and
 /// lost. The reader thread does nothing but receive and queue (it never runs a
 /// task), so a healthy one answers within a scheduling delay; 5 s of silence
 /// means it is dead or stopped. A deaf worker is thus detected within
 /// `PING_EVERY + DEAF_AFTER` = 6 s.
-pub(super) const DEAF_AFTER: Duration = Duration::from_secs(5);
+const DEAF_AFTER: Duration = Duration::from_secs(5);
 
 /// The parent's side of one live worker.
 pub(super) struct Link {

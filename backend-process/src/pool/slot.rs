@@ -36,7 +36,7 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(10);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
 /// How long a worker whose channel closed has to exit before it is killed.
-const EXIT_GRACE: Duration = Duration::from_secs(1);
+const REAP_GRACE: Duration = Duration::from_secs(1);
 
 impl Shared {
     /// The life of one worker slot, one worker after another, until the pool
@@ -282,7 +282,7 @@ impl Shared {
             )
         };
         let pid = link.pid;
-        let status = spawn::reap(&mut child, EXIT_GRACE);
+        let status = spawn::reap(&mut child, REAP_GRACE);
         let clean = why_lost.is_none() && link.exiting && status == ExitStatus::Code(0);
         let mut failed = Vec::new();
         let mut retry = None;
