@@ -12,6 +12,8 @@
 //! - [`deadline`], [`remaining`], [`expired`]: a timeout turned into an instant
 //!   and back;
 //! - [`CachePadded`]: a value on cache lines of its own;
+//! - [`map_with`]: core's lazy, windowed `map` over tasks the backend submits
+//!   its own way (closures, on the thread and async pools);
 //! - and what the crate root also exports for backends: [`Promise`] (the
 //!   producer side of a future), [`StatsCounter`], [`catch_panic`],
 //!   [`set_wait_hook`].
@@ -59,6 +61,7 @@ pub use deadline::{deadline, expired, remaining};
 pub use padded::CachePadded;
 
 pub use crate::hook::{WaitHook, set_wait_hook};
+pub use crate::map::map_with;
 pub use crate::panic::catch_panic;
 pub use crate::promise::Promise;
 pub use crate::stats::StatsCounter;

@@ -20,8 +20,10 @@ use crate::backend::{ChunkIter, ChunkResult};
 use crate::collector::Collector;
 use crate::{Error, Executor, Future, Payload};
 
+mod custom;
 mod options;
 
+pub use custom::map_with;
 pub use options::MapOptions;
 
 /// How many times the iterator looks at the head task again (yielding in
@@ -29,12 +31,12 @@ pub use options::MapOptions;
 const SPINS_BEFORE_PARK: usize = 16;
 
 /// One submitted unit of a map: a single item or a chunk of `len` items.
-pub(crate) enum Task<R: Send + Sync + 'static> {
+pub(crate) enum Task<R: Send + 'static> {
     Single(Future<R>),
     Chunk(Future<ChunkResult<R>>, usize),
 }
 
-impl<R: Send + Sync + 'static> Task<R> {
+impl<R: Send + 'static> Task<R> {
     fn any(&self) -> crate::AnyFuture {
         match self {
             Task::Single(f) => f.as_any(),
@@ -184,7 +186,7 @@ where
 ///
 /// Dropping it cancels every task that has not started.
 #[must_use = "map submits lazily: iterate to run the tasks"]
-pub struct Map<'a, R: Send + Sync + 'static> {
+pub struct Map<'a, R: Send + 'static> {
     source: Source<'a, R>,
     input_done: bool,
     window: usize,
@@ -202,14 +204,14 @@ pub struct Map<'a, R: Send + Sync + 'static> {
 }
 
 /// What the window offers next.
-enum Step<R: Send + Sync + 'static> {
+enum Step<R: Send + 'static> {
     /// An item's outcome, or the end (`None`).
     Yield(Option<Result<R, Error>>),
     /// Tasks are in flight: wait for the next one to finish.
     Wait,
 }
 
-impl<'a, R: Send + Sync + 'static> Map<'a, R> {
+impl<'a, R: Send + 'static> Map<'a, R> {
     pub(crate) fn new(source: Source<'a, R>, window: usize, options: MapOptions) -> Self {
         let deadline = crate::backend::deadline(options.timeout);
         let mut map = Map {
@@ -364,7 +366,7 @@ impl<'a, R: Send + Sync + 'static> Map<'a, R> {
     }
 }
 
-impl<R: Send + Sync + 'static> Iterator for Map<'_, R> {
+impl<R: Send + 'static> Iterator for Map<'_, R> {
     type Item = Result<R, Error>;
 
     #[inline]
@@ -394,7 +396,7 @@ impl<R: Send + Sync + 'static> Iterator for Map<'_, R> {
     }
 }
 
-impl<R: Send + Sync + 'static> Map<'_, R> {
+impl<R: Send + 'static> Map<'_, R> {
     /// The next item once the current task's outcomes are used up: waits for
     /// the next task (refilling the window), the end, or the deadline.
     fn next_slow(&mut self) -> Option<Result<R, Error>> {
@@ -410,13 +412,13 @@ impl<R: Send + Sync + 'static> Map<'_, R> {
     }
 }
 
-impl<R: Send + Sync + 'static> Drop for Map<'_, R> {
+impl<R: Send + 'static> Drop for Map<'_, R> {
     fn drop(&mut self) {
         self.cancel_outstanding();
     }
 }
 
-impl<R: Send + Sync + 'static> fmt::Debug for Map<'_, R> {
+impl<R: Send + 'static> fmt::Debug for Map<'_, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Map")
             .field("in_flight", &self.in_flight())
@@ -437,16 +439,16 @@ impl<R: Send + Sync + 'static> fmt::Debug for Map<'_, R> {
 /// [`Error::Timeout`] once, cancels what is outstanding and ends. Dropping it
 /// cancels what has not started.
 #[must_use = "streams do nothing unless polled"]
-pub struct MapStream<'a, R: Send + Sync + 'static> {
+pub struct MapStream<'a, R: Send + 'static> {
     map: Map<'a, R>,
     /// The waker the timer thread holds for the deadline, if armed.
     timer_waker: Option<Waker>,
 }
 
 // Nothing in a `MapStream` is pinned: the input is an iterator, never polled.
-impl<R: Send + Sync + 'static> Unpin for MapStream<'_, R> {}
+impl<R: Send + 'static> Unpin for MapStream<'_, R> {}
 
-impl<R: Send + Sync + 'static> futures_core::Stream for MapStream<'_, R> {
+impl<R: Send + 'static> futures_core::Stream for MapStream<'_, R> {
     type Item = Result<R, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -478,7 +480,7 @@ impl<R: Send + Sync + 'static> futures_core::Stream for MapStream<'_, R> {
     }
 }
 
-impl<R: Send + Sync + 'static> fmt::Debug for MapStream<'_, R> {
+impl<R: Send + 'static> fmt::Debug for MapStream<'_, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("MapStream").field(&self.map).finish()
     }

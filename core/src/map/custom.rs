@@ -1,0 +1,162 @@
+//! [`map_with`]: core's [`Map`] over tasks a backend submits its own way.
+//!
+//! [`Executor::map`](crate::Executor::map) submits `fn(A) -> R` tasks through
+//! the trait. A backend that can run more — the thread and async pools run
+//! closures — hands [`map_with`] two submitters instead (one item, one chunk)
+//! and gets the same window, order, deadline, failure per item and
+//! cancellation on drop, from the same code.
+
+use crate::backend::ChunkResult;
+use crate::{Error, Future, MapOptions};
+
+use super::{Map, Source, Task};
+
+/// A [`Map`] whose tasks `submit` (one item) and `submit_chunk` (a chunk of
+/// `chunksize` items) start: what a backend's own `map` over closures is
+/// built on.
+///
+/// Everything else is [`Executor::map`](crate::Executor::map)'s: `options`
+/// are validated here, the window defaults to 4 × `max_workers` (at least 4),
+/// the input is pulled lazily, each item fails alone (a chunk's future must
+/// hold one outcome per item, as [`run_chunk`](crate::run_chunk) makes it),
+/// and dropping the map cancels the tasks that have not started.
+///
+/// # Errors
+///
+/// [`Error::InvalidConfig`] for a `chunksize` or `buffersize` of 0.
+///
+/// ```
+/// use concur_core::backend::map_with;
+/// use concur_core::{Future, MapOptions, run_chunk};
+///
+/// // A "backend" that runs each task at once, on the caller's thread.
+/// let offset = 10;
+/// let f = move |x: u64| x + offset; // a closure: no `fn(A) -> R` here
+/// let map = map_with(
+///     1,
+///     1..=6,
+///     MapOptions::new().chunksize(4),
+///     |x| Future::ready(f(x)),
+///     |chunk| Future::ready(run_chunk(f, chunk)),
+/// )?;
+/// let out: Vec<u64> = map.collect::<Result<_, _>>()?;
+/// assert_eq!(out, [11, 12, 13, 14, 15, 16]);
+/// # Ok::<(), concur_core::Error>(())
+/// ```
+pub fn map_with<'a, A, R, I, S, C>(
+    max_workers: usize,
+    items: I,
+    options: MapOptions,
+    mut submit: S,
+    mut submit_chunk: C,
+) -> Result<Map<'a, R>, Error>
+where
+    R: Send + 'static,
+    I: IntoIterator<Item = A>,
+    I::IntoIter: Send + 'a,
+    S: FnMut(A) -> Future<R> + Send + 'a,
+    C: FnMut(Vec<A>) -> Future<ChunkResult<R>> + Send + 'a,
+{
+    options.validate()?;
+    let window = options.buffersize.unwrap_or_else(|| 4 * max_workers.max(1));
+    let chunksize = options.chunksize;
+    let mut input = items.into_iter();
+    let source: Source<'a, R> = if chunksize == 1 {
+        Box::new(move || input.next().map(|a| Task::Single(submit(a))))
+    } else {
+        Box::new(move || {
+            let chunk: Vec<A> = input.by_ref().take(chunksize).collect();
+            let len = chunk.len();
+            (len > 0).then(|| Task::Chunk(submit_chunk(chunk), len))
+        })
+    };
+    Ok(Map::new(source, window, options))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Promise, run_chunk};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn invalid_options_are_refused_before_any_item_is_pulled() {
+        let pulled = Arc::new(AtomicUsize::new(0));
+        let p = pulled.clone();
+        let input = (0..10u32).inspect(move |_| {
+            p.fetch_add(1, Ordering::Relaxed);
+        });
+        let err = map_with(
+            1,
+            input,
+            MapOptions::new().chunksize(0),
+            Future::ready,
+            |c: Vec<u32>| Future::ready(run_chunk(|x| x, c)),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::InvalidConfig { .. }), "{err:?}");
+        assert_eq!(pulled.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn the_window_bounds_what_is_submitted_and_drop_cancels_the_rest() {
+        // Tasks that never complete until the test says so: only `buffersize`
+        // of them may be submitted, and dropping the map cancels them.
+        let promises: Arc<Mutex<Vec<Promise<u32>>>> = Arc::default();
+        let held = promises.clone();
+        let map = map_with(
+            8,
+            0..1000u32,
+            MapOptions::new().buffersize(3),
+            move |_| {
+                let p = Promise::new();
+                let f = p.future();
+                held.lock().unwrap().push(p);
+                f
+            },
+            |c: Vec<u32>| Future::ready(run_chunk(|x| x, c)),
+        )
+        .unwrap();
+        let futures: Vec<Future<u32>> = promises
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|p| p.future())
+            .collect();
+        assert_eq!(futures.len(), 3, "the window, not the input, decides");
+        drop(map);
+        assert!(futures.iter().all(Future::is_cancelled));
+    }
+
+    #[test]
+    fn chunks_keep_input_order_and_fail_item_by_item() {
+        let map = map_with(
+            2,
+            0..10u32,
+            MapOptions::new().chunksize(3),
+            |_| unreachable!("chunksize 3 submits chunks only"),
+            |c: Vec<u32>| {
+                Future::ready(run_chunk(
+                    |x: u32| {
+                        assert!(x != 4, "four");
+                        x * 2
+                    },
+                    c,
+                ))
+            },
+        )
+        .unwrap();
+        let out: Vec<Result<u32, Error>> = map.collect();
+        assert_eq!(out.len(), 10);
+        for (i, r) in out.iter().enumerate() {
+            if i == 4 {
+                assert!(
+                    matches!(r, Err(Error::Panicked { message, .. }) if message.contains("four"))
+                );
+            } else {
+                assert_eq!(r, &Ok(2 * i as u32));
+            }
+        }
+    }
+}
