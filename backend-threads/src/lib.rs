@@ -36,8 +36,10 @@
 //! **Tasks.** Every task runs under [`concur_core::catch_panic`]: a panic
 //! fails its future with [`Error::Panicked`](concur_core::Error::Panicked) and
 //! the worker goes on. Besides the [`Executor`](concur_core::Executor) trait's
-//! `submit(fn, arg)`, a thread pool takes closures ([`ThreadPool::spawn`]) and
-//! closures that borrow from the caller's stack ([`ThreadPool::scope`]).
+//! `submit(fn, arg)`, a thread pool takes closures ([`ThreadPool::spawn`], and
+//! [`ThreadPool::map`]: the trait's lazy `map` for any closure, with no serde
+//! bound on its items) and closures that borrow from the caller's stack
+//! ([`ThreadPool::scope`]).
 //! A task whose closure fits in three words (a `fn(A) -> R` with a word-sized
 //! argument, plus its promise) is stored inline in the queue slot, so the
 //! future's own cell is the only allocation of a `submit`.
@@ -50,7 +52,8 @@
 //!
 //! # Where things are
 //!
-//! `builder.rs` (configuration) → `pool.rs` (the handle, the `Executor` impl)
+//! `builder.rs` (configuration) → `pool.rs` (the handle, the `Executor` impl;
+//! `map.rs`, the closure `map`)
 //! → `registry.rs` (shared state, the submit and shutdown protocols) →
 //! `worker.rs` (find-task loop, idling, the wait hook) → `sleep.rs` (parking
 //! without lost wake-ups) → `job.rs` (a task in a queue slot) → `scope.rs`
@@ -76,11 +79,12 @@
 //! }
 //! assert_eq!(futures[2].result(None), Ok(1229));
 //!
-//! // A lazy map, in input order.
+//! // A lazy map, in input order, of a closure that captures.
+//! let offset = 1;
 //! let squares: Vec<u64> = pool
-//!     .map(|x: u64| x * x, 1..=4, MapOptions::new())?
+//!     .map(move |x: u64| x * x + offset, 0..=3, MapOptions::new())?
 //!     .collect::<Result<_, _>>()?;
-//! assert_eq!(squares, [1, 4, 9, 16]);
+//! assert_eq!(squares, [1, 2, 5, 10]);
 //!
 //! // Closures that borrow from the stack.
 //! let words = ["work", "stealing"];
@@ -95,6 +99,7 @@
 
 mod builder;
 mod job;
+mod map;
 mod pool;
 mod registry;
 mod scope;

@@ -12,7 +12,8 @@ use crate::registry::Registry;
 ///
 /// Workers start lazily, up to `max_workers`; tasks run on them and complete
 /// their [`Future`]. Besides the [`Executor`] trait (plain `fn(A) -> R` tasks
-/// that every backend runs), a thread pool takes closures ([`spawn`](ThreadPool::spawn))
+/// that every backend runs), a thread pool takes closures ([`spawn`](ThreadPool::spawn),
+/// [`map`](ThreadPool::map))
 /// and closures that borrow from the caller ([`scope`](ThreadPool::scope)).
 ///
 /// Dropping the pool is `shutdown(wait = true, cancel_futures = false)`: queued
@@ -99,7 +100,7 @@ impl ThreadPool {
     }
 
     #[inline]
-    fn spawn_inner<R, F>(&self, f: F, reserved: bool) -> Future<R>
+    pub(crate) fn spawn_inner<R, F>(&self, f: F, reserved: bool) -> Future<R>
     where
         R: Send + 'static,
         F: FnOnce() -> R + Send + 'static,
