@@ -21,7 +21,9 @@
 //! - [`as_completed`] as a `Stream` (`as_completed(..).into_stream()`), with a
 //!   timeout, over futures from any backend, and [`gather`] / [`try_gather`];
 //! - [`map_stream`]: `map` over any executor as a `Stream`, lazily pulled with a
-//!   `buffersize` window (over a process pool: aiomultiprocess's `Pool.map`).
+//!   `buffersize` window (over a process pool: aiomultiprocess's `Pool.map`);
+//! - [`AsyncPool::map`]: the same lazy `map` for any closure on the executor
+//!   threads (no serde bound; `.into_stream()` for async code).
 //!
 //! # Which backend when
 //!
@@ -45,7 +47,7 @@
 //! use futures_lite::StreamExt;
 //! use std::time::Duration;
 //!
-//! let pool = AsyncPool::builder().max_workers(2).build()?;
+//! let pool = AsyncPool::new(2)?;
 //! let futures: Vec<_> = (0..100u64)
 //!     .map(|i| pool.spawn(async move {
 //!         smol::Timer::after(Duration::from_millis(i % 10)).await;
@@ -77,7 +79,7 @@
 //! fn fib(n: u64) -> u64 { if n < 2 { n } else { fib(n - 1) + fib(n - 2) } }
 //!
 //! let cpu = ThreadPool::new(2)?;
-//! let io = AsyncPool::builder().max_workers(1).build()?;
+//! let io = AsyncPool::new(1)?;
 //! let answers = io.spawn(async move {
 //!     let futures = (20..24).map(|n| cpu.submit(fib, n));
 //!     gather(futures).await
@@ -91,6 +93,7 @@
 
 mod builder;
 mod gather;
+mod map;
 mod map_stream;
 mod pool;
 mod sync;

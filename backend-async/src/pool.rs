@@ -153,19 +153,35 @@ impl Registry {
 }
 
 impl AsyncPool {
-    /// A pool with the default configuration: one executor thread per available
-    /// core, no queue bound.
+    /// A pool of `max_workers` executor threads, with the other defaults (no
+    /// queue bound): `ThreadPool::new(n)`'s shape. [`builder`](AsyncPool::builder)
+    /// sets the rest, and leaves `max_workers` at one thread per available core
+    /// when it is not given.
+    ///
+    /// ```
+    /// use concur_async::AsyncPool;
+    /// let pool = AsyncPool::new(2)?;
+    /// assert_eq!(pool.threads(), 2);
+    /// assert!(matches!(AsyncPool::new(0), Err(concur_core::Error::InvalidConfig { .. })));
+    /// # Ok::<(), concur_core::Error>(())
+    /// ```
     ///
     /// # Errors
     ///
-    /// [`Error::Broken`] if an executor thread cannot be started.
-    pub fn new() -> Result<Self, Error> {
-        Builder::new().build()
+    /// [`Error::InvalidConfig`] when `max_workers` is 0; [`Error::Broken`] if
+    /// an executor thread cannot be started.
+    pub fn new(max_workers: usize) -> Result<Self, Error> {
+        Builder::new().max_workers(max_workers).build()
     }
 
     /// A [`Builder`] to set the number of threads, the queue bound and the thread names.
     pub fn builder() -> Builder {
         Builder::new()
+    }
+
+    /// True once [`shutdown`](Executor::shutdown) started: new work is refused.
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shared.gate.is_closed()
     }
 
     pub(crate) fn start(config: Config) -> Result<Self, Error> {

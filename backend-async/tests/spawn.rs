@@ -211,8 +211,20 @@ fn threads_carry_the_name_prefix() {
 }
 
 #[test]
+fn new_takes_max_workers_and_refuses_zero() {
+    let pool = AsyncPool::new(3).unwrap();
+    assert_eq!(pool.threads(), 3);
+    assert_eq!(pool.max_workers(), 3);
+    let err = AsyncPool::new(0).unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidConfig { .. }) && err.to_string().contains("max_workers"),
+        "{err}"
+    );
+}
+
+#[test]
 fn the_default_is_one_thread_per_core() {
-    let pool = AsyncPool::new().unwrap();
+    let pool = AsyncPool::builder().build().unwrap();
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     assert_eq!(pool.threads(), cores);
     assert_eq!(pool.max_workers(), cores);

@@ -1,0 +1,88 @@
+//! [`AsyncPool::map`]: `map` over closures on the executor threads — the
+//! trait's lazy, windowed `map` for any `Fn(A) -> R`, not only a
+//! `fn(A) -> R` with serde types.
+//!
+//! It is core's [`Map`] (window, order, chunks, deadline, failure per item,
+//! cancellation on drop), fed by [`map_with`](concur_core::backend::map_with)
+//! with tasks spawned as `async` blocks that call the shared function. As an
+//! inherent method it is what an `AsyncPool` answers to even with
+//! [`Executor`] in scope; it takes everything the trait's `map` takes, and
+//! code generic over `E: Executor` still calls the trait's.
+
+use std::sync::Arc;
+
+use concur_core::backend::map_with;
+use concur_core::{Error, Executor, Map, MapOptions, run_chunk};
+
+use crate::AsyncPool;
+
+impl AsyncPool {
+    /// Applies `f` to every item on the executor threads, lazily: Python's
+    /// `executor.map(f, items)` for any closure, capturing what it likes; its
+    /// argument and result need only be `Send`.
+    ///
+    /// The semantics are [`Executor::map`]'s: at most `buffersize` tasks in
+    /// flight ahead of the consumer (default: 4 × `max_workers`), `chunksize`
+    /// items per task, one `Result` per item in input order (or completion
+    /// order with `ordered(false)`), a panic failing its item alone; when the
+    /// `timeout` (from this call) passes, one [`Error::Timeout`], the
+    /// outstanding tasks cancelled, and the end; dropping it cancels what has
+    /// not started. For async code, [`Map::into_stream`] makes it a `Stream`
+    /// that no thread blocks on.
+    ///
+    /// `f` runs on an executor thread as `submit`ted functions do: a blocking
+    /// `f` holds its thread (see [`to_thread`](crate::to_thread)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`] for a `chunksize` or `buffersize` of 0;
+    /// [`Error::Shutdown`] after [`shutdown`](Executor::shutdown), as `submit`.
+    ///
+    /// ```
+    /// use concur_async::AsyncPool;
+    /// use concur_core::MapOptions;
+    /// use futures_lite::StreamExt;
+    ///
+    /// let pool = AsyncPool::new(2)?;
+    /// let greeting = String::from("hello");
+    /// let lines = pool
+    ///     .map(move |name: &str| format!("{greeting}, {name}"), ["ann", "bo"], MapOptions::new())?
+    ///     .into_stream();
+    /// let lines: Vec<String> = smol::block_on(lines.map(|r| r.unwrap()).collect());
+    /// assert_eq!(lines, ["hello, ann", "hello, bo"]);
+    /// # Ok::<(), concur_core::Error>(())
+    /// ```
+    pub fn map<'a, A, R, F, I>(
+        &'a self,
+        f: F,
+        items: I,
+        options: MapOptions,
+    ) -> Result<Map<'a, R>, Error>
+    where
+        F: Fn(A) -> R + Send + Sync + 'static,
+        A: Send + 'static,
+        R: Send + 'static,
+        I: IntoIterator<Item = A>,
+        I::IntoIter: Send + 'a,
+    {
+        options.validate()?;
+        if self.is_shutdown() {
+            return Err(Error::Shutdown);
+        }
+        let one = Arc::new(f);
+        let chunk = one.clone();
+        map_with(
+            self.max_workers(),
+            items,
+            options,
+            move |a| {
+                let f = one.clone();
+                self.spawn(async move { f(a) })
+            },
+            move |items| {
+                let f = chunk.clone();
+                self.spawn(async move { run_chunk(&*f, items) })
+            },
+        )
+    }
+}
