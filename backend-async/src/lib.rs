@@ -18,8 +18,10 @@
 //! - awaiting a future from *any* backend — every concur future is a
 //!   `std::future::Future`, so a thread-pool or process-pool future is simply
 //!   `.await`ed, with no thread blocked meanwhile (Python's `asyncio.wrap_future`);
-//! - [`as_completed`] as a `Stream` (`as_completed(..).into_stream()`), with a
-//!   timeout, over futures from any backend, and [`gather`] / [`try_gather`];
+//! - [`as_completed`] (a `Stream` of outputs in completion order, with a
+//!   timeout) and [`gather`] / [`try_gather`] (outputs in input order) over any
+//!   `std::future::Future`: concur futures of any backend, `async fn`s, other
+//!   crates' futures — Python's `asyncio.as_completed` and `asyncio.gather`;
 //! - [`map_stream`]: `map` over any executor as a `Stream`, lazily pulled with a
 //!   `buffersize` window (over a process pool: aiomultiprocess's `Pool.map`);
 //! - [`AsyncPool::map`]: the same lazy `map` for any closure on the executor
@@ -55,10 +57,10 @@
 //!     }))
 //!     .collect();
 //! let total = smol::block_on(async {
-//!     let mut done = as_completed(&futures, Some(Duration::from_secs(30))).into_stream();
+//!     let mut done = as_completed(futures, Some(Duration::from_secs(30)));
 //!     let mut total = 0;
-//!     while let Some(f) = done.next().await {
-//!         total += f?.result(None)?;
+//!     while let Some(outcome) = done.next().await {
+//!         total += outcome??; // the deadline, then the task
 //!     }
 //!     Ok::<u64, concur_core::Error>(total)
 //! })?;
@@ -91,18 +93,20 @@
 #![warn(missing_docs, missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod as_completed;
 mod builder;
 mod gather;
+mod join;
 mod map;
 mod map_stream;
 mod pool;
 mod sync;
 mod unblock;
 
+pub use crate::as_completed::{AsCompleted, as_completed};
 pub use crate::builder::Builder;
-pub use crate::gather::{gather, try_gather};
+pub use crate::gather::{Gather, gather, try_gather};
 pub use crate::map_stream::map_stream;
 pub use crate::pool::AsyncPool;
 pub use crate::unblock::{to_thread, unblock};
 pub use concur_core::MapStream;
-pub use concur_core::{AsCompleted, AsCompletedStream, as_completed};

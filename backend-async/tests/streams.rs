@@ -64,12 +64,12 @@ fn as_completed_stream_over_several_backends_yields_in_completion_order_then_tim
     });
     let futures = vec![never.future(), late.clone(), Future::ready(1), on_threads];
     let got = smol::block_on(async {
-        let mut stream = as_completed(&futures, Some(Duration::from_secs(1))).into_stream();
-        let first = stream.next().await.unwrap().unwrap().result(None).unwrap();
+        let mut stream = as_completed(&futures, Some(Duration::from_secs(1)));
+        let first = stream.next().await.unwrap().unwrap().unwrap();
         tx.send(()).await.unwrap();
-        let second = stream.next().await.unwrap().unwrap().result(None).unwrap();
+        let second = stream.next().await.unwrap().unwrap().unwrap();
         go_tx.send(()).unwrap();
-        let third = stream.next().await.unwrap().unwrap().result(None).unwrap();
+        let third = stream.next().await.unwrap().unwrap().unwrap();
         let fourth = stream.next().await.unwrap();
         assert!(
             matches!(fourth, Err(Error::Timeout)),

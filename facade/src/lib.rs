@@ -94,34 +94,49 @@ pub mod threads {
 }
 
 /// The async pool: [`AsyncPool`](asyncio::AsyncPool) on smol, `to_thread`,
-/// `gather`, `map_stream` (the `concur-async` crate). Named after Python's
-/// `asyncio`, since `async` is a Rust keyword.
+/// `gather`, `as_completed`, `map_stream` (the `concur-async` crate). Named
+/// after Python's `asyncio`, since `async` is a Rust keyword.
+///
+/// As in Python, this module's [`as_completed`](asyncio::as_completed) and
+/// [`gather`](asyncio::gather) are the async ones: they take any
+/// `std::future::Future` (concur futures of any backend, `async fn`s, other
+/// crates' futures) and yield outputs, where the root's
+/// [`as_completed`](crate::as_completed) blocks a thread on concur futures.
 ///
 /// With what async code needs beside the pool, so no second crate is:
 /// [`block_on`](asyncio::block_on) (`asyncio.run`), [`sleep`](asyncio::sleep)
-/// and [`Timer`](asyncio::Timer), and [`StreamExt`](asyncio::StreamExt) to
-/// iterate `as_completed(..).into_stream()` and `map_stream` with `.next().await`.
+/// and [`Timer`](asyncio::Timer), [`StreamExt`](asyncio::StreamExt) to
+/// iterate `as_completed` and `map_stream` with `.next().await`, and
+/// [`FutureExt`](asyncio::FutureExt) (`.boxed()` puts futures of different
+/// types in one `gather`).
 ///
 /// ```
-/// use concur::asyncio::{StreamExt, block_on, sleep};
+/// use concur::asyncio::{FutureExt, StreamExt, as_completed, block_on, gather, sleep};
 /// use std::time::Duration;
 ///
-/// let futures = vec![concur::Future::ready(1), concur::Future::ready(2)];
+/// async fn after(ms: u64) -> Result<u64, concur::Error> {
+///     sleep(Duration::from_millis(ms)).await;
+///     Ok(ms)
+/// }
+///
 /// let total = block_on(async {
-///     sleep(Duration::from_millis(1)).await;
-///     let mut done = concur::as_completed(&futures, None).into_stream();
-///     let mut total = 0;
-///     while let Some(f) = done.next().await {
-///         total += f?.await?;
+///     // Plain `async fn`s and concur futures, in one call.
+///     let all = gather([after(2).boxed(), concur::Future::ready(40).boxed()]).await;
+///     let mut total: u64 = all.into_iter().sum::<Result<u64, _>>()?;
+///     // In completion order, with a deadline.
+///     let mut done = as_completed([after(3), after(1)], Some(Duration::from_secs(30)));
+///     while let Some(ms) = done.next().await {
+///         total += ms??;
 ///     }
 ///     Ok::<_, concur::Error>(total)
 /// });
-/// assert_eq!(total, Ok(3));
+/// assert_eq!(total, Ok(46));
 /// ```
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 pub mod asyncio {
     pub use concur_async::*;
+    pub use smol::future::FutureExt;
     pub use smol::stream::StreamExt;
     pub use smol::{Timer, block_on};
 
