@@ -68,12 +68,6 @@ impl Builder {
         self
     }
 
-    /// The same as [`max_workers`](Builder::max_workers), under the name the
-    /// async pool used first.
-    pub fn threads(self, n: usize) -> Self {
-        self.max_workers(n)
-    }
-
     /// The most tasks [`try_submit`](concur_core::Executor::try_submit) lets wait
     /// for an executor thread: with that many waiting it refuses with
     /// [`Error::Full`]. Takes a `usize` or an `Option<usize>` (`None`: no

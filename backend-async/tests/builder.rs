@@ -56,8 +56,8 @@ fn max_queued_takes_a_number_or_an_option() {
 }
 
 #[test]
-fn threads_is_max_workers() {
-    let pool = AsyncPool::builder().threads(3).build().unwrap();
+fn max_workers_is_the_number_of_threads() {
+    let pool = AsyncPool::builder().max_workers(3).build().unwrap();
     assert_eq!((pool.threads(), pool.max_workers()), (3, 3));
 }
 

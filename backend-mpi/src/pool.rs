@@ -126,6 +126,11 @@ impl fmt::Debug for MpiPool {
 impl MpiPool {
     /// A pool with one worker thread per worker rank.
     ///
+    /// Unlike the other pools' `new(max_workers)`, it takes no size: the
+    /// job's size is `mpirun -n N`'s, and the pool's follows it (N - 1 worker
+    /// ranks, rank 0 being the pool). [`builder`](MpiPool::builder)`().max_workers(n)`
+    /// runs `n` worker threads spread over those ranks instead.
+    ///
     /// # Errors
     ///
     /// As [`MpiPoolBuilder::build`].
@@ -311,7 +316,7 @@ impl Drop for MpiPool {
 ///
 /// let pool = MpiPool::builder()
 ///     .max_workers(8)           // 8 worker threads, spread over the worker ranks
-///     .max_queued(Some(1_000))  // try_submit refuses beyond 1 000 queued tasks
+///     .max_queued(1_000)        // try_submit refuses beyond 1 000 queued tasks
 ///     .inflight_per_worker(2)
 ///     .initializer(setup, 3)
 ///     .build()?;
@@ -336,9 +341,11 @@ impl MpiPoolBuilder {
     }
 
     /// Bounds the tasks accepted and not yet sent to a rank, for
-    /// [`try_submit`](Executor::try_submit). Default: unbounded.
-    pub fn max_queued(mut self, n: Option<usize>) -> Self {
-        self.max_queued = n;
+    /// [`try_submit`](Executor::try_submit). Takes a `usize` or an
+    /// `Option<usize>` (`None`: no bound, the default), as every pool's
+    /// builder does.
+    pub fn max_queued(mut self, n: impl Into<Option<usize>>) -> Self {
+        self.max_queued = n.into();
         self
     }
 

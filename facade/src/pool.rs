@@ -178,9 +178,11 @@ impl PoolBuilder {
     }
 
     /// Bounds the queue of tasks not yet started, for
-    /// [`try_submit`](Executor::try_submit). Default: unbounded.
-    pub fn max_queued(mut self, n: usize) -> Self {
-        self.max_queued = Some(n);
+    /// [`try_submit`](Executor::try_submit). Takes a `usize` or an
+    /// `Option<usize>` (`None`: no bound, the default), as every pool's
+    /// builder does.
+    pub fn max_queued(mut self, n: impl Into<Option<usize>>) -> Self {
+        self.max_queued = n.into();
         self
     }
 

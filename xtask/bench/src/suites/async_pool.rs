@@ -77,10 +77,7 @@ impl Drop for RawSmol {
 }
 
 fn async_pool(workers: usize) -> AsyncPool {
-    AsyncPool::builder()
-        .threads(workers)
-        .build()
-        .expect("an async pool")
+    AsyncPool::new(workers).expect("an async pool")
 }
 
 fn tokio_runtime(threads: usize) -> tokio::runtime::Runtime {
