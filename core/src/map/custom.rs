@@ -23,7 +23,10 @@ use super::{Map, Source, Task};
 ///
 /// # Errors
 ///
-/// [`Error::InvalidConfig`] for a `chunksize` or `buffersize` of 0.
+/// [`Error::InvalidConfig`] for a `chunksize` or `buffersize` of 0;
+/// [`Error::Shutdown`] (or [`Error::Broken`]) when the first task is refused
+/// at once, its future already failed with that error, as `submit` after
+/// shutdown hands it back.
 ///
 /// ```
 /// use concur_core::backend::map_with;
@@ -70,7 +73,31 @@ where
             (len > 0).then(|| Task::Chunk(submit_chunk(chunk), len))
         })
     };
-    Ok(Map::new(source, window, options))
+    Map::new(source, window, options).or_refused()
+}
+
+impl<R: Send + 'static> Map<'_, R> {
+    /// The map, or the error its first task was refused with at once —
+    /// [`Error::Shutdown`] (or [`Error::Broken`]) when the executor no longer
+    /// accepts work, which `submit` reports as a future already failed — so
+    /// that `map` after shutdown fails up front as `submit` does, on any
+    /// executor and with no way to ask it. (An empty input submits nothing
+    /// and is not refused.) Dropping the refused map cancels the rest.
+    pub(crate) fn or_refused(self) -> Result<Self, Error> {
+        let first = if self.ordered {
+            self.queue.front()
+        } else {
+            self.by_token.get(&0).map(|(task, _)| task)
+        };
+        let Some(first) = first else {
+            return Ok(self);
+        };
+        let any = first.any();
+        match any.error() {
+            Some(e @ (Error::Shutdown | Error::Broken { .. })) if any.is_done() => Err(e),
+            _ => Ok(self),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -127,6 +154,52 @@ mod tests {
         assert_eq!(futures.len(), 3, "the window, not the input, decides");
         drop(map);
         assert!(futures.iter().all(Future::is_cancelled));
+    }
+
+    #[test]
+    fn a_refused_first_task_refuses_the_map_in_either_order() {
+        for ordered in [true, false] {
+            for refusal in [Error::Shutdown, Error::broken("an initializer panicked")] {
+                let e = refusal.clone();
+                let got = map_with(
+                    1,
+                    0..10u32,
+                    MapOptions::new().ordered(ordered),
+                    move |_| Future::<u32>::failed(e.clone()),
+                    |c: Vec<u32>| Future::ready(run_chunk(|x| x, c)),
+                );
+                assert_eq!(got.unwrap_err(), refusal, "ordered: {ordered}");
+            }
+            // Any other failure of the first task is that item's, not the map's.
+            let mut map = map_with(
+                1,
+                0..2u32,
+                MapOptions::new().ordered(ordered),
+                |x| {
+                    if x == 0 {
+                        Future::failed(Error::Cancelled)
+                    } else {
+                        Future::ready(x)
+                    }
+                },
+                |c: Vec<u32>| Future::ready(run_chunk(|x| x, c)),
+            )
+            .unwrap();
+            let first = map.next();
+            assert!(
+                first == Some(Err(Error::Cancelled)) || first == Some(Ok(1)),
+                "{first:?}"
+            );
+            // Nothing submitted, nothing refused.
+            let empty = map_with(
+                1,
+                std::iter::empty::<u32>(),
+                MapOptions::new().ordered(ordered),
+                |_| Future::<u32>::failed(Error::Shutdown),
+                |c: Vec<u32>| Future::ready(run_chunk(|x| x, c)),
+            );
+            assert_eq!(empty.unwrap().count(), 0);
+        }
     }
 
     #[test]
