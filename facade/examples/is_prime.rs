@@ -7,7 +7,7 @@
 //! ```
 //!
 //! Without the `process` feature it runs the same code on the thread pool
-//! (through [`concur::Pool`]) and says so.
+//! (through [`concur::Pool`]).
 
 use concur::prelude::*;
 
@@ -22,31 +22,22 @@ const PRIMES: [u64; 6] = [
 
 /// Trial division by odd numbers up to the square root, as the Python example.
 fn is_prime(n: u64) -> bool {
-    if n < 2 {
-        return false;
+    match n {
+        0 | 1 => false,
+        2 => true,
+        _ if n.is_multiple_of(2) => false,
+        _ => (3..=n.isqrt()).step_by(2).all(|i| !n.is_multiple_of(i)),
     }
-    if n == 2 {
-        return true;
-    }
-    if n.is_multiple_of(2) {
-        return false;
-    }
-    let sqrt_n = (n as f64).sqrt().floor() as u64;
-    (3..=sqrt_n).step_by(2).all(|i| !n.is_multiple_of(i))
 }
 
 fn main() -> Result<(), Error> {
     // The workers are this program re-executed: no `if __name__ == "__main__"`.
-    let backend = if Backend::Process.is_enabled() {
+    // (Without the `process` feature, the same code runs on the thread pool.)
+    let pool = Pool::new(if Backend::Process.is_enabled() {
         Backend::Process
     } else {
-        println!(
-            "(the process feature is off: running on the {} backend)",
-            Backend::Threads
-        );
         Backend::Threads
-    };
-    let pool = Pool::new(backend)?;
+    })?;
     let results = pool.map(is_prime, PRIMES, MapOptions::new().chunksize(4))?;
     for (number, prime) in PRIMES.iter().zip(results) {
         println!("{number} is prime: {}", prime?);
