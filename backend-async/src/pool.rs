@@ -153,18 +153,8 @@ impl Registry {
 }
 
 impl AsyncPool {
-    /// A pool of `max_workers` executor threads, with the other defaults (no
-    /// queue bound): `ThreadPool::new(n)`'s shape. [`builder`](AsyncPool::builder)
-    /// sets the rest, and leaves `max_workers` at one thread per available core
-    /// when it is not given.
-    ///
-    /// ```
-    /// use concur_async::AsyncPool;
-    /// let pool = AsyncPool::new(2)?;
-    /// assert_eq!(pool.threads(), 2);
-    /// assert!(matches!(AsyncPool::new(0), Err(concur_core::Error::InvalidConfig { .. })));
-    /// # Ok::<(), concur_core::Error>(())
-    /// ```
+    /// A pool of `max_workers` executor threads, no queue bound, as `ThreadPool::new(n)`;
+    /// [`builder`](AsyncPool::builder) sets the rest (default: a thread per core).
     ///
     /// # Errors
     ///
