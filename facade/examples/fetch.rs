@@ -1,34 +1,29 @@
 //! Many slow requests, results as they complete: 200 requests to a local HTTP
-//! server (started here, on 127.0.0.1), each an async task on a 2-thread
-//! `AsyncPool`, printed in completion order with `as_completed`. One request goes
-//! to a closed port and fails alone, with its error.
+//! server (started here, on 127.0.0.1) on a thread pool, printed in completion
+//! order — the `ThreadPoolExecutor` URL example of Python's docs. One request
+//! goes to a closed port and fails alone, with its error.
 //!
 //! ```text
-//! cargo run --release --example fetch --features full
+//! cargo run --release --example fetch
 //! ```
 //!
 //! The server is `tiny_http` on a concur `ThreadPool` (16 workers, each page
-//! takes 10 ms to "compute"). The client is `ureq`, a blocking HTTP client, so
-//! each task hands its request to `to_thread` (Python's
-//! `asyncio.to_thread(requests.get, url)`) and awaits it. At most 16 requests
-//! are in flight: the 200 tasks wait for a permit on an async semaphore, which
-//! holds no thread while they wait.
+//! takes 10 ms to "compute"). The client is `ureq`, a blocking HTTP client,
+//! called from a closure `map` over the URLs on a 16-thread pool, in
+//! completion order (`ordered(false)`): its error type, `ureq::Error`, comes
+//! back as it is (no serde), and the map's window keeps 16 requests in flight.
 
 use std::net::{Ipv4Addr, TcpListener};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use concur::asyncio::{AsyncPool, to_thread};
 use concur::threads::ThreadPool;
-use concur::{Future, as_completed};
+use concur::{Future, MapOptions};
 
 const REQUESTS: usize = 200;
 const SERVER_WORKERS: usize = 16;
 const IN_FLIGHT: usize = 16;
 const PAGE_TIME: Duration = Duration::from_millis(10);
-
-/// What a task yields: its URL and the page's size, or why it failed.
-type Fetched = (String, Result<usize, String>);
 
 /// One server worker: answers requests until the server is unblocked.
 fn serve(server: &tiny_http::Server) {
@@ -40,14 +35,9 @@ fn serve(server: &tiny_http::Server) {
     }
 }
 
-/// A blocking GET with ureq: the body's length, or the error as text.
-fn get(url: &str) -> Result<usize, String> {
-    let mut response = ureq::get(url).call().map_err(|e| e.to_string())?;
-    let body = response
-        .body_mut()
-        .read_to_string()
-        .map_err(|e| e.to_string())?;
-    Ok(body.len())
+/// A blocking GET with ureq: the body's length.
+fn get(url: &str) -> Result<usize, ureq::Error> {
+    Ok(ureq::get(url).call()?.body_mut().read_to_string()?.len())
 }
 
 /// A port on which nothing listens (bound, then released).
@@ -82,35 +72,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         format!("http://127.0.0.1:{}/nowhere", closed_port()?),
     );
 
-    // The client: one async task per URL.
+    // The client: `get` over the URLs, in completion order.
     let start = Instant::now();
-    let pool = AsyncPool::builder().max_workers(2).build()?;
-    let permits = Arc::new(smol::lock::Semaphore::new(IN_FLIGHT));
-    let futures: Vec<Future<Fetched>> = urls
-        .into_iter()
-        .map(|url| {
-            let permits = permits.clone();
-            pool.spawn(async move {
-                let _permit = permits.acquire().await;
-                let target = url.clone();
-                let outcome = match to_thread(move || get(&target)).await {
-                    Ok(result) => result,
-                    Err(e) => Err(e.to_string()),
-                };
-                (url, outcome)
-            })
-        })
-        .collect();
-
+    let pool = ThreadPool::new(IN_FLIGHT)?;
+    let options = MapOptions::new()
+        .ordered(false)
+        .timeout(Duration::from_secs(60));
     let (mut ok, mut failed) = (0, 0);
-    for done in as_completed(&futures, Some(Duration::from_secs(60))) {
-        let (url, outcome) = done?.result(None)?;
-        match outcome {
-            Ok(bytes) => {
+    for done in pool.map(|url: String| (get(&url), url), urls, options)? {
+        match done? {
+            (Ok(bytes), url) => {
                 ok += 1;
                 println!("{url:<40} {bytes:>4} bytes");
             }
-            Err(e) => {
+            (Err(e), url) => {
                 failed += 1;
                 println!("{url:<40} FAILED: {e}");
             }
