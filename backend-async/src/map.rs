@@ -36,7 +36,8 @@ impl AsyncPool {
     /// # Errors
     ///
     /// [`Error::InvalidConfig`] for a `chunksize` or `buffersize` of 0;
-    /// [`Error::Shutdown`] after [`shutdown`](Executor::shutdown), as `submit`.
+    /// [`Error::Shutdown`] after [`shutdown`](Executor::shutdown), as `submit`
+    /// — unless the input is empty, which submits nothing (as Python's `map`).
     ///
     /// ```
     /// use concur_async::AsyncPool;
@@ -65,10 +66,6 @@ impl AsyncPool {
         I: IntoIterator<Item = A>,
         I::IntoIter: Send + 'a,
     {
-        options.validate()?;
-        if self.is_shutdown() {
-            return Err(Error::Shutdown);
-        }
         let one = Arc::new(f);
         let chunk = one.clone();
         map_with(

@@ -158,8 +158,7 @@ impl AsyncPool {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidConfig`] when `max_workers` is 0; [`Error::Broken`] if
-    /// an executor thread cannot be started.
+    /// [`Error::InvalidConfig`] for 0; [`Error::Broken`] if a thread cannot start.
     pub fn new(max_workers: usize) -> Result<Self, Error> {
         Builder::new().max_workers(max_workers).build()
     }
@@ -167,11 +166,6 @@ impl AsyncPool {
     /// A [`Builder`] to set the number of threads, the queue bound and the thread names.
     pub fn builder() -> Builder {
         Builder::new()
-    }
-
-    /// True once [`shutdown`](Executor::shutdown) started: new work is refused.
-    pub(crate) fn is_shutdown(&self) -> bool {
-        self.shared.gate.is_closed()
     }
 
     pub(crate) fn start(config: Config) -> Result<Self, Error> {

@@ -268,10 +268,17 @@ fn map_after_shutdown_is_refused_up_front_like_submit() {
     pool.shutdown_with(Shutdown::wait());
     let err = pool.map(|x: u8| x, 0..3, MapOptions::new()).unwrap_err();
     assert_eq!(err, Error::Shutdown);
-    let err = pool
-        .map(|x: u8| x, std::iter::empty(), MapOptions::new())
-        .unwrap_err();
-    assert_eq!(err, Error::Shutdown);
+    // Nothing to map submits nothing, and is not refused (as Python's `map`).
+    let empty = pool.map(|x: u8| x, std::iter::empty(), MapOptions::new());
+    assert_eq!(empty.unwrap().count(), 0);
+    // Chunks and completion order are refused alike.
+    for options in [
+        MapOptions::new().chunksize(2),
+        MapOptions::new().ordered(false),
+    ] {
+        let err = pool.map(|x: u8| x, 0..3, options).unwrap_err();
+        assert_eq!(err, Error::Shutdown, "{options:?}");
+    }
     for options in [
         MapOptions::new().chunksize(0),
         MapOptions::new().buffersize(0),

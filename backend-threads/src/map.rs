@@ -37,7 +37,8 @@ impl ThreadPool {
     ///
     /// [`Error::InvalidConfig`] for a `chunksize` or `buffersize` of 0;
     /// [`Error::Shutdown`] after [`shutdown`](Executor::shutdown), as
-    /// `submit` ([`Error::Broken`] if an initializer panicked).
+    /// `submit` ([`Error::Broken`] if an initializer panicked) — unless the
+    /// input is empty, which submits nothing (as Python's `map`).
     ///
     /// ```
     /// use concur_core::MapOptions;
@@ -71,10 +72,6 @@ impl ThreadPool {
         I: IntoIterator<Item = A>,
         I::IntoIter: Send + 'a,
     {
-        options.validate()?;
-        if self.registry().is_shutdown() {
-            return Err(self.registry().refusal());
-        }
         let one = Arc::new(f);
         let chunk = one.clone();
         map_with(

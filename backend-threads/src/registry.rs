@@ -87,7 +87,7 @@ impl Registry {
     }
 
     /// Why new work is refused: the pool is broken, or shut down.
-    pub(crate) fn refusal(&self) -> Error {
+    fn refusal(&self) -> Error {
         match self.broken.get() {
             Some(reason) => Error::broken(reason.clone()),
             None => Error::Shutdown,

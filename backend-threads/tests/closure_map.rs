@@ -280,16 +280,41 @@ fn map_after_shutdown_is_refused_up_front_like_submit() {
     pool.shutdown_with(Shutdown::wait());
     let err = pool.map(|x: u8| x, 0..3, MapOptions::new()).unwrap_err();
     assert_eq!(err, Error::Shutdown);
-    // Also with nothing to map, as `submit` is refused whatever its argument.
-    let err = pool
-        .map(|x: u8| x, std::iter::empty(), MapOptions::new())
-        .unwrap_err();
-    assert_eq!(err, Error::Shutdown);
+    // Nothing to map submits nothing, and is not refused (as Python's `map`).
+    let empty = pool.map(|x: u8| x, std::iter::empty(), MapOptions::new());
+    assert_eq!(empty.unwrap().count(), 0);
+    // Chunks and completion order are refused alike.
+    for options in [
+        MapOptions::new().chunksize(2),
+        MapOptions::new().ordered(false),
+    ] {
+        let err = pool.map(|x: u8| x, 0..3, options).unwrap_err();
+        assert_eq!(err, Error::Shutdown, "{options:?}");
+    }
     // Invalid options are still named first.
     let err = pool
         .map(|x: u8| x, 0..3, MapOptions::new().chunksize(0))
         .unwrap_err();
     assert!(matches!(err, Error::InvalidConfig { .. }), "{err:?}");
+}
+
+#[test]
+fn map_on_a_broken_pool_is_refused_with_the_reason() {
+    let pool = ThreadPool::builder()
+        .max_workers(1)
+        .initializer(|| panic!("no database"))
+        .build()
+        .unwrap();
+    // The first task starts the worker, whose initializer breaks the pool.
+    assert!(matches!(
+        pool.spawn(|| ()).result(Some(LONG)),
+        Err(Error::Broken { .. })
+    ));
+    let err = pool.map(|x: u8| x, 0..3, MapOptions::new()).unwrap_err();
+    assert!(
+        matches!(&err, Error::Broken { reason } if reason.contains("no database")),
+        "{err:?}"
+    );
 }
 
 #[test]
