@@ -6,11 +6,12 @@
 //! cargo run --release --example callbacks
 //! ```
 //!
-//! Each stage is a task on a 2-worker thread pool; the callback of one stage
-//! submits the next, so a page is parsed as soon as it is downloaded, whatever
-//! the other pages are doing. The last callback reports the saved file on a
-//! channel. The server (`tiny_http`, on its own thread) answers each page after
-//! a delay that differs per page, so the pages finish out of order.
+//! As in Python, the download is a task on a 2-worker thread pool, and its
+//! done-callback (Python's `task`) parses the page and saves the line, on the
+//! worker that finished the download — so a page is parsed as soon as it is
+//! downloaded, whatever the other pages are doing — then reports the saved
+//! file on a channel. The server (`tiny_http`, on its own thread) answers each
+//! page after a delay that differs per page, so the pages finish out of order.
 
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
@@ -30,13 +31,9 @@ struct Page {
 }
 
 /// Stage 1: GET the page (a blocking request, on a pool thread).
-fn get(url: &str) -> Result<Page, String> {
+fn get(url: &str) -> Result<Page, ureq::Error> {
     println!("GET {url}");
-    let mut response = ureq::get(url).call().map_err(|e| e.to_string())?;
-    let content = response
-        .body_mut()
-        .read_to_string()
-        .map_err(|e| e.to_string())?;
+    let content = ureq::get(url).call()?.body_mut().read_to_string()?;
     Ok(Page {
         url: url.to_owned(),
         content,
@@ -94,44 +91,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out_dir = std::env::temp_dir().join(format!("concur-callbacks-{}", std::process::id()));
     std::fs::create_dir_all(&out_dir)?;
 
-    let pool = Arc::new(ThreadPool::new(2)?);
+    let pool = ThreadPool::new(2)?;
     let (saved_tx, saved) = mpsc::channel::<Result<PathBuf, String>>();
     for (path, _) in PAGES {
         let url = format!("http://127.0.0.1:{port}{path}");
-        let (pool2, out_dir, saved_tx) = (pool.clone(), out_dir.clone(), saved_tx.clone());
-        // download, then (in its callback) parse, then (in that callback) save.
+        let (out_dir, saved_tx) = (out_dir.clone(), saved_tx.clone());
+        // Download on the pool; parse and save in the done-callback.
         pool.spawn(move || get(&url))
             .add_done_callback(move |downloaded| {
-                let page = match downloaded.result(None) {
-                    Ok(Ok(page)) => page,
-                    Ok(Err(e)) => return drop(saved_tx.send(Err(e))),
-                    Err(e) => return drop(saved_tx.send(Err(e.to_string()))),
+                let outcome = match downloaded.take(None) {
+                    Ok(Ok(page)) => save(&out_dir, &parse(&page)).map_err(|e| e.to_string()),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(e) => Err(e.to_string()),
                 };
-                let pool3 = pool2.clone();
-                pool2
-                    .spawn(move || parse(&page))
-                    .add_done_callback(move |parsed| {
-                        let line = parsed.result(None).map_err(|e| e.to_string());
-                        let saving =
-                            pool3.spawn(move || save(&out_dir, &line?).map_err(|e| e.to_string()));
-                        saving.add_done_callback(move |f| {
-                            let _ = saved_tx
-                                .send(f.result(None).unwrap_or_else(|e| Err(e.to_string())));
-                        });
-                    });
+                let _ = saved_tx.send(outcome);
             });
     }
     drop(saved_tx);
 
-    // Every chain ends by sending once; the channel closes when the last
-    // callback (holding the last sender) is gone.
-    let mut files = Vec::new();
-    for outcome in saved.iter().take(PAGES.len()) {
-        files.push(outcome?);
-    }
-    // Waits for the workers to exit: the callbacks' clones of the pool are
-    // gone with them, so this thread drops the last one.
-    pool.shutdown(true, false);
+    // Every callback sends once; the channel closes with the last of them.
+    let files = saved.iter().collect::<Result<Vec<_>, _>>()?;
+    pool.shutdown_with(Shutdown::wait());
     let text = std::fs::read_to_string(&files[0])?;
     println!(
         "\n{} lines saved in {}:\n{text}",
