@@ -101,7 +101,7 @@ pub mod threads {
 /// [`gather`](asyncio::gather) are the async ones: they take any
 /// `std::future::Future` (concur futures of any backend, `async fn`s, other
 /// crates' futures) and yield outputs, where the root's
-/// [`as_completed`](crate::as_completed) blocks a thread on concur futures.
+/// [`as_completed`] blocks a thread on concur futures.
 ///
 /// With what async code needs beside the pool, so no second crate is:
 /// [`block_on`](asyncio::block_on) (`asyncio.run`), [`sleep`](asyncio::sleep)
