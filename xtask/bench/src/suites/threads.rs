@@ -1,7 +1,7 @@
 //! W1, W2, W3 and W6 for `concur-threads`, beside what a Rust user would write
 //! instead: rayon (`spawn` + a channel, as its docs suggest, and `spawn` + an
 //! `Arc` one-shot slot for W1; `par_iter` for W2; `scope` for W3; a pool of its
-//! own for W6), raw `std::thread::scope` threads for W3, and the serial loops.
+//! own for W6, with and without a wait for its threads), raw `std::thread::scope` threads for W3, and the serial loops.
 
 use std::hint::black_box;
 use std::sync::mpsc;
@@ -240,7 +240,39 @@ fn w3(config: &Config) -> Vec<Bench> {
         .collect()
 }
 
+/// Counts rayon worker threads that ran their exit handler, for W6's
+/// `rayon-pool-wait`: rayon's pool drop returns at once, so waiting for this
+/// count is how a rayon user waits for the threads to be done.
+#[derive(Default)]
+struct Exits {
+    count: Mutex<usize>,
+    all: Condvar,
+}
+
+impl Exits {
+    fn exited(&self) {
+        *self.count.lock().expect("no panic under the lock") += 1;
+        self.all.notify_all();
+    }
+
+    /// Waits until `n` handlers ran since the last call, and resets the count.
+    fn wait_for(&self, n: usize) {
+        let mut count = self.count.lock().expect("no panic under the lock");
+        while *count < n {
+            count = self.all.wait(count).expect("no panic under the lock");
+        }
+        *count = 0;
+    }
+}
+
 /// W6: start a 2-worker pool, run one task, shut down.
+///
+/// Two pairs compare like with like: `concur-threads` (`shutdown(wait = true)`,
+/// which returns once the workers are joined, Python's meaning) against
+/// `rayon-pool-wait` (rayon's drop, then a wait until both threads ran their
+/// exit handler); `concur-threads-nowait` (`shutdown(wait = false)`; the
+/// pool handle is dropped after the timing) against `rayon-pool` (rayon's
+/// drop, which does not wait for its threads).
 fn w6(config: &Config) -> Vec<Bench> {
     let threads = Bench::new("concur-threads", 1, || {
         time(|| {
@@ -248,7 +280,27 @@ fn w6(config: &Config) -> Vec<Bench> {
             assert_eq!(Executor::submit(&pool, ident, 7).into_result(), Ok(7));
             pool.shutdown(true, false);
         })
-    });
+    })
+    .with(
+        "note",
+        "shutdown(wait = true): returns once the workers are joined",
+    );
+    let nowait = Bench::new("concur-threads-nowait", 1, || {
+        let mut kept = None;
+        let timed = time(|| {
+            let pool = pool(2);
+            assert_eq!(Executor::submit(&pool, ident, 7).into_result(), Ok(7));
+            pool.shutdown(false, false);
+            kept = Some(pool);
+        });
+        // Dropping joins the workers: outside the timing, as rayon's exit.
+        drop(kept);
+        timed
+    })
+    .with(
+        "note",
+        "shutdown(wait = false); the handle is dropped untimed",
+    );
     let rayon = Bench::new("rayon-pool", 1, || {
         time(|| {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -260,10 +312,33 @@ fn w6(config: &Config) -> Vec<Bench> {
         })
     })
     .with("note", "rayon's drop does not wait for its threads to exit");
-    vec![threads.anchor("rayon-pool"), rayon]
-        .into_iter()
-        .map(|b| b.with("workers", 2).reps(config.reps_at_least(10)))
-        .collect()
+    let exits = Arc::new(Exits::default());
+    let rayon_wait = Bench::new("rayon-pool-wait", 1, move || {
+        let theirs = Arc::clone(&exits);
+        time(|| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(2)
+                .exit_handler(move |_| theirs.exited())
+                .build()
+                .expect("a rayon pool");
+            assert_eq!(pool.install(|| ident(black_box(7))), 7);
+            drop(pool);
+            exits.wait_for(2);
+        })
+    })
+    .with(
+        "note",
+        "rayon's drop, then a wait for both threads' exit handlers",
+    );
+    vec![
+        threads.anchor("rayon-pool-wait"),
+        nowait.anchor("rayon-pool"),
+        rayon,
+        rayon_wait,
+    ]
+    .into_iter()
+    .map(|b| b.with("workers", 2).reps(config.reps_at_least(10)))
+    .collect()
 }
 
 #[cfg(test)]
@@ -282,7 +357,7 @@ mod tests {
     fn every_workload_this_suite_has_gives_benches_that_run() {
         let config =
             Config::parse(&["--quick".into(), "--workers".into(), "2".into()]).expect("valid");
-        for (workload, count) in [("W1", 3), ("W2", 3), ("W6", 2), ("W4", 0)] {
+        for (workload, count) in [("W1", 3), ("W2", 3), ("W6", 4), ("W4", 0)] {
             let mut benches = benches(workload, &config);
             assert_eq!(benches.len(), count, "{workload}");
             for b in &mut benches {
