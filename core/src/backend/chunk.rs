@@ -161,7 +161,9 @@ impl<R> ChunkIter<R> {
             // Values up to the next failure (or the end) need no check each.
             let run = match &self.next_error {
                 Some((i, _)) => i.saturating_sub(self.position),
-                None => usize::MAX,
+                // No failure left, the common case: the values' own fold,
+                // a pointer walk with no counter beside it.
+                None => return self.values.fold(acc, |acc, v| g(acc, Ok(v))),
             };
             let before = self.values.len();
             for v in self.values.by_ref().take(run) {
@@ -214,11 +216,17 @@ impl<R> ExactSizeIterator for ChunkIter<R> {}
 /// assert_eq!(out[2], Ok(5));
 /// ```
 pub fn run_chunk<A, R>(f: impl Fn(A) -> R, items: Vec<A>) -> ChunkResult<R> {
-    // Mark the thread once for the whole chunk; each item still unwinds alone.
+    // Mark the thread once for the whole chunk; each item still fails alone.
     in_task(|| {
         let mut chunk = ChunkResult::with_capacity(items.len());
-        for a in items {
-            chunk.push(unwind(|| f(a)));
+        let mut items = items.into_iter();
+        // The items in one `extend` of the values, which knows the exact count
+        // and so writes each value with no capacity check. A panic in `f`
+        // leaves the values before it in place (`extend` keeps its length
+        // right while it unwinds) and the iterator past the item that
+        // panicked: that item's error goes next, and the rest continue.
+        while let Err(e) = unwind(|| chunk.values.extend(items.by_ref().map(&f))) {
+            chunk.errors.push((chunk.len(), e));
         }
         chunk
     })
@@ -273,6 +281,44 @@ mod tests {
         let mut repeated = good;
         repeated.errors[1].0 = repeated.errors[0].0;
         assert!(!repeated.is_well_formed(4));
+    }
+
+    #[test]
+    fn every_item_runs_once_and_fails_alone_whatever_panics() {
+        // Every pattern of panicking items in chunks of up to 7 (first, last,
+        // runs of consecutive panics, all of them): each item is run exactly
+        // once, in order, and its outcome lands at its own position.
+        for len in 0..=7usize {
+            for bits in 0..(1u32 << len) {
+                let panics = |i: usize| bits & (1 << i) != 0;
+                let ran = std::cell::RefCell::new(Vec::new());
+                let out = run_chunk(
+                    |i: usize| {
+                        ran.borrow_mut().push(i);
+                        if panics(i) {
+                            panic!("item {i}");
+                        }
+                        i * 10
+                    },
+                    (0..len).collect(),
+                );
+                assert!(out.is_well_formed(len), "{len} {bits:b}");
+                assert_eq!(out.failures(), bits.count_ones() as usize);
+                assert_eq!(*ran.borrow(), (0..len).collect::<Vec<_>>());
+                for (i, r) in out.into_iter().enumerate() {
+                    match r {
+                        Ok(v) => assert!(!panics(i) && v == i * 10, "{len} {bits:b} {i}"),
+                        Err(Error::Panicked { message, .. }) => {
+                            assert!(
+                                panics(i) && message == format!("item {i}"),
+                                "{len} {bits:b}"
+                            );
+                        }
+                        Err(other) => panic!("unexpected {other:?}"),
+                    }
+                }
+            }
+        }
     }
 
     #[test]
