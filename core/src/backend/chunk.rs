@@ -283,11 +283,11 @@ mod tests {
         assert!(!repeated.is_well_formed(4));
     }
 
-    #[test]
-    fn every_item_runs_once_and_fails_alone_whatever_panics() {
-        // Every pattern of panicking items in chunks of up to 7 (first, last,
-        // runs of consecutive panics, all of them): each item is run exactly
-        // once, in order, and its outcome lands at its own position.
+    /// Every pattern of panicking items in chunks of up to 7 (first, last,
+    /// runs of consecutive panics, all of them), item `i` giving `make(i)`:
+    /// each item is run exactly once, in order, and its outcome, unchanged,
+    /// lands at its own position.
+    fn every_pattern<R: PartialEq + std::fmt::Debug>(make: impl Fn(usize) -> R) {
         for len in 0..=7usize {
             for bits in 0..(1u32 << len) {
                 let panics = |i: usize| bits & (1 << i) != 0;
@@ -298,7 +298,7 @@ mod tests {
                         if panics(i) {
                             panic!("item {i}");
                         }
-                        i * 10
+                        make(i)
                     },
                     (0..len).collect(),
                 );
@@ -307,7 +307,7 @@ mod tests {
                 assert_eq!(*ran.borrow(), (0..len).collect::<Vec<_>>());
                 for (i, r) in out.into_iter().enumerate() {
                     match r {
-                        Ok(v) => assert!(!panics(i) && v == i * 10, "{len} {bits:b} {i}"),
+                        Ok(v) => assert!(!panics(i) && v == make(i), "{len} {bits:b} {i}: {v:?}"),
                         Err(Error::Panicked { message, .. }) => {
                             assert!(
                                 panics(i) && message == format!("item {i}"),
@@ -318,6 +318,40 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn every_item_runs_once_and_fails_alone_whatever_panics() {
+        every_pattern(|i| i * 10);
+        every_pattern(|i| format!("v{i}"));
+    }
+
+    #[test]
+    fn every_item_and_value_is_dropped_once() {
+        // Items and values owning a reference (`Rc`): a value dropped twice
+        // or an item never dropped shows in the count.
+        use std::rc::Rc;
+        let token = Rc::new(());
+        for bits in 0..(1u32 << 6) {
+            let items: Vec<Rc<()>> = (0..6).map(|_| Rc::clone(&token)).collect();
+            let seen = std::cell::Cell::new(0);
+            let out = run_chunk(
+                |item: Rc<()>| {
+                    let i = seen.replace(seen.get() + 1);
+                    if bits & (1 << i) != 0 {
+                        drop(item);
+                        panic!("item {i}");
+                    }
+                    item
+                },
+                items,
+            );
+            assert_eq!(out.failures(), bits.count_ones() as usize);
+            let values = 6 - out.failures();
+            assert_eq!(Rc::strong_count(&token), 1 + values, "{bits:b}");
+            drop(out);
+            assert_eq!(Rc::strong_count(&token), 1, "{bits:b}");
         }
     }
 
