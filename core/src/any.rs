@@ -29,9 +29,7 @@ impl<T: Send + 'static> Erased for Inner<T> {
     fn error(&self) -> Option<Error> {
         match Inner::phase(self) {
             state::CANCELLED => Some(Error::Cancelled),
-            state::FINISHED => self
-                .with_outcome(|r| r.as_ref().err().cloned())
-                .unwrap_or(None),
+            state::FINISHED => self.with_outcome(|r| r.err().cloned()).unwrap_or(None),
             _ => None,
         }
     }

@@ -143,7 +143,8 @@ impl<T: Send + 'static> Future<T> {
         if !self.wait_timeout(timeout) {
             return Err(Error::Timeout);
         }
-        self.inner.with_outcome(|r| r.clone())?
+        self.inner
+            .with_outcome(|r| r.cloned().map_err(Error::clone))?
     }
 
     /// Blocks until the future is done and moves the value out. Needs no `Clone`.
@@ -215,7 +216,7 @@ impl<T: Send + 'static> Future<T> {
         if !self.wait_timeout(timeout) {
             return Err(Error::Timeout);
         }
-        self.inner.with_outcome(|r| r.as_ref().err().cloned())
+        self.inner.with_outcome(|r| r.err().cloned())
     }
 
     /// Blocks until the future is done or `timeout` passes; true if done.
@@ -363,7 +364,11 @@ impl<T: Clone + Send + 'static> std::future::Future for &Future<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         if self.poll_done(cx) {
-            Poll::Ready(self.inner.with_outcome(|r| r.clone()).and_then(|r| r))
+            Poll::Ready(
+                self.inner
+                    .with_outcome(|r| r.cloned().map_err(Error::clone))
+                    .and_then(|r| r),
+            )
         } else {
             Poll::Pending
         }
