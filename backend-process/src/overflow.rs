@@ -4,8 +4,12 @@
 //! the same kind of handler for the worker's main thread (where tasks run): on
 //! an alternate signal stack, a fault just below the stack prints "has
 //! overflowed its stack" and aborts; any other fault gets the default action.
+//!
+//! Before it aborts, the handler sets a word of the pool's beacon (see
+//! [`report_to`]), so the pool reports the task's `Error::WorkerLost` with
+//! `LostCause::StackOverflow`, not only a `SIGABRT`.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 /// The range of addresses below the main thread's stack whose fault is an
 /// overflow; written once before the handler is installed, read by the
@@ -16,6 +20,15 @@ static GUARD_END: AtomicUsize = AtomicUsize::new(0);
 /// How far below the lowest stack address a fault still counts as an
 /// overflow: the kernel's stack guard gap (256 pages of 4 KiB).
 const GAP: usize = 256 * 4096;
+
+/// The beacon word to set on an overflow (null: none). Release in
+/// [`report_to`] pairs with the Acquire load in the handler.
+static REPORT: AtomicPtr<AtomicU64> = AtomicPtr::new(std::ptr::null_mut());
+
+/// Makes the handler set `flag` (to 1) before it aborts on an overflow.
+pub(crate) fn report_to(flag: &'static AtomicU64) {
+    REPORT.store(std::ptr::from_ref(flag).cast_mut(), Ordering::Release);
+}
 
 const MESSAGE: &[u8] =
     b"\nthread 'main' has overflowed its stack (in a concur-process worker)\nfatal runtime error: stack overflow, aborting\n";
@@ -28,6 +41,13 @@ extern "C" fn on_fault(signal: libc::c_int, info: *mut libc::siginfo_t, _: *mut 
         GUARD_END.load(Ordering::Relaxed),
     );
     if (start..end).contains(&addr) {
+        let flag = REPORT.load(Ordering::Acquire);
+        if !flag.is_null() {
+            // SAFETY: a non-null `REPORT` came from a `&'static AtomicU64`
+            // (`report_to`); a lock-free atomic store is async-signal-safe.
+            // Relaxed: the pool reads it after this process is reaped.
+            unsafe { (*flag).store(1, Ordering::Relaxed) };
+        }
         // SAFETY: write and abort are async-signal-safe.
         unsafe {
             libc::write(2, MESSAGE.as_ptr().cast(), MESSAGE.len());

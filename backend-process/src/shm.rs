@@ -250,6 +250,8 @@ mod tests {
 /// knows whether the first task of its window had started at all (a task sent
 /// and never started is requeued, never reported lost). One relaxed store per
 /// task in the worker, nothing on the pool's side until a worker is lost.
+/// A second word says that the worker died of a stack overflow (its handler
+/// sets it before it aborts), so the pool can report the cause.
 ///
 /// The pool creates it, sealed against shrinking and growing (so reading it
 /// cannot fault) but writable, and hands it over with `Welcome`.
@@ -287,25 +289,50 @@ impl Beacon {
         &self.fd
     }
 
-    fn word(&self) -> &std::sync::atomic::AtomicU64 {
+    /// The `i`-th word of the beacon ([`Self::STARTED`] or [`Self::OVERFLOWED`]).
+    fn word(&self, i: usize) -> &std::sync::atomic::AtomicU64 {
+        assert!(i < Self::LEN / 8);
         let p = self.map.ptr.expect("a beacon is never empty");
         // SAFETY: the mapping is 4096 bytes, page-aligned (so aligned for u64),
-        // lives as long as `self`, and is only ever accessed through this
-        // atomic, in this process and the other one.
-        unsafe { &*p.as_ptr().cast::<std::sync::atomic::AtomicU64>() }
+        // holds word `i` (checked above), lives as long as `self`, and is only
+        // ever accessed through these atomics, in this process and the other one.
+        unsafe { &*p.as_ptr().cast::<std::sync::atomic::AtomicU64>().add(i) }
+    }
+
+    /// The word that names the task the worker last started.
+    const STARTED: usize = 0;
+    /// The word the worker's stack-overflow handler sets before it aborts.
+    const OVERFLOWED: usize = 1;
+
+    /// The word a worker's stack-overflow handler sets (non-zero) before it
+    /// aborts; the beacon must live as long as the process, hence `'static`.
+    pub(crate) fn overflow_flag(&'static self) -> &'static std::sync::atomic::AtomicU64 {
+        self.word(Self::OVERFLOWED)
+    }
+
+    /// True if the worker said, as it died, that a task overflowed its stack.
+    /// A worker can lie about this as about anything it sends; it only mislabels
+    /// its own death.
+    pub(crate) fn overflowed(&self) -> bool {
+        // Relaxed: read after the worker is dead and reaped, as in `has_started`.
+        self.word(Self::OVERFLOWED)
+            .load(std::sync::atomic::Ordering::Relaxed)
+            != 0
     }
 
     /// Records that the task `id` starts now.
     pub(crate) fn started(&self, id: u64) {
         // Relaxed: the pool reads it only after the worker is dead and reaped,
         // which orders everything the worker did before.
-        self.word()
+        self.word(Self::STARTED)
             .store(id.wrapping_add(1), std::sync::atomic::Ordering::Relaxed);
     }
 
     /// True if the task `id` was the last one the worker started.
     pub(crate) fn has_started(&self, id: u64) -> bool {
         // Relaxed: see `started`.
-        self.word().load(std::sync::atomic::Ordering::Relaxed) == id.wrapping_add(1)
+        self.word(Self::STARTED)
+            .load(std::sync::atomic::Ordering::Relaxed)
+            == id.wrapping_add(1)
     }
 }

@@ -114,13 +114,7 @@ fn run() -> Result<i32, String> {
         }
     }
     send(&chan, &FromWorker::Ready, &[], None);
-    Ok(serve(
-        &chan,
-        &queue,
-        beacon.as_ref(),
-        max_memory,
-        shared_threshold,
-    ))
+    Ok(serve(&chan, &queue, beacon, max_memory, shared_threshold))
 }
 
 /// What Rust's `main` would have set up and a worker relies on (the hook runs
@@ -153,7 +147,7 @@ struct Joined {
     chan: Arc<Channel>,
     inbox: Inbox,
     /// Where the worker records the task it starts.
-    beacon: Option<Beacon>,
+    beacon: Option<&'static Beacon>,
     /// The initializer and its encoded argument.
     initializer: Option<(CallRef, Vec<u8>)>,
     /// Resident memory past which the worker retires.
@@ -181,10 +175,17 @@ fn join_pool() -> Result<Joined, String> {
         .map_err(|e| format!("no answer to the handshake: {e}"))?;
     let (header, tail) =
         codec::decode_frame::<ToWorker>(&welcome.bytes).map_err(|e| e.to_string())?;
-    let beacon = match welcome.fd {
-        Some(fd) => Some(Beacon::from_pool(fd).map_err(|e| format!("the pool's beacon: {e}"))?),
+    let beacon: Option<&'static Beacon> = match welcome.fd {
+        // Kept for the life of the process: the overflow handler may write it
+        // at any instant.
+        Some(fd) => Some(Box::leak(Box::new(
+            Beacon::from_pool(fd).map_err(|e| format!("the pool's beacon: {e}"))?,
+        ))),
         None => None,
     };
+    if let Some(beacon) = beacon {
+        crate::overflow::report_to(beacon.overflow_flag());
+    }
     match header {
         ToWorker::Welcome {
             initializer,

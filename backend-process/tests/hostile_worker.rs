@@ -1,12 +1,13 @@
 //! A worker that breaks the protocol, made by a real worker: each hostile task
 //! writes raw packets on its worker's own socket (the descriptor named in its
 //! environment) or rewires it. In every case the parent lives, the hostile
-//! task fails with `WorkerLost`, the other tasks finish, and shutdown returns.
+//! task fails with `WorkerLost`, its cause naming what the worker did
+//! (`LostCause::Misbehaved`), the other tasks finish, and shutdown returns.
 
 use std::os::fd::RawFd;
 use std::time::Duration;
 
-use concur_core::{Error, Executor, Future};
+use concur_core::{Error, Executor, Future, LostCause};
 use concur_process::ProcessPool;
 
 const LONG: Option<Duration> = Some(Duration::from_secs(60));
@@ -156,14 +157,24 @@ fn deafen(_: ()) -> u64 {
     forever()
 }
 
-/// Runs `hostile` beside 20 ordinary tasks on a 2-worker pool.
-fn survive(hostile: impl FnOnce(&ProcessPool) -> Future<u64>) {
+/// Runs `hostile` beside 20 ordinary tasks on a 2-worker pool; the hostile
+/// task's error names what its worker did (`said` is a fragment of it).
+fn survive(said: &str, hostile: impl FnOnce(&ProcessPool) -> Future<u64>) {
     let pool = ProcessPool::builder().max_workers(2).build().unwrap();
     let bad = hostile(&pool);
     let good: Vec<Future<u64>> = (0..20).map(|i| pool.submit(square, i)).collect();
     match bad.result(LONG) {
-        Err(Error::WorkerLost { .. }) => {}
-        other => panic!("expected WorkerLost, got {other:?}"),
+        Err(
+            ref e @ Error::WorkerLost {
+                cause: LostCause::Misbehaved { ref reason },
+                attempts: 1,
+                ..
+            },
+        ) => {
+            assert!(reason.contains(said), "{reason:?} lacks {said:?}");
+            assert!(e.to_string().contains("killed by the pool"), "{e}");
+        }
+        other => panic!("expected WorkerLost (misbehaved), got {other:?}"),
     }
     for (i, f) in good.into_iter().enumerate() {
         assert_eq!(f.result(LONG), Ok((i * i) as u64));
@@ -178,46 +189,54 @@ fn survive(hostile: impl FnOnce(&ProcessPool) -> Future<u64>) {
 
 #[test]
 fn a_huge_length_prefix() {
-    survive(|p| p.submit(huge_length_prefix, ()));
+    survive("of 1099511627776", |p| p.submit(huge_length_prefix, ()));
 }
 
 #[test]
 fn a_truncated_frame() {
-    survive(|p| p.submit(truncated_frame, ()));
+    survive("a first packet of 5 bytes", |p| {
+        p.submit(truncated_frame, ())
+    });
 }
 
 #[test]
 fn a_garbage_frame() {
-    survive(|p| p.submit(garbage_frame, ()));
+    survive("an undecodable frame", |p| p.submit(garbage_frame, ()));
 }
 
 #[test]
 fn a_pipe_for_a_region() {
-    survive(|p| p.submit(pipe_for_a_region, ()));
+    survive("not a shared-memory file", |p| {
+        p.submit(pipe_for_a_region, ())
+    });
 }
 
 #[test]
 fn stray_descriptors_on_a_message() {
-    survive(|p| p.submit(stray_descriptors, ()));
+    survive("3 descriptors where 0", |p| p.submit(stray_descriptors, ()));
 }
 
 #[test]
 fn a_region_that_could_shrink() {
     // The first task of a fresh pool has id 0.
-    survive(|p| p.submit(shrinking_region, 0));
+    survive("not sealed", |p| p.submit(shrinking_region, 0));
 }
 
 #[test]
 fn a_retiring_worker_that_keeps_running() {
-    survive(|p| p.submit(retires_and_stays, ()));
+    survive("told to exit or said it would", |p| {
+        p.submit(retires_and_stays, ())
+    });
 }
 
 #[test]
 fn an_initializer_failure_after_ready() {
-    survive(|p| p.submit(late_init_failure, ()));
+    survive("initializer failure after Ready", |p| {
+        p.submit(late_init_failure, ())
+    });
 }
 
 #[test]
 fn a_deaf_worker() {
-    survive(|p| p.submit(deafen, ()));
+    survive("reader is deaf", |p| p.submit(deafen, ()));
 }

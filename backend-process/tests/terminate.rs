@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use concur_core::{Error, Executor, ExitStatus, Future};
+use concur_core::{Error, Executor, ExitStatus, Future, LostCause};
 use concur_process::ProcessPool;
 
 const LONG: Option<Duration> = Some(Duration::from_secs(30));
@@ -33,9 +33,15 @@ fn check(signal: i32, stop: fn(&ProcessPool)) {
     stop(&pool);
     for f in &running {
         match f.result(LONG) {
-            Err(Error::WorkerLost { pid, status }) => {
+            Err(Error::WorkerLost {
+                pid,
+                status,
+                attempts,
+                cause,
+            }) => {
                 assert!(pids.contains(&pid));
                 assert_eq!(status, ExitStatus::Signal(signal));
+                assert_eq!((attempts, cause), (1, LostCause::Died));
             }
             other => panic!("expected WorkerLost, got {other:?}"),
         }

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use concur_core::{Error, Executor, ExitStatus};
+use concur_core::{Error, Executor, ExitStatus, LostCause};
 use concur_process::ProcessPool;
 
 const LONG: Option<Duration> = Some(Duration::from_secs(60));
@@ -34,6 +34,10 @@ fn recurse(n: u64) -> u64 {
     } else {
         recurse(n - 1).wrapping_add(pad[0])
     }
+}
+
+fn abort(_: ()) -> u64 {
+    std::process::abort()
 }
 
 fn overflow(_: ()) -> u64 {
@@ -64,14 +68,32 @@ fn sigpipe_is_ignored_as_in_main() {
 #[test]
 fn a_stack_overflow_aborts_as_in_main() {
     let pool = ProcessPool::builder().max_workers(1).build().unwrap();
-    match pool.submit(overflow, ()).result(LONG) {
-        Err(Error::WorkerLost { status, .. }) => {
+    let err = pool.submit(overflow, ()).result(LONG).unwrap_err();
+    match &err {
+        Error::WorkerLost {
+            status,
+            attempts,
+            cause,
+            ..
+        } => {
             assert_eq!(
-                status,
+                *status,
                 ExitStatus::Signal(libc::SIGABRT),
                 "not a bare SIGSEGV"
-            )
+            );
+            assert_eq!(*cause, LostCause::StackOverflow, "reported as such");
+            assert_eq!(*attempts, 1);
         }
+        other => panic!("expected WorkerLost, got {other:?}"),
+    }
+    assert!(
+        err.to_string().contains("overflowed the worker's stack"),
+        "{err}"
+    );
+    // The next worker starts with a clear flag: an ordinary crash after an
+    // overflow is not taken for one.
+    match pool.submit(abort, ()).result(LONG) {
+        Err(Error::WorkerLost { cause, .. }) => assert_eq!(cause, LostCause::Died),
         other => panic!("expected WorkerLost, got {other:?}"),
     }
 }

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use concur_core::{Error, Executor, ExitStatus, Future};
+use concur_core::{Error, Executor, ExitStatus, Future, LostCause};
 use concur_process::ProcessPool;
 
 const LONG: Option<Duration> = Some(Duration::from_secs(30));
@@ -48,9 +48,17 @@ fn crash_beside_ten(
     let crashed = crash(pool);
     let others: Vec<Future<u64>> = (0..10).map(|i| pool.submit(square, i)).collect();
     let err = crashed.result(LONG).unwrap_err();
-    let Error::WorkerLost { pid, status } = err else {
+    let Error::WorkerLost {
+        pid,
+        status,
+        attempts,
+        cause,
+    } = err
+    else {
         panic!("expected WorkerLost, got {err:?}")
     };
+    assert_eq!(attempts, 1, "no retries: one attempt");
+    assert_eq!(cause, LostCause::Died, "a crash, not an overflow");
     assert!(
         before.contains(&pid),
         "the pid of one of the pool's workers: {pid} not in {before:?}"

@@ -25,6 +25,42 @@ impl fmt::Display for ExitStatus {
     }
 }
 
+/// Why a worker process was lost, as far as the pool can tell.
+///
+/// The [`ExitStatus`] says how the process ended; this says what the pool
+/// knows beyond it. New causes may be added, so match with a `_` arm.
+///
+/// ```
+/// use concur_core::{Error, ExitStatus, LostCause};
+/// let e = Error::WorkerLost {
+///     pid: 7,
+///     status: ExitStatus::Signal(6),
+///     attempts: 1,
+///     cause: LostCause::StackOverflow,
+/// };
+/// assert!(e.to_string().contains("overflowed the worker's stack"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum LostCause {
+    /// The process ended on its own or was killed from outside (a crash, an
+    /// `abort`, an `exit`, the out-of-memory killer, a `kill`): the
+    /// [`ExitStatus`] is all there is to know.
+    Died,
+    /// The task overflowed the worker's stack (the worker reported it before
+    /// it aborted, as Rust's `main` does; the status is `SIGABRT`). A task that
+    /// overflows is not retried: it would overflow again.
+    StackOverflow,
+    /// The pool killed the worker because it misbehaved: it broke the
+    /// protocol (bad framing, a frame that does not decode, a message out of
+    /// place, ...), stopped answering pings, or did not exit when it said it
+    /// would.
+    Misbehaved {
+        /// What the worker did.
+        reason: String,
+    },
+}
+
 /// Everything that can go wrong with a task, a future or a pool.
 ///
 /// One enum for every backend, so code written against the [`Executor`](crate::Executor)
@@ -63,12 +99,21 @@ pub enum Error {
         /// set. Not compared by `==` and not shown by plain `Display`.
         backtrace: Option<String>,
     },
-    /// The worker process that held the task died.
+    /// The worker process that held the task died (the last one, if the task
+    /// was retried).
+    ///
+    /// Match it with `..` (`Error::WorkerLost { pid, .. }`) where only some
+    /// fields matter; [`LostCause`] may grow new variants.
     WorkerLost {
-        /// The process id of the worker.
+        /// The process id of the (last) worker.
         pid: u32,
         /// How it ended.
         status: ExitStatus,
+        /// How many times the task was started, each time on a worker that was
+        /// then lost: 1 without `retries`, up to `1 + n` with `retries(n)`.
+        attempts: u32,
+        /// Why the (last) worker was lost, as far as the pool can tell.
+        cause: LostCause,
     },
     /// The executor was shut down before the task was accepted.
     Shutdown,
@@ -172,6 +217,23 @@ impl Error {
         }
     }
 
+    /// Shorthand for a [`Error::WorkerLost`] of a task's first and only
+    /// attempt, on a worker that died ([`LostCause::Died`]).
+    ///
+    /// ```
+    /// use concur_core::{Error, ExitStatus};
+    /// let e = Error::worker_lost(42, ExitStatus::Signal(9));
+    /// assert!(e.to_string().starts_with("worker process 42 died (signal 9)"));
+    /// ```
+    pub fn worker_lost(pid: u32, status: ExitStatus) -> Self {
+        Error::WorkerLost {
+            pid,
+            status,
+            attempts: 1,
+            cause: LostCause::Died,
+        }
+    }
+
     /// True for [`Error::Timeout`].
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout)
@@ -218,13 +280,54 @@ impl fmt::Display for Error {
                     ),
                 }
             }
-            Error::WorkerLost { pid, status } => write!(
-                f,
-                "worker process {pid} died ({status}) while it held the task; the pool \
-                 replaced it and goes on. Signal 9 is often the out-of-memory killer, \
-                 signal 11 a crash in native code; submit the task again if it is safe \
-                 to run twice (or give the pool `retries`)"
-            ),
+            Error::WorkerLost {
+                pid,
+                status,
+                attempts,
+                cause,
+            } => {
+                match cause {
+                    LostCause::Misbehaved { reason } => write!(
+                        f,
+                        "worker process {pid} was killed by the pool ({status}) while it \
+                         held the task, as it misbehaved: {reason}"
+                    )?,
+                    _ => write!(
+                        f,
+                        "worker process {pid} died ({status}) while it held the task"
+                    )?,
+                }
+                if *attempts > 1 {
+                    write!(
+                        f,
+                        "; the task was started {attempts} times, each time on a worker \
+                         that was lost, and the pool's `retries` are used up"
+                    )?;
+                }
+                f.write_str("; the pool replaced the worker and goes on. ")?;
+                match cause {
+                    LostCause::StackOverflow => f.write_str(
+                        "The task overflowed the worker's stack (it aborted, as Rust's \
+                         `main` does): make it recurse less, or run the deep part on a \
+                         thread with a larger stack (`std::thread::Builder::stack_size`)",
+                    ),
+                    LostCause::Misbehaved { .. } => f.write_str(
+                        "A worker misbehaves only if the task or native code writes to \
+                         or closes the pool's descriptors, stops the worker's threads, or \
+                         the process is not the pool's own build; check what the task does \
+                         to the process",
+                    ),
+                    _ if *attempts > 1 => f.write_str(
+                        "A task that kills every worker it runs on (out of memory, a \
+                         crash in native code) needs fixing, not more retries",
+                    ),
+                    _ => f.write_str(
+                        "Signal 9 is often the out-of-memory killer, signal 11 a crash in \
+                         native code; submit the task again if it is safe to run twice (or \
+                         give the pool `retries`)",
+                    ),
+                }
+            }
             Error::Shutdown => f.write_str(
                 "the executor was shut down (or dropped) before this task was \
                  accepted; submit before `shutdown`, or create a new pool",
@@ -290,12 +393,16 @@ impl PartialEq for Error {
                 WorkerLost {
                     pid: p1,
                     status: s1,
+                    attempts: a1,
+                    cause: c1,
                 },
                 WorkerLost {
                     pid: p2,
                     status: s2,
+                    attempts: a2,
+                    cause: c2,
                 },
-            ) => p1 == p2 && s1 == s2,
+            ) => p1 == p2 && s1 == s2 && a1 == a2 && c1 == c2,
             (Broken { reason: a }, Broken { reason: b }) => a == b,
             (
                 Encode {
@@ -348,29 +455,64 @@ mod tests {
                 &["panicked at src/a.rs:3:5: boom", "RUST_BACKTRACE=1"],
             ),
             (
+                Error::worker_lost(42, ExitStatus::Signal(9)),
+                &[
+                    "worker process 42 died (signal 9) while it held the task;",
+                    "replaced the worker and goes on",
+                    "out-of-memory",
+                    "give the pool `retries`",
+                ],
+            ),
+            (
+                Error::worker_lost(7, ExitStatus::Code(3)),
+                &["worker process 7 died (exit code 3)"],
+            ),
+            (
+                Error::worker_lost(7, ExitStatus::Unknown),
+                &["(unknown exit status)"],
+            ),
+            (
                 Error::WorkerLost {
-                    pid: 42,
+                    pid: 8,
                     status: ExitStatus::Signal(9),
+                    attempts: 4,
+                    cause: LostCause::Died,
                 },
                 &[
-                    "worker process 42 died (signal 9)",
-                    "out-of-memory",
-                    "retries",
+                    "worker process 8 died (signal 9)",
+                    "started 4 times",
+                    "`retries` are used up",
+                    "needs fixing, not more retries",
                 ],
             ),
             (
                 Error::WorkerLost {
-                    pid: 7,
-                    status: ExitStatus::Code(3),
+                    pid: 9,
+                    status: ExitStatus::Signal(6),
+                    attempts: 1,
+                    cause: LostCause::StackOverflow,
                 },
-                &["worker process 7 died (exit code 3)"],
+                &[
+                    "worker process 9 died (signal 6)",
+                    "overflowed the worker's stack",
+                    "stack_size",
+                ],
             ),
             (
                 Error::WorkerLost {
-                    pid: 7,
-                    status: ExitStatus::Unknown,
+                    pid: 10,
+                    status: ExitStatus::Signal(9),
+                    attempts: 2,
+                    cause: LostCause::Misbehaved {
+                        reason: "a truncated frame".into(),
+                    },
                 },
-                &["(unknown exit status)"],
+                &[
+                    "worker process 10 was killed by the pool (signal 9)",
+                    "as it misbehaved: a truncated frame;",
+                    "started 2 times",
+                    "the pool's descriptors",
+                ],
             ),
             (Error::Shutdown, &["shut down", "create a new pool"]),
             (
@@ -442,5 +584,35 @@ mod tests {
         };
         assert_ne!(enc, dec);
         assert_ne!(Error::Cancelled, Error::Timeout);
+    }
+
+    #[test]
+    fn worker_lost_equality_compares_every_field() {
+        let base = Error::worker_lost(1, ExitStatus::Signal(9));
+        assert_eq!(base, Error::worker_lost(1, ExitStatus::Signal(9)));
+        assert_ne!(base, Error::worker_lost(2, ExitStatus::Signal(9)));
+        assert_ne!(base, Error::worker_lost(1, ExitStatus::Signal(6)));
+        let with = |attempts, cause| Error::WorkerLost {
+            pid: 1,
+            status: ExitStatus::Signal(9),
+            attempts,
+            cause,
+        };
+        assert_eq!(base, with(1, LostCause::Died));
+        assert_ne!(base, with(2, LostCause::Died));
+        assert_ne!(base, with(1, LostCause::StackOverflow));
+        let bad = |r: &str| LostCause::Misbehaved { reason: r.into() };
+        assert_eq!(with(1, bad("x")), with(1, bad("x")));
+        assert_ne!(with(1, bad("x")), with(1, bad("y")));
+        assert_ne!(base, Error::Timeout);
+    }
+
+    /// Only a lost worker's message says the retries are used up, and only
+    /// when there were retries.
+    #[test]
+    fn a_first_attempt_says_nothing_of_attempts() {
+        let once = Error::worker_lost(1, ExitStatus::Signal(9)).to_string();
+        assert!(!once.contains("times"), "{once}");
+        assert!(!once.contains("used up"), "{once}");
     }
 }

@@ -80,7 +80,7 @@ mod wait;
 pub use crate::any::{AnyFuture, Waitable};
 pub use crate::as_completed::{AsCompleted, AsCompletedStream, as_completed};
 pub use crate::backend::{ChunkIter, ChunkResult, run_chunk};
-pub use crate::error::{Error, ExitStatus};
+pub use crate::error::{Error, ExitStatus, LostCause};
 pub use crate::executor::{Executor, Payload};
 pub use crate::flat::FlatError;
 pub use crate::future::Future;

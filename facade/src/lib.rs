@@ -68,8 +68,8 @@ mod pool;
 // `concur::backend`.
 pub use concur_core::{
     AnyFuture, AsCompleted, AsCompletedStream, ChunkResult, DoneAndNotDone, Error, Executor,
-    ExitStatus, FlatError, Future, Map, MapOptions, MapStream, Payload, ReturnWhen, Shutdown,
-    Stats, Waitable, as_completed, wait,
+    ExitStatus, FlatError, Future, LostCause, Map, MapOptions, MapStream, Payload, ReturnWhen,
+    Shutdown, Stats, Waitable, as_completed, wait,
 };
 
 /// What a backend is built from: the producer side of a future

@@ -78,6 +78,8 @@ pub(super) struct Link {
     pub(super) heard: Instant,
     /// Tasks of the window asked to abort (`ProcessPool::kill`), not answered yet.
     pub(super) aborting: Vec<u64>,
+    /// Why the watchdog gave up on the worker, if it did (for the error).
+    pub(super) lost_because: Option<&'static str>,
 }
 
 impl Link {
@@ -99,6 +101,7 @@ impl Link {
             ping: None,
             heard: Instant::now(),
             aborting: Vec::new(),
+            lost_because: None,
         }
     }
 
@@ -155,10 +158,14 @@ impl Link {
         let mut next: Option<Instant> = None;
         let mut at_most = |at: Instant| next = Some(next.map_or(at, |n: Instant| n.min(at)));
         match (self.exit_by, self.ping) {
-            (Some(by), _) if by <= now => self.lose(),
+            (Some(by), _) if by <= now => self.lose_because(
+                "it was still connected 2 s after it was told to exit or said it would",
+            ),
             (Some(by), _) => at_most(by),
             (None, _) if self.exiting => {}
-            (None, Some((_, sent))) if sent + DEAF_AFTER <= now => self.lose(),
+            (None, Some((_, sent))) if sent + DEAF_AFTER <= now => {
+                self.lose_because("it did not answer a ping within 5 s: its reader is deaf")
+            }
             (None, Some((_, sent))) => at_most(sent + DEAF_AFTER),
             (None, None) if self.heard + PING_EVERY <= now => {
                 *seq += 1;
@@ -177,6 +184,12 @@ impl Link {
             None => {}
         }
         next
+    }
+
+    /// Gives up on the worker for a reason the task's error will name.
+    pub(super) fn lose_because(&mut self, why: &'static str) {
+        self.lost_because.get_or_insert(why);
+        self.lose();
     }
 
     /// Sends a control message; a failure loses the worker.

@@ -12,7 +12,7 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::Sender;
 use std::time::{Duration, Instant};
 
-use concur_core::{Error, ExitStatus};
+use concur_core::{Error, ExitStatus, LostCause};
 
 use super::link::Link;
 use super::shared::{POOL_THREAD, Shared};
@@ -282,8 +282,16 @@ impl Shared {
             )
         };
         let pid = link.pid;
+        let why_lost = why_lost.or_else(|| link.lost_because.map(str::to_owned));
         let status = spawn::reap(&mut child, REAP_GRACE);
         let clean = why_lost.is_none() && link.exiting && status == ExitStatus::Code(0);
+        let cause = match (&why_lost, beacon.overflowed()) {
+            (Some(reason), _) => LostCause::Misbehaved {
+                reason: reason.clone(),
+            },
+            (None, true) => LostCause::StackOverflow,
+            (None, false) => LostCause::Died,
+        };
         let mut failed = Vec::new();
         let mut retry = None;
         let mut cancelled = false;
@@ -308,13 +316,20 @@ impl Shared {
                     // nothing runs any more, and the task its worker held
                     // fails with that worker.
                     inflight.push_front(task);
-                } else if task.lost < self.config.retries && !self.config.break_on_worker_loss {
+                } else if task.lost < self.config.retries
+                    && !self.config.break_on_worker_loss
+                    && cause != LostCause::StackOverflow
+                {
+                    // (An overflow is the task's own doing, as a panic is: it
+                    // would overflow again, so it is not retried.)
                     task.lost += 1;
                     retry = Some(task);
                 } else {
                     let error = Error::WorkerLost {
                         pid,
                         status: status.clone(),
+                        attempts: task.lost + 1,
+                        cause: cause.clone(),
                     };
                     failed.push((task, error));
                 }
@@ -334,6 +349,9 @@ impl Shared {
                 let error = Error::WorkerLost {
                     pid,
                     status: status.clone(),
+                    // `lost` already counts this loss.
+                    attempts: task.lost,
+                    cause: cause.clone(),
                 };
                 failed.push((task, error));
             }
