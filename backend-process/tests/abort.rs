@@ -97,3 +97,25 @@ fn a_kill_racing_completion_leaves_the_result_or_cancelled() {
     println!("kill racing completion: {done} completed, {cancelled} cancelled");
     assert_eq!(pool.submit(square, 5).result(LONG), Ok(25));
 }
+
+/// `kill` is the caller's choice, not a system failure: under `retries` the
+/// killed task is cancelled, not run again. On a one-worker pool a rerun of
+/// the spinning task would hold the only worker for good, so the next task
+/// finishing shows there was none.
+#[test]
+fn a_killed_task_is_not_retried() {
+    let pool = ProcessPool::builder()
+        .max_workers(1)
+        .retries(3)
+        .build()
+        .unwrap();
+    let path = marker("retries");
+    let stuck = pool.submit(spin, path.to_string_lossy().into_owned());
+    let pid = started(&path);
+    assert!(pool.kill(&stuck));
+    assert_eq!(stuck.result(LONG), Err(Error::Cancelled));
+    assert_eq!(pool.submit(square, 4).result(LONG), Ok(16), "not rerun");
+    assert_eq!(pool.retried(), 0);
+    assert!(!path.exists(), "the killed task did not start again");
+    assert!(!pool.worker_pids().contains(&pid), "its worker is gone");
+}
