@@ -75,10 +75,11 @@
 //! | the parent exits or is killed | — | every worker exits (parent-death signal, and a closed channel); nothing is left on disk |
 //! | Ctrl-C at the terminal | — | reaches the parent only: workers run in a process group of their own, so the parent decides what to cancel and running tasks finish |
 //!
-//! `tests/chaos.rs` kills a random worker every 2 ms through a 10 000-item
-//! `map` and 10 000 `submit`s (and 1 000 of each with a fresh worker per task):
-//! the pool never breaks, every item is `Ok` with its value or `WorkerLost`, and
-//! none runs twice. `tests/hostile_worker.rs` makes a real worker commit each
+//! `tests/chaos.rs` kills a random worker every 2 ms through a `map` and as
+//! many `submit`s (`CONCUR_CHAOS_ITEMS` items each, 10 000 for the figures,
+//! 2 000 in CI), also with a fresh worker per task and with `retries(3)`: the
+//! pool never breaks, every item is `Ok` with its value or `WorkerLost` after
+//! its retries, and none runs twice. `tests/hostile_worker.rs` makes a real worker commit each
 //! protocol fault above.
 //!
 //! # Scheduling
