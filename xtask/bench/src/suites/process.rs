@@ -6,6 +6,10 @@
 //! (concur-process's codec) and with postcard, so the codec stays a measured
 //! choice.
 //!
+//! W1 runs twice, interleaved: as configured by default, and with `retries(3)`
+//! (anchored to the first), so that what `retries` costs when no worker is
+//! lost is a measured figure.
+//!
 //! The allocation columns count the parent only.
 
 use std::hint::black_box;
@@ -25,11 +29,14 @@ fn pool(workers: usize) -> ProcessPool {
         .expect("a process pool")
 }
 
+/// The `retries` of W1's second line.
+const W1_RETRIES: u32 = 3;
+
 /// This suite's implementations of `workload`.
 pub(crate) fn benches(workload: &str, config: &Config) -> Vec<Bench> {
     match workload {
         "W1" => {
-            let mut benches = vec![w1(config)];
+            let mut benches = vec![w1(config, 0), w1(config, W1_RETRIES)];
             benches.extend(codecs(config.n(200_000), &Message::w1()));
             benches
         }
@@ -47,14 +54,25 @@ pub(crate) fn benches(workload: &str, config: &Config) -> Vec<Bench> {
     }
 }
 
-fn w1(config: &Config) -> Bench {
+/// W1 on a pool with `retries` (0: the default pool, anchored to procspawn;
+/// otherwise anchored to the default pool: the cost of `retries` when no
+/// worker is lost).
+fn w1(config: &Config, retries: u32) -> Bench {
     let n = config.n(20_000);
     let workers = config.workers();
-    let pool = pool(workers);
+    let pool = ProcessPool::builder()
+        .max_workers(workers)
+        .retries(retries)
+        .build()
+        .expect("a process pool");
     for i in 0..10 {
         assert_eq!(pool.submit(ident, i).into_result(), Ok(i));
     }
-    Bench::new("concur-process", n, move || {
+    let name = match retries {
+        0 => "concur-process".to_owned(),
+        r => format!("concur-process-retries{r}"),
+    };
+    let bench = Bench::new(&name, n, move || {
         time(|| {
             let futures: Vec<_> = (0..n).map(|i| pool.submit(ident, i)).collect();
             for (i, f) in (0..n).zip(futures) {
@@ -62,8 +80,14 @@ fn w1(config: &Config) -> Bench {
             }
         })
     })
-    .anchor("procspawn-pool")
-    .with("workers", workers)
+    .with("workers", workers);
+    match retries {
+        0 => bench.anchor("procspawn-pool"),
+        r => bench.anchor("concur-process").with("retries", r).with(
+            "note",
+            "retries set, no worker lost: their cost when unused",
+        ),
+    }
 }
 
 fn w2(config: &Config) -> Bench {
@@ -240,7 +264,7 @@ mod tests {
         let config =
             Config::parse(&["--quick".into(), "--workers".into(), "2".into()]).expect("valid");
         let mut w1 = benches("W1", &config);
-        assert_eq!(w1.len(), 3);
+        assert_eq!(w1.len(), 4, "two pools and two codecs");
         for b in &mut w1 {
             b.run_once();
         }
