@@ -301,7 +301,7 @@ impl fmt::Display for Error {
                     write!(
                         f,
                         "; the task was started {attempts} times, each time on a worker \
-                         that was lost, and the pool's `retries` are used up"
+                         that was lost"
                     )?;
                 }
                 f.write_str("; the pool replaced the worker and goes on. ")?;
@@ -480,8 +480,7 @@ mod tests {
                 },
                 &[
                     "worker process 8 died (signal 9)",
-                    "started 4 times",
-                    "`retries` are used up",
+                    "started 4 times, each time on a worker that was lost;",
                     "needs fixing, not more retries",
                 ],
             ),
@@ -607,12 +606,11 @@ mod tests {
         assert_ne!(base, Error::Timeout);
     }
 
-    /// Only a lost worker's message says the retries are used up, and only
-    /// when there were retries.
+    /// A lost task's message counts its attempts only when it had more than one.
     #[test]
     fn a_first_attempt_says_nothing_of_attempts() {
         let once = Error::worker_lost(1, ExitStatus::Signal(9)).to_string();
         assert!(!once.contains("times"), "{once}");
-        assert!(!once.contains("used up"), "{once}");
+        assert!(!once.contains("each time"), "{once}");
     }
 }
