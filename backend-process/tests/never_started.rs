@@ -33,14 +33,15 @@ fn temp(name: &str) -> PathBuf {
     ))
 }
 
-#[test]
-fn a_task_sent_but_never_started_is_requeued() {
-    let gate = temp("gate");
-    let log = temp("log");
+/// Kills the only worker, still in its initializer, with a task sent to it.
+fn killed_before_it_started(name: &str, retries: u32) {
+    let gate = temp(&format!("{name}-gate"));
+    let log = temp(&format!("{name}-log"));
     let _ = std::fs::remove_file(&gate);
     std::fs::write(&log, b"").unwrap();
     let pool = ProcessPool::builder()
         .max_workers(1)
+        .retries(retries)
         .initializer(wait_for, gate.to_string_lossy().into_owned())
         .build()
         .unwrap();
@@ -59,8 +60,19 @@ fn a_task_sent_but_never_started_is_requeued() {
         Err(e) => panic!("{e:?}"),
     }
     assert_eq!(std::fs::read_to_string(&log).unwrap(), "run\n", "ran once");
-    assert_eq!(pool.retried(), 0, "not a retry");
+    assert_eq!(pool.retried(), 0, "requeued, not retried: it never ran");
     assert!(!pool.worker_pids().contains(&worker));
     let _ = std::fs::remove_file(&gate);
     let _ = std::fs::remove_file(&log);
+}
+
+#[test]
+fn a_task_sent_but_never_started_is_requeued() {
+    killed_before_it_started("plain", 0);
+}
+
+/// Under `retries` too, and it costs none of them.
+#[test]
+fn a_task_sent_but_never_started_is_requeued_not_retried() {
+    killed_before_it_started("retries", 2);
 }
