@@ -125,6 +125,15 @@ impl RegionMut {
         // SAFETY: ftruncate on a descriptor we own.
         check(unsafe { libc::ftruncate(fd.as_raw_fd(), size) })?;
         let map = Mapping::new(&fd, len, libc::PROT_READ | libc::PROT_WRITE)?;
+        if let Some(p) = map.ptr {
+            // Not copied into a child forked meanwhile (a worker spawned by
+            // another thread, between its fork and its exec): `F_SEAL_WRITE`
+            // is refused with EBUSY while any process holds a writable mapping
+            // of the file, so an inherited copy would fail `seal`.
+            // SAFETY: madvise on the range this mapping owns; MADV_DONTFORK
+            // changes only what a future fork copies.
+            check(unsafe { libc::madvise(p.as_ptr().cast(), len, libc::MADV_DONTFORK) })?;
+        }
         Ok(RegionMut { fd, map })
     }
 
@@ -229,6 +238,41 @@ mod tests {
         let copy = region.fd().try_clone().unwrap();
         let back = Region::from_peer(copy, 4096).unwrap();
         assert_eq!(&back[..3], b"abc");
+    }
+
+    /// A child forked while a region is being filled (as a worker spawned by
+    /// another thread is, until it execs) does not keep the region's
+    /// writable mapping, which would make `seal` fail with EBUSY.
+    #[test]
+    fn a_region_seals_while_a_forked_child_lives() {
+        let mut region = RegionMut::new(1 << 20).unwrap();
+        region.as_mut_slice()[0] = 7;
+        let mut pipe = [0; 2];
+        // SAFETY: pipe writes two descriptors into the array.
+        assert_eq!(unsafe { libc::pipe(pipe.as_mut_ptr()) }, 0);
+        // SAFETY: the child calls only async-signal-safe functions (read,
+        // _exit) before it exits; the parent closes its end and reaps it.
+        let child = unsafe { libc::fork() };
+        assert!(child >= 0);
+        if child == 0 {
+            let mut byte = 0u8;
+            // SAFETY: read into a local byte, then exit without unwinding.
+            unsafe {
+                libc::close(pipe[1]);
+                libc::read(pipe[0], (&raw mut byte).cast(), 1);
+                libc::_exit(0);
+            }
+        }
+        let sealed = region.seal();
+        // SAFETY: closing our write end lets the child's read return; waitpid
+        // reaps the child we forked.
+        unsafe {
+            libc::close(pipe[1]);
+            libc::close(pipe[0]);
+            libc::waitpid(child, std::ptr::null_mut(), 0);
+        }
+        let sealed = sealed.expect("sealed while the forked child lived");
+        assert_eq!(sealed[0], 7);
     }
 
     #[test]
