@@ -6,8 +6,8 @@
 //! was seen.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use concur_core::{Error, Executor};
@@ -17,6 +17,15 @@ const LONG: Option<Duration> = Some(Duration::from_secs(120));
 
 fn next(x: u64) -> u64 {
     x + 1
+}
+
+/// The killer below SIGKILLs every child of this process that its pool does
+/// not list, so a test running beside it would lose its workers too: the
+/// tests of this file take this lock and run one at a time.
+static ALONE: Mutex<()> = Mutex::new(());
+
+fn alone() -> MutexGuard<'static, ()> {
+    ALONE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The children of this process.
@@ -40,6 +49,7 @@ fn children() -> Vec<u32> {
 
 #[test]
 fn workers_killed_while_they_start_cost_nothing() {
+    let _alone = alone();
     let pool = Arc::new(
         ProcessPool::builder()
             .max_workers(2)
@@ -49,7 +59,7 @@ fn workers_killed_while_they_start_cost_nothing() {
     );
     let stop = Arc::new(AtomicBool::new(false));
     let kills = Arc::new(AtomicU64::new(0));
-    let killed = Arc::new(std::sync::Mutex::new(HashSet::new()));
+    let killed = Arc::new(Mutex::new(HashSet::new()));
     let killer = {
         let (pool, stop, kills) = (pool.clone(), stop.clone(), kills.clone());
         let killed = killed.clone();
@@ -100,6 +110,7 @@ fn workers_killed_while_they_start_cost_nothing() {
 
 #[test]
 fn a_pool_whose_workers_cannot_start_breaks_naming_why() {
+    let _alone = alone();
     // The program is a link to this binary, removed once the pool's first
     // worker runs (`build` returns when it has joined): that worker serves one
     // task, and its replacements cannot start at all. Removed before the first
