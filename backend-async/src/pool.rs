@@ -48,7 +48,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::task::Poll;
 use std::thread::JoinHandle;
 
-use concur_core::backend::{self, CachePadded, Gate, QueueBound, task};
+use concur_core::backend::{self, CachePadded, Gate, QueueBound, TaskObj, task};
 use concur_core::{
     AnyFuture, ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter,
     catch_panic, run_chunk, set_wait_hook,
@@ -354,6 +354,36 @@ impl Shared {
         Ok(handle)
     }
 
+    /// As [`spawn_task`](Shared::spawn_task), for a type-erased task whose
+    /// future exists already.
+    fn spawn_obj(self: &Arc<Self>, task: TaskObj, bounded: bool) -> Result<(), Error> {
+        self.accept(bounded)?;
+        let mut guard = TaskGuard {
+            shared: self.clone(),
+            picked_up: false,
+        };
+        {
+            let mut pending = lock(&self.pending);
+            if pending.cancel_all {
+                task.future().cancel();
+            } else {
+                pending.push(task.future());
+            }
+        }
+        self.ex
+            .spawn(async move {
+                guard.pick_up();
+                // Acquire: pairs with the store in `shutdown`, as in `run_task`.
+                if guard.shared.cancelling.load(Ordering::Acquire) {
+                    task.future().cancel();
+                }
+                // Dropped unpolled (shutdown), the task cancels its future.
+                task.run(&guard.shared.stats);
+            })
+            .detach();
+        Ok(())
+    }
+
     fn shutdown(&self, wait: bool, cancel_futures: bool) {
         self.gate.close();
         if cancel_futures {
@@ -487,7 +517,18 @@ fn worker(shared: Arc<Shared>, stop: Receiver<()>, serve: bool) {
     }));
 }
 
+/// The generic methods are overridden with async blocks over the typed
+/// values (no [`TaskObj`] to make); [`submit_task`](Executor::submit_task),
+/// what `concur::Pool` calls, spawns the erased task as one async task.
 impl Executor for AsyncPool {
+    fn submit_task(&self, task: TaskObj) -> Result<(), Error> {
+        self.shared.spawn_obj(task, false)
+    }
+
+    fn try_submit_task(&self, task: TaskObj) -> Result<(), Error> {
+        self.shared.spawn_obj(task, true)
+    }
+
     fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Future<R> {
         self.spawn(async move { f(arg) })
     }

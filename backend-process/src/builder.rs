@@ -179,9 +179,12 @@ impl Builder {
     /// Runs `f(arg)` in each worker before its first task (Python's
     /// `initializer`). If it panics the pool breaks, as in Python.
     pub fn initializer<A: Payload>(mut self, f: fn(A), arg: A) -> Self {
-        // Encoded at `build`, in the codec chosen by then.
+        // Encoded at `build`, in the codec chosen by then. Behind a lock: a
+        // payload is `Send`, not necessarily `Sync`, and the builder is shared.
+        let arg = std::sync::Mutex::new(arg);
         self.initializer = Some(Initializer(Arc::new(move |codec| {
-            let bytes = codec::encode_with_codec(codec, &arg)?;
+            let arg = arg.lock().unwrap_or_else(|e| e.into_inner());
+            let bytes = codec::encode_with_codec(codec, &*arg)?;
             Ok((task::init_ref(f, codec), bytes))
         })));
         self

@@ -30,13 +30,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use concur_core::backend::QueueBound;
+use concur_core::backend::{QueueBound, TaskObj};
 use concur_core::{ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter};
 
 use crate::builder::{Builder, Config};
 use crate::codec::{self, CallRef};
 use crate::{sync, task};
 
+mod erased;
 mod job;
 mod link;
 mod shared;
@@ -154,26 +155,42 @@ impl ProcessPool {
         timeout: Option<Duration>,
         bounded: bool,
     ) -> Result<Future<R>, Error> {
+        let promise = Promise::<R>::new();
+        let future = promise.future();
+        let sink = Box::new(PromiseSink(promise, self.shared.config.codec));
+        self.submit_sink(call, arg, sink, timeout, bounded)?;
+        Ok(future)
+    }
+
+    /// Encodes `arg` (on this thread: a value that cannot be encoded fails
+    /// here) and queues the task whose outcome `sink` decodes; on a refusal
+    /// the sink is dropped, which cancels its future.
+    fn submit_sink<A: serde::Serialize + ?Sized>(
+        &self,
+        call: CallRef,
+        arg: &A,
+        sink: Box<dyn job::Sink>,
+        timeout: Option<Duration>,
+        bounded: bool,
+    ) -> Result<(), Error> {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let codec = self.shared.config.codec;
         let threshold = self.shared.config.spawn.shared_threshold;
         let (frame, shm) = codec::encode_task(codec, id, call, arg, threshold)?;
-        let promise = Promise::<R>::new();
-        let future = promise.future();
         let timeout = timeout.or(self.shared.config.task_timeout);
         let task = Task {
             id,
             frame,
             shm,
-            sink: Box::new(PromiseSink(promise, codec)),
+            sink,
             timeout,
             marked: false,
             lost: 0,
         };
         match self.shared.enqueue(task, bounded) {
-            Ok(()) => Ok(future),
+            Ok(()) => Ok(()),
             Err(rejected) => {
-                // Dropped outside the lock: the promise's drop cancels `future`.
+                // Dropped outside the lock: the sink's drop cancels its future.
                 let (e, task) = *rejected;
                 drop(task);
                 Err(e)
@@ -294,7 +311,18 @@ impl ProcessPool {
     }
 }
 
+/// The generic methods are overridden with the typed trampolines of
+/// `task.rs`; [`submit_task`](Executor::submit_task), what `concur::Pool`
+/// calls, sends the erased task through `pool/erased.rs`.
 impl Executor for ProcessPool {
+    fn submit_task(&self, task: TaskObj) -> Result<(), Error> {
+        self.submit_erased(task, false)
+    }
+
+    fn try_submit_task(&self, task: TaskObj) -> Result<(), Error> {
+        self.submit_erased(task, true)
+    }
+
     fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Future<R> {
         self.submit_call(
             task::call_ref(f, self.shared.config.codec),

@@ -31,7 +31,7 @@ pub(crate) fn anchor() {
 /// The shape of every trampoline: the task function's address, the encoded
 /// argument and the shared-memory threshold in, the encoded result (or the
 /// task's error) out.
-type Trampoline = fn(usize, &[u8], usize) -> Result<Encoded, Error>;
+pub(crate) type Trampoline = fn(usize, &[u8], usize) -> Result<Encoded, Error>;
 
 fn anchor_addr() -> i64 {
     anchor as fn() as usize as i64
@@ -48,6 +48,11 @@ fn from_rel(rel: i64) -> usize {
 /// The offset of `addr` from the anchor (also used as a build fingerprint).
 pub(crate) fn offset_of(addr: usize) -> i64 {
     to_rel(addr)
+}
+
+/// The address at offset `rel` from the anchor (the inverse of [`offset_of`]).
+pub(crate) fn address_of(rel: i64) -> usize {
+    from_rel(rel)
 }
 
 /// The wire form of a task `f` whose payloads travel in `codec`.

@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
+use concur_core::backend::TaskObj;
 use concur_core::{ChunkResult, Error, Executor, Future, Payload, Promise, Stats, run_chunk};
 
 use crate::Builder;
-use crate::job::Job;
+use crate::job::{Action, Job};
 use crate::registry::Registry;
 
 /// A work-stealing pool of threads, as Python's `ThreadPoolExecutor`.
@@ -140,6 +141,23 @@ impl ThreadPool {
         }
     }
 
+    /// Queues an erased task; `reserved`: `try_submit_task` took its place
+    /// under `max_queued`.
+    fn inject_task(&self, task: TaskObj, reserved: bool) -> Result<(), Error> {
+        let job = Job::from_fn(move |action, stats| match action {
+            Action::Run => {
+                task.run(stats);
+            }
+            Action::Cancel => task.cancel(stats),
+            Action::Fail(error) => task.fail(stats, error),
+        });
+        self.registry.inject(job, reserved).map_err(|(job, error)| {
+            // Dropped unrun: its future is cancelled, and never handed out.
+            drop(job);
+            error
+        })
+    }
+
     /// How many times a worker went to sleep since the pool started: a probe
     /// for tests and tuning (an idle pool sleeps instead of spinning, so this
     /// stays still while nothing is submitted).
@@ -148,7 +166,19 @@ impl ThreadPool {
     }
 }
 
+/// The generic methods are overridden with closures over the typed values
+/// (no [`TaskObj`] to make); [`submit_task`](Executor::submit_task), what
+/// `concur::Pool` calls, queues the erased task as one job.
 impl Executor for ThreadPool {
+    fn submit_task(&self, task: TaskObj) -> Result<(), Error> {
+        self.inject_task(task, false)
+    }
+
+    fn try_submit_task(&self, task: TaskObj) -> Result<(), Error> {
+        self.registry.reserve()?;
+        self.inject_task(task, true)
+    }
+
     fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Future<R> {
         self.spawn_inner(move || f(arg), false)
     }

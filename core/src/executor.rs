@@ -8,12 +8,13 @@ use crate::{Error, Future, Map, MapOptions, Shutdown, Stats};
 
 /// What a task's argument and result must be to run on every backend, processes
 /// included (Python's rule: a picklable function and arguments): serializable,
-/// owned, and shareable between threads.
-pub trait Payload: Serialize + DeserializeOwned + Send + Sync + 'static {}
+/// owned, and sendable to another thread. Not `Sync`: a value is moved to the
+/// task and back, never shared (a type with a `Cell` is fine).
+pub trait Payload: Serialize + DeserializeOwned + Send + 'static {}
 
-impl<T: Serialize + DeserializeOwned + Send + Sync + 'static> Payload for T {}
+impl<T: Serialize + DeserializeOwned + Send + 'static> Payload for T {}
 
-use crate::backend::ChunkResult;
+use crate::backend::{ChunkResult, TaskObj};
 
 /// A pool that runs tasks and hands back [`Future`]s: the common interface of the
 /// thread, process and async backends (Python's `concurrent.futures.Executor`).
@@ -23,8 +24,10 @@ use crate::backend::ChunkResult;
 /// processes. Backends add closures (and scoped closures) as inherent methods
 /// where they can run them.
 ///
-/// Implementors provide `submit`, `try_submit`, `submit_chunk`, `max_workers`,
-/// `stats` and `shutdown`; `map` comes for free. The conformance suite
+/// Implementors provide [`submit_task`](Executor::submit_task) (and
+/// [`try_submit_task`](Executor::try_submit_task) if they bound their queue),
+/// `max_workers`, `stats` and `shutdown`; `submit`, `try_submit`,
+/// `submit_chunk` and `map` come for free. The conformance suite
 /// (the `concur-conformance` crate) checks an implementation against the contract.
 ///
 /// # Example
@@ -42,32 +45,111 @@ use crate::backend::ChunkResult;
 ///         .map(|r| r.expect("square does not fail"))
 ///         .sum()
 /// }
-/// # struct Inline;
+/// # struct Inline(concur_core::StatsCounter);
 /// # impl Executor for Inline {
-/// #     fn submit<A: concur_core::Payload, R: concur_core::Payload>(&self, f: fn(A) -> R, a: A) -> concur_core::Future<R> {
-/// #         match concur_core::catch_panic(|| f(a)) { Ok(v) => concur_core::Future::ready(v), Err(e) => concur_core::Future::failed(e) }
-/// #     }
-/// #     fn try_submit<A: concur_core::Payload, R: concur_core::Payload>(&self, f: fn(A) -> R, a: A) -> Result<concur_core::Future<R>, concur_core::Error> { Ok(self.submit(f, a)) }
-/// #     fn submit_chunk<A: concur_core::Payload, R: concur_core::Payload>(&self, f: fn(A) -> R, items: Vec<A>) -> concur_core::Future<concur_core::ChunkResult<R>> {
-/// #         concur_core::Future::ready(concur_core::run_chunk(f, items))
+/// #     fn submit_task(&self, task: concur_core::backend::TaskObj) -> Result<(), concur_core::Error> {
+/// #         task.run(&self.0);
+/// #         Ok(())
 /// #     }
 /// #     fn max_workers(&self) -> usize { 1 }
-/// #     fn stats(&self) -> concur_core::Stats { concur_core::Stats::default() }
+/// #     fn stats(&self) -> concur_core::Stats { self.0.snapshot(1) }
 /// #     fn shutdown(&self, _wait: bool, _cancel: bool) {}
 /// # }
-/// assert_eq!(sum_of_squares(&Inline, 4), 0 + 1 + 4 + 9);
+/// assert_eq!(sum_of_squares(&Inline(Default::default()), 4), 0 + 1 + 4 + 9);
 /// ```
 ///
 /// An executor is `Sync`: one pool is shared by the threads that submit to it
-/// (and a [`Map`] over it may be consumed on another thread).
+/// (and a [`Map`] over it may be consumed on another thread), and a
+/// `Box<dyn Executor + Send>` — what `concur::Pool` holds — is then `Send + Sync`.
+///
+/// # Dyn-compatible
+///
+/// The trait has two layers, as `Iterator` does: a dyn-compatible base over
+/// type-erased tasks ([`submit_task`](Executor::submit_task),
+/// [`try_submit_task`](Executor::try_submit_task), `max_workers`, `stats`,
+/// `shutdown`), which is all a backend must write, and the generic methods
+/// (`submit`, `try_submit`, `submit_chunk`, `map`), provided on top for every
+/// implementor with `where Self: Sized`. So `dyn Executor` exists, and
+/// `concur::Pool` holds any backend — ours or a third party's — chosen at run
+/// time. A backend may override a generic method with a faster path of its
+/// own (ours do: `submit` on the thread pool makes no [`TaskObj`]); it must
+/// behave exactly as the provided one, which the conformance suite run
+/// through `concur::Pool` checks.
+///
+/// ```
+/// use concur_core::backend::TaskObj;
+/// use concur_core::{Error, Executor, Stats, StatsCounter};
+///
+/// /// Runs every task at once, on the caller's thread.
+/// #[derive(Default)]
+/// struct Inline(StatsCounter);
+///
+/// impl Executor for Inline {
+///     fn submit_task(&self, task: TaskObj) -> Result<(), Error> {
+///         self.0.submitted();
+///         task.run(&self.0);
+///         Ok(())
+///     }
+///     fn max_workers(&self) -> usize { 1 }
+///     fn stats(&self) -> Stats { self.0.snapshot(1) }
+///     fn shutdown(&self, _wait: bool, _cancel_futures: bool) {}
+/// }
+///
+/// fn add_one(x: u64) -> u64 { x + 1 }
+///
+/// // Chosen at run time, behind a pointer:
+/// let pool: Box<dyn Executor + Send> = Box::new(Inline::default());
+/// let (task, future) = TaskObj::new(add_one, 41);
+/// pool.submit_task(task)?;
+/// assert_eq!(future.result(None)?, 42);
+/// assert_eq!(pool.stats().completed, 1);
+///
+/// // And every generic method on the concrete type:
+/// assert_eq!(Inline::default().submit(add_one, 1).result(None)?, 2);
+/// # Ok::<(), Error>(())
+/// ```
 pub trait Executor: Sync {
+    /// Schedules a type-erased task: the one method a backend must write to
+    /// accept work (the generic methods make the [`TaskObj`] and call it).
+    /// An in-process backend runs it with [`TaskObj::run`]; an
+    /// out-of-process one sends it with [`TaskObj::into_remote`].
+    ///
+    /// Never blocks on a full queue.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Shutdown`] after [`shutdown`](Executor::shutdown),
+    /// [`Error::Encode`] when an out-of-process backend cannot serialize the
+    /// argument; the task is dropped (its future is not handed out).
+    fn submit_task(&self, task: TaskObj) -> Result<(), Error>;
+
+    /// As [`submit_task`](Executor::submit_task), but refuses instead of
+    /// queueing beyond the pool's `max_queued` bound. The default has no bound
+    /// and submits: a backend with a bound overrides it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Full`] when the bound is reached, and as `submit_task`.
+    fn try_submit_task(&self, task: TaskObj) -> Result<(), Error> {
+        self.submit_task(task)
+    }
+
     /// Schedules `f(arg)` and returns its future.
     ///
     /// Never blocks on a full queue and never panics: a task that cannot be
     /// accepted gets a future that is already failed — [`Error::Shutdown`] after
     /// [`shutdown`](Executor::shutdown), [`Error::Encode`] when a process backend
     /// cannot serialize `arg` (on the caller's thread, at submit time).
-    fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Future<R>;
+    fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Future<R>
+    where
+        Self: Sized,
+    {
+        let (task, future) = TaskObj::new(f, arg);
+        match self.submit_task(task) {
+            Ok(()) => future,
+            Err(e) => Future::failed(e),
+        }
+    }
 
     /// As [`submit`](Executor::submit), but refuses instead of queueing beyond the
     /// pool's `max_queued` bound.
@@ -75,8 +157,13 @@ pub trait Executor: Sync {
     /// # Errors
     ///
     /// [`Error::Full`] when the bound is reached, [`Error::Shutdown`] after shutdown.
-    fn try_submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A)
-    -> Result<Future<R>, Error>;
+    fn try_submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Result<Future<R>, Error>
+    where
+        Self: Sized,
+    {
+        let (task, future) = TaskObj::new(f, arg);
+        self.try_submit_task(task).map(|()| future)
+    }
 
     /// Schedules `f` over every item of `items` as one task (what `map` does with a
     /// `chunksize`); each item fails alone. [`run_chunk`](crate::run_chunk) is the
@@ -85,7 +172,16 @@ pub trait Executor: Sync {
         &self,
         f: fn(A) -> R,
         items: Vec<A>,
-    ) -> Future<ChunkResult<R>>;
+    ) -> Future<ChunkResult<R>>
+    where
+        Self: Sized,
+    {
+        let (task, future) = TaskObj::chunk(f, items);
+        match self.submit_task(task) {
+            Ok(()) => future,
+            Err(e) => Future::failed(e),
+        }
+    }
 
     /// The most tasks this executor runs at once.
     fn max_workers(&self) -> usize;

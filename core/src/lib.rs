@@ -62,6 +62,7 @@ mod as_completed;
 pub mod backend;
 mod blocking;
 mod collector;
+mod erased;
 mod error;
 mod executor;
 mod flat;

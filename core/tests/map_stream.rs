@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 
-use concur_core::{ChunkResult, Error, Executor, Future, MapOptions, Payload, Promise, Stats};
+use concur_core::backend::TaskObj;
+use concur_core::{Error, Executor, MapOptions, Stats, StatsCounter};
 use futures_core::Stream;
 
 /// Holds every task until the test runs it: `run(i)` completes task `i`.
@@ -36,28 +37,11 @@ impl Held {
 }
 
 impl Executor for Held {
-    fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, a: A) -> Future<R> {
-        let p = Promise::new();
-        let fut = p.future();
+    fn submit_task(&self, task: TaskObj) -> Result<(), Error> {
         self.tasks.lock().unwrap().push(Some(Box::new(move || {
-            p.set_result(f(a));
+            task.run(&StatsCounter::default());
         })));
-        fut
-    }
-    fn try_submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, a: A) -> Result<Future<R>, Error> {
-        Ok(self.submit(f, a))
-    }
-    fn submit_chunk<A: Payload, R: Payload>(
-        &self,
-        f: fn(A) -> R,
-        items: Vec<A>,
-    ) -> Future<ChunkResult<R>> {
-        let p = Promise::new();
-        let fut = p.future();
-        self.tasks.lock().unwrap().push(Some(Box::new(move || {
-            p.set_result(concur_core::run_chunk(f, items));
-        })));
-        fut
+        Ok(())
     }
     fn max_workers(&self) -> usize {
         4

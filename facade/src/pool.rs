@@ -1,6 +1,8 @@
-//! [`Pool`]: one pool type over every backend compiled in, chosen at run time.
+//! [`Pool`]: one pool type over every backend — those compiled in, chosen by
+//! name at run time, or any other [`Executor`] — held as a
+//! `Box<dyn Executor + Send>`.
 
-// In a build with no backend every method ends in an empty `match`.
+// In a build with no backend, `build` refuses every backend.
 #![cfg_attr(
     not(any(
         feature = "threads",
@@ -8,17 +10,26 @@
         feature = "async",
         all(feature = "mpi", concur_mpi)
     )),
-    allow(unused_variables, unreachable_code)
+    allow(unused_variables, unreachable_code, dead_code)
 )]
 
 use std::fmt;
 
-use crate::{Backend, ChunkResult, Error, Executor, Future, Payload, Stats};
+use crate::backend::TaskObj;
+use crate::{Backend, Error, Executor, Stats};
 
 /// A pool whose backend is chosen at run time — from a `--backend` flag, a
-/// config file — among those compiled in. It implements [`Executor`], so code
-/// written against the trait runs on it unchanged; each call goes to the
-/// backend's own pool (one `match`, no boxing).
+/// config file — among those compiled in, or any executor at all, a third
+/// party's included ([`Pool::from_executor`]). It implements [`Executor`], so
+/// code written against the trait runs on it unchanged.
+///
+/// It holds the backend's pool as a `Box<dyn Executor + Send>`: a generic
+/// call (`submit`, `map`, ...) makes one type-erased
+/// [`TaskObj`] (one allocation) and hands it to the backend's
+/// [`submit_task`](Executor::submit_task), which runs it in process (threads,
+/// async) or sends it to a worker process with the pool's codec (processes,
+/// MPI). Results are decoded in this process as the type known at the call,
+/// as on the backend itself.
 ///
 /// Build one with [`Pool::builder`]. A backend whose cargo feature is not
 /// enabled is refused with [`Error::InvalidConfig`] naming the feature, never
@@ -44,39 +55,8 @@ use crate::{Backend, ChunkResult, Error, Executor, Future, Payload, Stats};
 /// # Ok::<(), concur::Error>(())
 /// ```
 pub struct Pool {
-    inner: Inner,
-}
-
-/// The backend's own pool. `None` is never built: it keeps the `match`es
-/// exhaustive in a build with no backend at all.
-enum Inner {
-    #[cfg(feature = "threads")]
-    Threads(concur_threads::ThreadPool),
-    #[cfg(feature = "process")]
-    Process(concur_process::ProcessPool),
-    #[cfg(feature = "async")]
-    Async(concur_async::AsyncPool),
-    #[cfg(all(feature = "mpi", concur_mpi))]
-    Mpi(concur_mpi::MpiPool),
-    #[allow(dead_code)]
-    None(std::convert::Infallible),
-}
-
-/// Runs `$body` with `$p` bound to the backend's pool.
-macro_rules! dispatch {
-    ($inner:expr, $p:ident => $body:expr) => {
-        match $inner {
-            #[cfg(feature = "threads")]
-            Inner::Threads($p) => $body,
-            #[cfg(feature = "process")]
-            Inner::Process($p) => $body,
-            #[cfg(feature = "async")]
-            Inner::Async($p) => $body,
-            #[cfg(all(feature = "mpi", concur_mpi))]
-            Inner::Mpi($p) => $body,
-            Inner::None(never) => match *never {},
-        }
-    };
+    inner: Box<dyn Executor + Send>,
+    backend: Option<Backend>,
 }
 
 impl Pool {
@@ -99,62 +79,102 @@ impl Pool {
         Pool::builder(backend).build()
     }
 
-    /// The backend this pool runs on.
-    pub fn backend(&self) -> Backend {
-        match &self.inner {
-            #[cfg(feature = "threads")]
-            Inner::Threads(_) => Backend::Threads,
-            #[cfg(feature = "process")]
-            Inner::Process(_) => Backend::Process,
-            #[cfg(feature = "async")]
-            Inner::Async(_) => Backend::Async,
-            #[cfg(all(feature = "mpi", concur_mpi))]
-            Inner::Mpi(_) => Backend::Mpi,
-            Inner::None(never) => match *never {},
+    /// A pool over any executor — a backend built with its own builder (for
+    /// its own settings), or a third party's — so it can be chosen at run time
+    /// beside ours. Dropping the `Pool` drops the executor (which shuts it
+    /// down, for our backends).
+    ///
+    /// ```
+    /// use concur::backend::{StatsCounter, TaskObj};
+    /// use concur::{Error, Executor, Pool, Stats};
+    ///
+    /// /// A third party's executor: runs each task on the caller's thread.
+    /// #[derive(Default)]
+    /// struct Inline(StatsCounter);
+    ///
+    /// impl Executor for Inline {
+    ///     fn submit_task(&self, task: TaskObj) -> Result<(), Error> {
+    ///         self.0.submitted();
+    ///         task.run(&self.0);
+    ///         Ok(())
+    ///     }
+    ///     fn max_workers(&self) -> usize { 1 }
+    ///     fn stats(&self) -> Stats { self.0.snapshot(1) }
+    ///     fn shutdown(&self, _wait: bool, _cancel_futures: bool) {}
+    /// }
+    ///
+    /// fn square(x: u64) -> u64 { x * x }
+    ///
+    /// let name = "inline"; // from a --backend flag
+    /// let pool = match name.parse() {
+    ///     Ok(backend) => Pool::new(backend)?,
+    ///     Err(_) => Pool::from_executor(Inline::default()),
+    /// };
+    /// assert_eq!(pool.backend(), None);
+    /// assert_eq!(pool.submit(square, 7).result(None)?, 49);
+    /// let squares: Vec<u64> = pool.map(square, 0..4, Default::default())?.map(Result::unwrap).collect();
+    /// assert_eq!(squares, [0, 1, 4, 9]);
+    /// assert_eq!(pool.stats().completed, 5);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn from_executor<E: Executor + Send + 'static>(executor: E) -> Pool {
+        Pool {
+            inner: Box::new(executor),
+            backend: None,
         }
+    }
+
+    fn of(backend: Backend, executor: impl Executor + Send + 'static) -> Pool {
+        Pool {
+            inner: Box::new(executor),
+            backend: Some(backend),
+        }
+    }
+
+    /// The backend this pool runs on; `None` for one made by
+    /// [`Pool::from_executor`].
+    pub fn backend(&self) -> Option<Backend> {
+        self.backend
+    }
+
+    /// The executor this pool holds, to call what only the trait offers on
+    /// it as a `&dyn Executor`.
+    pub fn as_dyn(&self) -> &(dyn Executor + Send) {
+        &*self.inner
     }
 }
 
 impl fmt::Debug for Pool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let backend = self.backend.map_or("custom", Backend::name);
         f.debug_struct("Pool")
-            .field("backend", &self.backend())
+            .field("backend", &backend)
             .field("max_workers", &self.max_workers())
             .finish_non_exhaustive()
     }
 }
 
+/// Every call goes to the backend's pool; the generic methods are the
+/// trait's, over [`submit_task`](Executor::submit_task).
 impl Executor for Pool {
-    fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Future<R> {
-        dispatch!(&self.inner, p => p.submit(f, arg))
+    fn submit_task(&self, task: TaskObj) -> Result<(), Error> {
+        self.inner.submit_task(task)
     }
 
-    fn try_submit<A: Payload, R: Payload>(
-        &self,
-        f: fn(A) -> R,
-        arg: A,
-    ) -> Result<Future<R>, Error> {
-        dispatch!(&self.inner, p => p.try_submit(f, arg))
-    }
-
-    fn submit_chunk<A: Payload, R: Payload>(
-        &self,
-        f: fn(A) -> R,
-        items: Vec<A>,
-    ) -> Future<ChunkResult<R>> {
-        dispatch!(&self.inner, p => p.submit_chunk(f, items))
+    fn try_submit_task(&self, task: TaskObj) -> Result<(), Error> {
+        self.inner.try_submit_task(task)
     }
 
     fn max_workers(&self) -> usize {
-        dispatch!(&self.inner, p => p.max_workers())
+        self.inner.max_workers()
     }
 
     fn stats(&self) -> Stats {
-        dispatch!(&self.inner, p => p.stats())
+        self.inner.stats()
     }
 
     fn shutdown(&self, wait: bool, cancel_futures: bool) {
-        dispatch!(&self.inner, p => p.shutdown(wait, cancel_futures))
+        self.inner.shutdown(wait, cancel_futures);
     }
 }
 
@@ -199,14 +219,14 @@ impl PoolBuilder {
             max_workers,
             max_queued,
         } = self;
-        let inner = match backend {
+        let pool = match backend {
             #[cfg(feature = "threads")]
             Backend::Threads => {
                 let mut b = concur_threads::ThreadPool::builder().max_queued(max_queued);
                 if let Some(n) = max_workers {
                     b = b.max_workers(n);
                 }
-                Inner::Threads(b.build()?)
+                Pool::of(backend, b.build()?)
             }
             #[cfg(feature = "process")]
             Backend::Process => {
@@ -214,7 +234,7 @@ impl PoolBuilder {
                 if let Some(n) = max_workers {
                     b = b.max_workers(n);
                 }
-                Inner::Process(b.build()?)
+                Pool::of(backend, b.build()?)
             }
             #[cfg(feature = "async")]
             Backend::Async => {
@@ -222,7 +242,7 @@ impl PoolBuilder {
                 if let Some(n) = max_workers {
                     b = b.max_workers(n);
                 }
-                Inner::Async(b.build()?)
+                Pool::of(backend, b.build()?)
             }
             #[cfg(all(feature = "mpi", concur_mpi))]
             Backend::Mpi => {
@@ -230,7 +250,7 @@ impl PoolBuilder {
                 if let Some(n) = max_workers {
                     b = b.max_workers(n);
                 }
-                Inner::Mpi(b.build()?)
+                Pool::of(backend, b.build()?)
             }
             #[allow(unreachable_patterns)]
             Backend::Mpi => {
@@ -248,6 +268,6 @@ impl PoolBuilder {
                 )));
             }
         };
-        Ok(Pool { inner })
+        Ok(pool)
     }
 }

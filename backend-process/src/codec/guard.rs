@@ -117,6 +117,11 @@ pub(crate) fn seed<T>(bounds: &Bounds) -> Seed<'_, PhantomData<T>> {
     }
 }
 
+/// `seed`, with its deserializer guarded.
+pub(crate) fn seed_of<S>(seed: S, bounds: &Bounds) -> Seed<'_, S> {
+    Seed { seed, bounds }
+}
+
 /// A seed whose deserializer is guarded.
 pub(crate) struct Seed<'a, S> {
     seed: S,

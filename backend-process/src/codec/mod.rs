@@ -30,7 +30,8 @@ use serde::{Deserialize, Serialize};
 use self::guard::Bounds;
 pub use self::payload::Codec;
 pub(crate) use self::payload::{
-    BincodeWire, MsgPackWire, Wire, decode_payload, encode_with, encode_with_codec, read,
+    BincodeWire, MsgPackWire, Wire, decode_payload, decode_payload_seed, encode_with,
+    encode_with_codec, read, read_seed,
 };
 use crate::shm::Region;
 
@@ -175,7 +176,7 @@ pub(crate) fn decode_value<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error
 /// # Errors
 ///
 /// [`Error::Encode`] naming `A` when the argument cannot be encoded.
-pub(crate) fn encode_task<A: Serialize>(
+pub(crate) fn encode_task<A: Serialize + ?Sized>(
     codec: Codec,
     id: u64,
     call: CallRef,
@@ -188,7 +189,7 @@ pub(crate) fn encode_task<A: Serialize>(
     }
 }
 
-fn encode_task_with<W: Wire, A: Serialize>(
+fn encode_task_with<W: Wire, A: Serialize + ?Sized>(
     id: u64,
     call: CallRef,
     arg: &A,

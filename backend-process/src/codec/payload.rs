@@ -11,6 +11,7 @@
 use std::any::type_name;
 use std::cell::{Cell, RefCell};
 use std::io;
+use std::marker::PhantomData;
 
 use concur_core::{Error, catch_panic};
 use serde::de::{DeserializeOwned, DeserializeSeed};
@@ -68,9 +69,13 @@ pub(crate) trait Wire: 'static {
     /// Writes `value` to `out` without the check (the sizing pass, whose
     /// value the checked write then writes again).
     fn write_unchecked<T: Serialize + ?Sized, O: io::Write>(value: &T, out: O) -> Result<(), ()>;
-    /// Decodes one whole `T` from `bytes` within `bounds`; the message of a
-    /// failure.
-    fn read<T: DeserializeOwned>(bytes: &[u8], bounds: &Bounds) -> Result<T, String>;
+    /// Decodes one whole value of `seed` from `bytes` within `bounds`; the
+    /// message of a failure.
+    fn read<T, S: for<'de> DeserializeSeed<'de, Value = T>>(
+        seed: S,
+        bytes: &[u8],
+        bounds: &Bounds,
+    ) -> Result<T, String>;
 }
 
 /// bincode 2, each value followed by the digest of its tuple arities
@@ -108,13 +113,17 @@ impl Wire for BincodeWire {
         out.write_all(&[0; ARITY_LEN]).map_err(drop)
     }
 
-    fn read<T: DeserializeOwned>(bytes: &[u8], bounds: &Bounds) -> Result<T, String> {
+    fn read<T, S: for<'de> DeserializeSeed<'de, Value = T>>(
+        seed: S,
+        bytes: &[u8],
+        bounds: &Bounds,
+    ) -> Result<T, String> {
         let Some(at) = bytes.len().checked_sub(ARITY_LEN) else {
             return Err(format!("a frame of {} bytes is too short", bytes.len()));
         };
         let (bytes, digest) = bytes.split_at(at);
         let (value, used) =
-            bincode::serde::seed_decode_from_slice(guard::seed::<T>(bounds), bytes, CONFIG)
+            bincode::serde::seed_decode_from_slice(guard::seed_of(seed, bounds), bytes, CONFIG)
                 .map_err(|e| bounds.found.take().unwrap_or_else(|| describe_decode(e)))?;
         if used != bytes.len() {
             return Err(trailing(Some(bytes.len() - used)));
@@ -154,11 +163,15 @@ impl Wire for MsgPackWire {
         value.serialize(&mut ser).map_err(drop)
     }
 
-    fn read<T: DeserializeOwned>(bytes: &[u8], bounds: &Bounds) -> Result<T, String> {
+    fn read<T, S: for<'de> DeserializeSeed<'de, Value = T>>(
+        seed: S,
+        bytes: &[u8],
+        bounds: &Bounds,
+    ) -> Result<T, String> {
         let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
         // The guard bounds the depth; this keeps rmp's own check out of its way.
         de.set_max_depth(2 * guard::MAX_DEPTH);
-        let value = guard::seed::<T>(bounds)
+        let value = guard::seed_of(seed, bounds)
             .deserialize(&mut de)
             .map_err(|e| bounds.found.take().unwrap_or_else(|| e.to_string()))?;
         // Nothing may follow the value: reading one more must hit the end.
@@ -244,8 +257,17 @@ pub(crate) fn write<W: Wire, T: Serialize + ?Sized, O: io::Write>(
 /// Decodes one whole `T` from `bytes` with `W`, bounded by `bytes`, a panic in
 /// its `Deserialize` included in the [`Error::Decode`].
 pub(crate) fn read<W: Wire, T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    read_seed::<W, T, _>(PhantomData::<T>, bytes)
+}
+
+/// As [`read`], for a value `seed` decodes (a type-erased task's argument or
+/// result: `pool/erased.rs`); the error names `T`.
+pub(crate) fn read_seed<W: Wire, T, S: for<'de> DeserializeSeed<'de, Value = T>>(
+    seed: S,
+    bytes: &[u8],
+) -> Result<T, Error> {
     let bounds = Bounds::new(bytes.len(), W::CODEC != Codec::Bincode);
-    match catch_panic(|| W::read::<T>(bytes, &bounds)) {
+    match catch_panic(|| W::read(seed, bytes, &bounds)) {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(message)) => Err(decode_error::<T>(message)),
         Err(panic) => Err(decode_error::<T>(format!(
@@ -340,9 +362,22 @@ pub(crate) fn encode_with<W: Wire, T: Serialize + ?Sized>(
 ///
 /// [`Error::Decode`] naming `T`.
 pub(crate) fn decode_payload<T: DeserializeOwned>(codec: Codec, bytes: &[u8]) -> Result<T, Error> {
+    decode_payload_seed(codec, PhantomData::<T>, bytes)
+}
+
+/// As [`decode_payload`], for a value `seed` decodes.
+///
+/// # Errors
+///
+/// [`Error::Decode`] naming `T`.
+pub(crate) fn decode_payload_seed<T, S: for<'de> DeserializeSeed<'de, Value = T>>(
+    codec: Codec,
+    seed: S,
+    bytes: &[u8],
+) -> Result<T, Error> {
     match codec {
-        Codec::Bincode => read::<BincodeWire, T>(bytes),
-        Codec::MessagePack => read::<MsgPackWire, T>(bytes),
+        Codec::Bincode => read_seed::<BincodeWire, T, S>(seed, bytes),
+        Codec::MessagePack => read_seed::<MsgPackWire, T, S>(seed, bytes),
     }
 }
 

@@ -66,7 +66,7 @@
 //! ```
 //! use concur_conformance::PoolConfig;
 //! use concur_core::Error;
-//! # use concur_core::{ChunkResult, Executor, Future, Payload, Stats};
+//! # use concur_core::{Executor, Stats};
 //! # mod my_backend {
 //! #     use super::*;
 //! #     #[derive(Debug)]
@@ -82,12 +82,9 @@
 //! #         }
 //! #     }
 //! #     impl Executor for MyPool {
-//! #         fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, a: A) -> Future<R> {
-//! #             match concur_core::catch_panic(|| f(a)) { Ok(v) => Future::ready(v), Err(e) => Future::failed(e) }
-//! #         }
-//! #         fn try_submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, a: A) -> Result<Future<R>, Error> { Ok(self.submit(f, a)) }
-//! #         fn submit_chunk<A: Payload, R: Payload>(&self, f: fn(A) -> R, items: Vec<A>) -> Future<ChunkResult<R>> {
-//! #             Future::ready(concur_core::run_chunk(f, items))
+//! #         fn submit_task(&self, task: concur_core::backend::TaskObj) -> Result<(), Error> {
+//! #             task.run(&Default::default());
+//! #             Ok(())
 //! #         }
 //! #         fn max_workers(&self) -> usize { 1 }
 //! #         fn stats(&self) -> Stats { Stats::default() }
@@ -146,6 +143,21 @@ pub struct PoolConfig {
     /// The bound at which `try_submit` refuses with
     /// [`Error::Full`](concur_core::Error::Full); `None`: unbounded.
     pub max_queued: Option<usize>,
+}
+
+impl PoolConfig {
+    /// `max_workers` workers and no bound: what a test of its own asks for.
+    ///
+    /// ```
+    /// let config = concur_conformance::PoolConfig::new(2);
+    /// assert_eq!((config.max_workers, config.max_queued), (2, None));
+    /// ```
+    pub fn new(max_workers: usize) -> PoolConfig {
+        PoolConfig {
+            max_workers,
+            max_queued: None,
+        }
+    }
 }
 
 /// Makes every conformance scenario a `#[test]` of the file it is written in,

@@ -154,7 +154,7 @@ mod tests {
 
     use super::*;
     use crate::scenarios::basics;
-    use concur_core::{ChunkResult, Future, Payload, Stats};
+    use concur_core::Stats;
 
     fn refuse(_: PoolConfig) -> Result<Never, Error> {
         Err(Error::invalid_config("no pools here"))
@@ -245,22 +245,8 @@ mod tests {
     #[derive(Debug)]
     struct Never;
     impl Executor for Never {
-        fn submit<A: Payload, R: Payload>(&self, _: fn(A) -> R, _: A) -> Future<R> {
-            Future::failed(Error::Shutdown)
-        }
-        fn try_submit<A: Payload, R: Payload>(
-            &self,
-            _: fn(A) -> R,
-            _: A,
-        ) -> Result<Future<R>, Error> {
+        fn submit_task(&self, _: concur_core::backend::TaskObj) -> Result<(), Error> {
             Err(Error::Shutdown)
-        }
-        fn submit_chunk<A: Payload, R: Payload>(
-            &self,
-            _: fn(A) -> R,
-            _: Vec<A>,
-        ) -> Future<ChunkResult<R>> {
-            Future::failed(Error::Shutdown)
         }
         fn max_workers(&self) -> usize {
             1

@@ -1,21 +1,25 @@
 //! A third-party backend, written against concur-core's public API only, passing
-//! the whole conformance suite: proof that the `Executor` trait, `Promise`,
+//! the whole conformance suite: proof that the `Executor` trait, `TaskObj`,
 //! `StatsCounter` and the `concur_core::backend` toolkit are all a backend needs.
 //!
 //! `SimplePool` is deliberately plain: one FIFO queue behind a mutex and
-//! `max_workers` OS threads started up front.
+//! `max_workers` OS threads started up front. It writes only the dyn-compatible
+//! base of `Executor` (`submit_task`, `try_submit_task`, `max_workers`, `stats`,
+//! `shutdown`); `submit`, `map` and the rest are the trait's. The suite runs
+//! twice: on `SimplePool` itself, and on `concur::Pool::from_executor` of it —
+//! a third party's executor chosen at run time beside ours.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 
 use concur_conformance::PoolConfig;
-use concur_core::backend::{self, task};
-use concur_core::{ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter};
+use concur_core::backend::{self, TaskObj};
+use concur_core::{Error, Executor, Stats, StatsCounter};
 
-/// A queued task: runs itself, completing its promise and counting itself in the
-/// pool's stats. Dropping it unrun cancels its future (the promise's drop).
-type Job = Box<dyn FnOnce(&StatsCounter) + Send>;
+/// A queued task: `run` completes its future and counts it in the pool's
+/// stats. Dropping it unrun cancels its future.
+type Job = TaskObj;
 
 struct Queue {
     jobs: VecDeque<Job>,
@@ -73,24 +77,6 @@ impl SimplePool {
         })
     }
 
-    /// Queues `f(arg)`; `bounded` applies `max_queued`.
-    fn push<A: Payload, R: Payload>(
-        &self,
-        f: fn(A) -> R,
-        arg: A,
-        bounded: bool,
-    ) -> Result<Future<R>, Error> {
-        let promise = Promise::new();
-        let future = promise.future();
-        // Marks it running (or skips it, cancelled), counts it, catches its
-        // panic, completes the future.
-        let job: Job = Box::new(move |stats| {
-            task::run(promise, stats, || f(arg));
-        });
-        self.enqueue(job, bounded)?;
-        Ok(future)
-    }
-
     fn enqueue(&self, job: Job, bounded: bool) -> Result<(), Error> {
         let mut q = self.shared.lock();
         if q.shutdown {
@@ -123,37 +109,19 @@ fn worker(shared: &Shared) {
                 q = shared.work.wait(q).unwrap_or_else(|e| e.into_inner());
             }
         };
-        job(&shared.stats);
+        // Marks it running (or skips it, cancelled), counts it, catches its
+        // panic, completes the future.
+        job.run(&shared.stats);
     }
 }
 
 impl Executor for SimplePool {
-    fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Future<R> {
-        self.push(f, arg, false).unwrap_or_else(Future::failed)
+    fn submit_task(&self, task: TaskObj) -> Result<(), Error> {
+        self.enqueue(task, false)
     }
 
-    fn try_submit<A: Payload, R: Payload>(
-        &self,
-        f: fn(A) -> R,
-        arg: A,
-    ) -> Result<Future<R>, Error> {
-        self.push(f, arg, true)
-    }
-
-    fn submit_chunk<A: Payload, R: Payload>(
-        &self,
-        f: fn(A) -> R,
-        items: Vec<A>,
-    ) -> Future<ChunkResult<R>> {
-        let promise = Promise::new();
-        let future = promise.future();
-        let job: Job = Box::new(move |stats| {
-            task::run(promise, stats, || backend::run_chunk(f, items));
-        });
-        match self.enqueue(job, false) {
-            Ok(()) => future,
-            Err(e) => Future::failed(e),
-        }
+    fn try_submit_task(&self, task: TaskObj) -> Result<(), Error> {
+        self.enqueue(task, true)
     }
 
     fn max_workers(&self) -> usize {
@@ -177,9 +145,8 @@ impl Executor for SimplePool {
         };
         self.shared.work.notify_all();
         for job in dropped {
-            // Dropping the job drops its promise: a pending future is cancelled.
-            drop(job);
-            self.shared.stats.cancelled();
+            // Its future is cancelled, and counted so.
+            job.cancel(&self.shared.stats);
         }
         if wait {
             let handles: Vec<JoinHandle<()>> =
@@ -200,3 +167,19 @@ impl Drop for SimplePool {
 // Every scenario as a test of its own: `cargo test -p concur-conformance --test
 // third_party -- --list`.
 concur_conformance::suite!(SimplePool::new);
+
+/// The same suite through `concur::Pool`, which holds the pool as a
+/// `Box<dyn Executor + Send>`: `through_pool::cancel::cancel_pending_succeeds`, ...
+mod through_pool {
+    use super::SimplePool;
+
+    concur_conformance::suite!(|config| SimplePool::new(config).map(concur::Pool::from_executor));
+
+    #[test]
+    fn the_pool_says_it_holds_a_custom_executor() {
+        let config = concur_conformance::PoolConfig::new(2);
+        let pool = concur::Pool::from_executor(SimplePool::new(config).expect("a pool"));
+        assert_eq!(pool.backend(), None);
+        assert_eq!(concur::Executor::max_workers(&pool), 2);
+    }
+}

@@ -14,6 +14,9 @@
 //! - [`CachePadded`]: a value on cache lines of its own;
 //! - [`map_with`]: core's lazy, windowed `map` over tasks the backend submits
 //!   its own way (closures, on the thread and async pools);
+//! - [`TaskObj`]: one task with its types erased, what
+//!   [`Executor::submit_task`](crate::Executor::submit_task) takes — run in
+//!   process, or taken apart into a [`RemoteTask`] for a worker process;
 //! - and what the crate root also exports for backends: [`Promise`] (the
 //!   producer side of a future), [`StatsCounter`], [`catch_panic`],
 //!   [`set_wait_hook`].
@@ -59,6 +62,11 @@ pub use chunk::{ChunkIter, ChunkResult, run_chunk};
 pub use config::{check_max_queued, check_max_workers, check_thread_name_prefix};
 pub use deadline::{deadline, expired, remaining};
 pub use padded::CachePadded;
+
+pub use crate::erased::{Encode, Prepared, RemoteCall, RemoteResult, RemoteTask, TaskObj};
+/// The erased serde traits of [`RemoteTask`]'s argument and result, for an
+/// out-of-process backend's codec (the same version as concur-core's).
+pub use erased_serde;
 
 pub use crate::hook::{WaitHook, set_wait_hook};
 pub use crate::map::map_with;

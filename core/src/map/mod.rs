@@ -239,16 +239,13 @@ impl<'a, R: Send + 'static> Map<'a, R> {
     ///
     /// ```
     /// use concur_core::{Executor, Future, MapOptions};
-    /// # use concur_core::{ChunkResult, Error, Payload, Stats};
+    /// # use concur_core::{Error, Stats};
     /// # #[derive(Debug)]
     /// # struct Inline;
     /// # impl Executor for Inline {
-    /// #     fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, a: A) -> Future<R> {
-    /// #         match concur_core::catch_panic(|| f(a)) { Ok(v) => Future::ready(v), Err(e) => Future::failed(e) }
-    /// #     }
-    /// #     fn try_submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, a: A) -> Result<Future<R>, Error> { Ok(self.submit(f, a)) }
-    /// #     fn submit_chunk<A: Payload, R: Payload>(&self, f: fn(A) -> R, items: Vec<A>) -> Future<ChunkResult<R>> {
-    /// #         Future::ready(concur_core::run_chunk(f, items))
+    /// #     fn submit_task(&self, task: concur_core::backend::TaskObj) -> Result<(), Error> {
+    /// #         task.run(&Default::default());
+    /// #         Ok(())
     /// #     }
     /// #     fn max_workers(&self) -> usize { 1 }
     /// #     fn stats(&self) -> Stats { Stats::default() }
