@@ -52,6 +52,27 @@ pub(crate) fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     Ok(value)
 }
 
+/// As [`decode`], for a value `seed` decodes (an erased task's argument or
+/// result: `erased.rs`).
+///
+/// # Errors
+///
+/// [`Error::Decode`] naming `T`, also when bytes are left over.
+pub(crate) fn decode_seed<T, S: for<'de> serde::de::DeserializeSeed<'de, Value = T>>(
+    seed: S,
+    bytes: &[u8],
+) -> Result<T, Error> {
+    let (value, used) =
+        bincode::serde::seed_decode_from_slice(seed, bytes, CONFIG).map_err(decode_error::<T>)?;
+    if used != bytes.len() {
+        return Err(decode_error::<T>(format!(
+            "{} trailing bytes",
+            bytes.len() - used
+        )));
+    }
+    Ok(value)
+}
+
 /// Decodes a `T` from the front of `bytes`; returns it and the bytes it took.
 ///
 /// # Errors

@@ -142,6 +142,7 @@
 
 mod codec;
 mod dispatch;
+mod erased;
 mod launch;
 mod pool;
 mod protocol;

@@ -158,7 +158,7 @@ impl MpiPool {
         runtime::workers().map(|(_, w)| w.len())
     }
 
-    fn enqueue(
+    pub(crate) fn enqueue(
         &self,
         call: CallRef,
         arg: Vec<u8>,
@@ -229,7 +229,18 @@ impl<R: Payload> Sink for PromiseSink<R> {
     }
 }
 
+/// The generic methods are overridden with the typed trampolines of
+/// `task.rs`; [`submit_task`](Executor::submit_task), what `concur::Pool`
+/// calls, sends the erased task through `erased.rs`.
 impl Executor for MpiPool {
+    fn submit_task(&self, task: concur_core::backend::TaskObj) -> Result<(), Error> {
+        self.submit_erased(task, false)
+    }
+
+    fn try_submit_task(&self, task: concur_core::backend::TaskObj) -> Result<(), Error> {
+        self.submit_erased(task, true)
+    }
+
     fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Future<R> {
         self.submit_encoded(task::call_ref(f), &arg, false)
             .unwrap_or_else(Future::failed)

@@ -32,7 +32,7 @@ pub(crate) struct CallRef {
 
 /// The shape of every trampoline: the function's address and the encoded
 /// argument in, the encoded result (or the task's error) out.
-type Trampoline = fn(usize, &[u8]) -> Result<Vec<u8>, Error>;
+pub(crate) type Trampoline = fn(usize, &[u8]) -> Result<Vec<u8>, Error>;
 
 fn anchor_addr() -> i64 {
     anchor as fn() as usize as i64
@@ -43,7 +43,7 @@ pub(crate) fn offset_of(addr: usize) -> i64 {
     (addr as i64).wrapping_sub(anchor_addr())
 }
 
-fn from_offset(rel: i64) -> usize {
+pub(crate) fn from_offset(rel: i64) -> usize {
     anchor_addr().wrapping_add(rel) as usize
 }
 

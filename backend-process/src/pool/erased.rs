@@ -20,11 +20,9 @@
 //! value arrives unchanged or its task fails with `Encode` / `Decode`.
 
 use std::cell::Cell;
-use std::fmt;
 
-use concur_core::backend::{RemoteCall, RemoteResult, TaskObj, erased_serde};
+use concur_core::backend::{ArgSeed, RemoteResult, TaskObj, WireArg, erased_serde};
 use concur_core::{AnyFuture, Error, StatsCounter};
-use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
 
 use super::ProcessPool;
 use super::job::Sink;
@@ -47,7 +45,7 @@ impl ProcessPool {
         };
         let arg_type = remote.arg_type_name();
         let (arg, result) = remote.into_parts();
-        let arg = (task::offset_of(call.runner()), &*arg);
+        let arg = WireArg::new(task::offset_of(call.runner()), &*arg);
         let sink = Box::new(ErasedSink(result, codec));
         self.submit_sink(call_ref, &arg, sink, None, bounded)
             .map_err(|e| renamed(e, arg_type))
@@ -82,8 +80,7 @@ impl Sink for ErasedSink {
         let ErasedSink(mut result, codec) = *self;
         let name = result.type_name();
         let outcome = outcome.and_then(|bytes| {
-            codec::decode_payload_seed(codec, ResultSeed(&mut result), bytes)
-                .map_err(|e| renamed(e, name))
+            codec::decode_payload_seed(codec, result.seed(), bytes).map_err(|e| renamed(e, name))
         });
         result.finish(outcome, stats);
     }
@@ -105,18 +102,6 @@ impl Sink for ErasedSink {
     }
 }
 
-/// Decodes a result into its [`RemoteResult`].
-struct ResultSeed<'a>(&'a mut RemoteResult);
-
-impl<'de> DeserializeSeed<'de> for ResultSeed<'_> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        let mut erased = <dyn erased_serde::Deserializer>::erase(deserializer);
-        self.0.decode(&mut erased).map_err(de::Error::custom)
-    }
-}
-
 /// The trampoline of every erased task in codec `W`, in the worker: decodes
 /// (the runner's offset, the argument), runs the task, encodes its output.
 fn call_erased<W: Wire>(
@@ -125,10 +110,12 @@ fn call_erased<W: Wire>(
     shared_threshold: usize,
 ) -> Result<Encoded, Error> {
     let arg_type = Cell::new("the argument of an erased task");
-    let seed = ArgSeed {
-        func: fptr,
-        arg_type: &arg_type,
-    };
+    // SAFETY: `fptr` and the runner's offset in `arg` were sent by this
+    // worker's pool, which runs this very binary (the handshake checked it),
+    // from one `RemoteTask` (`submit_erased`); `address_of` inverts the
+    // offsets it took. The worker trusts its pool as it does for every typed
+    // trampoline (`task::invoke`).
+    let seed = unsafe { ArgSeed::new(fptr, task::address_of, &arg_type) };
     let prepared =
         codec::read_seed::<W, _, _>(seed, arg).map_err(|e| renamed(e, arg_type.get()))?;
     let mut out = None;
@@ -142,67 +129,4 @@ fn call_erased<W: Wire>(
         type_name: arg_type.get().to_owned(),
         message: "the task's runner returned without its output".to_owned(),
     })
-}
-
-/// Decodes the pair (runner offset, argument) into the call, ready to run.
-struct ArgSeed<'a> {
-    func: usize,
-    arg_type: &'a Cell<&'static str>,
-}
-
-impl<'de> DeserializeSeed<'de> for ArgSeed<'_> {
-    type Value = concur_core::backend::Prepared;
-
-    fn deserialize<D: de::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_tuple(2, self)
-    }
-}
-
-impl<'de> Visitor<'de> for ArgSeed<'_> {
-    type Value = concur_core::backend::Prepared;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a task's runner and argument")
-    }
-
-    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Self::Value, S::Error> {
-        let runner: i64 = seq
-            .next_element()?
-            .ok_or_else(|| de::Error::invalid_length(0, &self))?;
-        let run = RunSeed {
-            call: RemoteCall::from_addresses(self.func, task::address_of(runner)),
-            arg_type: self.arg_type,
-        };
-        seq.next_element_seed(run)?
-            .ok_or_else(|| de::Error::invalid_length(1, &"a task's runner and argument"))
-    }
-}
-
-/// Decodes the argument through the task's remote runner.
-struct RunSeed<'a> {
-    call: RemoteCall,
-    arg_type: &'a Cell<&'static str>,
-}
-
-impl<'de> DeserializeSeed<'de> for RunSeed<'_> {
-    type Value = concur_core::backend::Prepared;
-
-    fn deserialize<D: de::Deserializer<'de>>(
-        self,
-        deserializer: D,
-    ) -> Result<Self::Value, D::Error> {
-        let mut erased = <dyn erased_serde::Deserializer>::erase(deserializer);
-        let mut name = self.arg_type.get();
-        // SAFETY: both addresses were sent by this worker's pool, which runs
-        // this very binary (the handshake checked it), from a `RemoteCall` of
-        // a `TaskObj` made there: `func` in the `Run` header, the runner's
-        // offset in the pair this seed decodes. The worker trusts its pool as
-        // it does for every typed trampoline (`task::invoke`).
-        let prepared = unsafe { self.call.prepare(&mut erased, &mut name) };
-        self.arg_type.set(name);
-        prepared.map_err(de::Error::custom)
-    }
 }

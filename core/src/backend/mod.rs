@@ -63,7 +63,9 @@ pub use config::{check_max_queued, check_max_workers, check_thread_name_prefix};
 pub use deadline::{deadline, expired, remaining};
 pub use padded::CachePadded;
 
-pub use crate::erased::{Encode, Prepared, RemoteCall, RemoteResult, RemoteTask, TaskObj};
+pub use crate::erased::{
+    ArgSeed, Encode, Prepared, RemoteCall, RemoteResult, RemoteTask, ResultSeed, TaskObj, WireArg,
+};
 /// The erased serde traits of [`RemoteTask`]'s argument and result, for an
 /// out-of-process backend's codec (the same version as concur-core's).
 pub use erased_serde;

@@ -34,8 +34,10 @@ use crate::backend::{ChunkResult, run_chunk, task};
 use crate::{AnyFuture, Error, Future, Payload, Promise, StatsCounter};
 
 mod remote;
+mod wire;
 
 pub use remote::{Encode, Prepared, RemoteCall, RemoteResult, RemoteTask};
+pub use wire::{ArgSeed, ResultSeed, WireArg};
 
 /// What a task computes from its function: one call, or a chunk of calls
 /// (`submit_chunk`). Monomorphized with the task, so the remote runner of a

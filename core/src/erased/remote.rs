@@ -253,6 +253,12 @@ impl RemoteResult {
         self.slot.decode(de)
     }
 
+    /// The seed that [`decode`](RemoteResult::decode)s through a codec's
+    /// deserializer (`DeserializeSeed`, for a codec that takes seeds).
+    pub fn seed(&mut self) -> super::ResultSeed<'_> {
+        super::ResultSeed(self)
+    }
+
     /// Counts the outcome in `stats` and completes the future: `Ok(())`
     /// with the value [`decode`](RemoteResult::decode) kept, or the error.
     pub fn finish(self, outcome: Result<(), Error>, stats: &StatsCounter) {
