@@ -31,13 +31,13 @@ pub fn map_stream<'a, E, A, R, I>(
     f: fn(A) -> R,
     items: I,
     options: MapOptions,
-) -> Result<MapStream<'a, R>, Error>
+) -> Result<MapStream<'a, R, I::IntoIter>, Error>
 where
     E: Executor,
     A: Payload,
     R: Payload,
     I: IntoIterator<Item = A>,
-    I::IntoIter: Send + 'a,
+    I::IntoIter: 'a,
 {
     Ok(executor.map(f, items, options)?.into_stream())
 }

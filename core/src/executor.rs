@@ -210,9 +210,23 @@ pub trait Executor: Sync {
     /// [`Error::Timeout`] once, cancels what is outstanding, and ends. Dropping the
     /// iterator cancels what has not started.
     ///
-    /// The [`Map`] is `Send` (it pulls the input from whichever thread or task
-    /// consumes it), so the input iterator must be `Send`; for async code,
-    /// [`Map::into_stream`] makes it a `Stream`.
+    /// The [`Map`] pulls the input from whichever thread or task consumes it:
+    /// it is `Send` when the input iterator is, so a map over a `Send` input
+    /// can move to another thread or, through [`Map::into_stream`], be a
+    /// `Stream` on a multi-threaded runtime; a map over an input that is not
+    /// `Send` (one that borrows an `Rc`) works too, on the thread that made it.
+    ///
+    /// ```compile_fail,E0277
+    /// # use concur_core::{Executor, MapOptions};
+    /// # fn double(x: u64) -> u64 { 2 * x }
+    /// fn on_another_thread(pool: &impl Executor) {
+    ///     let shared = std::rc::Rc::new(vec![1u64, 2, 3]);
+    ///     let map = pool.map(double, shared.iter().copied(), MapOptions::new()).unwrap();
+    ///     std::thread::scope(|s| {
+    ///         s.spawn(move || map.count()); // the input borrows an `Rc`: not `Send`
+    ///     });
+    /// }
+    /// ```
     ///
     /// # Errors
     ///
@@ -222,12 +236,12 @@ pub trait Executor: Sync {
         f: fn(A) -> R,
         items: I,
         options: MapOptions,
-    ) -> Result<Map<'a, R>, Error>
+    ) -> Result<Map<'a, R, I::IntoIter>, Error>
     where
         A: Payload,
         R: Payload,
         I: IntoIterator<Item = A>,
-        I::IntoIter: Send + 'a,
+        I::IntoIter: 'a,
         Self: Sized,
     {
         options.validate()?;
@@ -235,7 +249,7 @@ pub trait Executor: Sync {
             .buffersize
             .unwrap_or_else(|| 4 * self.max_workers().max(1));
         Ok(Map::new(
-            crate::map::source(self, f, items.into_iter(), options.chunksize),
+            crate::map::Source::new(self, f, items.into_iter(), options.chunksize),
             window,
             options,
         ))

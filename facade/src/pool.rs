@@ -146,10 +146,12 @@ impl Pool {
 
 impl fmt::Debug for Pool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let backend = self.backend.map_or("custom", Backend::name);
-        f.debug_struct("Pool")
-            .field("backend", &backend)
-            .field("max_workers", &self.max_workers())
+        let mut d = f.debug_struct("Pool");
+        match &self.backend {
+            Some(backend) => d.field("backend", backend),
+            None => d.field("backend", &format_args!("custom")),
+        };
+        d.field("max_workers", &self.max_workers())
             .finish_non_exhaustive()
     }
 }

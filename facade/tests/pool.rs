@@ -36,7 +36,7 @@ fn every_backend_runs_tasks_or_names_its_feature() {
             );
         } else if backend.is_enabled() {
             let pool = built.unwrap_or_else(|e| panic!("{backend}: {e}"));
-            assert_eq!(pool.backend(), backend);
+            assert_eq!(pool.backend(), Some(backend));
             assert_eq!(pool.max_workers(), 2, "{backend}");
             assert_eq!(pool.submit(square, 12).result(None), Ok(144), "{backend}");
             let squares: Vec<u64> = pool

@@ -180,6 +180,7 @@ mod through_pool {
         let config = concur_conformance::PoolConfig::new(2);
         let pool = concur::Pool::from_executor(SimplePool::new(config).expect("a pool"));
         assert_eq!(pool.backend(), None);
+        assert!(format!("{pool:?}").contains("custom"), "{pool:?}");
         assert_eq!(concur::Executor::max_workers(&pool), 2);
     }
 }

@@ -154,31 +154,66 @@ impl<R> Iterator for Outcomes<R> {
     }
 }
 
-/// Pulls the next chunk from the input and submits it; `None` when the input ends.
-pub(crate) type Source<'a, R> = Box<dyn FnMut() -> Option<Task<R>> + Send + 'a>;
+/// What a map submits to: an executor's `submit` and `submit_chunk` for one
+/// argument and result type, as a trait object, so that [`Map`] names its
+/// input's type (and is `Send` exactly when the input is) but not the
+/// executor's.
+pub(crate) trait Submit<A, R>: Sync {
+    fn one(&self, f: fn(A) -> R, arg: A) -> Future<R>;
+    fn chunk(&self, f: fn(A) -> R, items: Vec<A>) -> Future<ChunkResult<R>>;
+}
+
+impl<A: Payload, R: Payload, E: Executor> Submit<A, R> for E {
+    fn one(&self, f: fn(A) -> R, arg: A) -> Future<R> {
+        self.submit(f, arg)
+    }
+    fn chunk(&self, f: fn(A) -> R, items: Vec<A>) -> Future<ChunkResult<R>> {
+        self.submit_chunk(f, items)
+    }
+}
 
 /// The one chunking path: `chunksize` items of `input` per task, submitted to
-/// `executor` (a single item through `submit`, more through `submit_chunk`).
-pub(crate) fn source<'a, E, A, R, I>(
-    executor: &'a E,
-    f: fn(A) -> R,
-    mut input: I,
+/// the executor (a single item through `submit`, more through `submit_chunk`).
+pub(crate) struct Source<'a, R, I: Iterator> {
+    input: I,
+    executor: &'a dyn Submit<I::Item, R>,
+    f: fn(I::Item) -> R,
     chunksize: usize,
-) -> Source<'a, R>
-where
-    E: Executor,
-    A: Payload,
-    R: Payload,
-    I: Iterator<Item = A> + Send + 'a,
-{
-    if chunksize == 1 {
-        Box::new(move || input.next().map(|a| Task::Single(executor.submit(f, a))))
-    } else {
-        Box::new(move || {
-            let chunk: Vec<A> = input.by_ref().take(chunksize).collect();
+}
+
+impl<'a, R, I: Iterator> Source<'a, R, I> {
+    pub(crate) fn new<E: Executor>(
+        executor: &'a E,
+        f: fn(I::Item) -> R,
+        input: I,
+        chunksize: usize,
+    ) -> Self
+    where
+        I::Item: Payload,
+        R: Payload,
+    {
+        Source {
+            input,
+            executor,
+            f,
+            chunksize,
+        }
+    }
+
+    /// Pulls the next chunk from the input and submits it; `None` when the
+    /// input ends.
+    fn next_task(&mut self) -> Option<Task<R>>
+    where
+        R: Send + 'static,
+    {
+        if self.chunksize == 1 {
+            let a = self.input.next()?;
+            Some(Task::Single(self.executor.one(self.f, a)))
+        } else {
+            let chunk: Vec<I::Item> = self.input.by_ref().take(self.chunksize).collect();
             let len = chunk.len();
-            (len > 0).then(|| Task::Chunk(executor.submit_chunk(f, chunk), len))
-        })
+            (len > 0).then(|| Task::Chunk(self.executor.chunk(self.f, chunk), len))
+        }
     }
 }
 
@@ -186,8 +221,8 @@ where
 ///
 /// Dropping it cancels every task that has not started.
 #[must_use = "map submits lazily: iterate to run the tasks"]
-pub struct Map<'a, R: Send + 'static> {
-    source: Source<'a, R>,
+pub struct Map<'a, R: Send + 'static, I: Iterator> {
+    source: Source<'a, R, I>,
     input_done: bool,
     window: usize,
     deadline: Option<Instant>,
@@ -211,8 +246,8 @@ enum Step<R: Send + 'static> {
     Wait,
 }
 
-impl<'a, R: Send + 'static> Map<'a, R> {
-    pub(crate) fn new(source: Source<'a, R>, window: usize, options: MapOptions) -> Self {
+impl<'a, R: Send + 'static, I: Iterator> Map<'a, R, I> {
+    pub(crate) fn new(source: Source<'a, R, I>, window: usize, options: MapOptions) -> Self {
         let deadline = crate::backend::deadline(options.timeout);
         let mut map = Map {
             source,
@@ -263,7 +298,7 @@ impl<'a, R: Send + 'static> Map<'a, R> {
     /// assert_eq!(firsts, vec![0, 1, 4, 9, 16]);
     /// # Ok::<(), concur_core::Error>(())
     /// ```
-    pub fn into_stream(self) -> MapStream<'a, R> {
+    pub fn into_stream(self) -> MapStream<'a, R, I> {
         MapStream {
             map: self,
             timer_waker: None,
@@ -277,7 +312,7 @@ impl<'a, R: Send + 'static> Map<'a, R> {
     /// Submits tasks until the window is full or the input ends.
     fn refill(&mut self) {
         while !self.input_done && self.in_flight() < self.window {
-            match (self.source)() {
+            match self.source.next_task() {
                 None => self.input_done = true,
                 Some(task) if self.ordered => self.queue.push_back(task),
                 Some(task) => {
@@ -363,7 +398,7 @@ impl<'a, R: Send + 'static> Map<'a, R> {
     }
 }
 
-impl<R: Send + 'static> Iterator for Map<'_, R> {
+impl<R: Send + 'static, I: Iterator> Iterator for Map<'_, R, I> {
     type Item = Result<R, Error>;
 
     #[inline]
@@ -393,7 +428,7 @@ impl<R: Send + 'static> Iterator for Map<'_, R> {
     }
 }
 
-impl<R: Send + 'static> Map<'_, R> {
+impl<R: Send + 'static, I: Iterator> Map<'_, R, I> {
     /// The next item once the current task's outcomes are used up: waits for
     /// the next task (refilling the window), the end, or the deadline.
     fn next_slow(&mut self) -> Option<Result<R, Error>> {
@@ -409,13 +444,13 @@ impl<R: Send + 'static> Map<'_, R> {
     }
 }
 
-impl<R: Send + 'static> Drop for Map<'_, R> {
+impl<R: Send + 'static, I: Iterator> Drop for Map<'_, R, I> {
     fn drop(&mut self) {
         self.cancel_outstanding();
     }
 }
 
-impl<R: Send + 'static> fmt::Debug for Map<'_, R> {
+impl<R: Send + 'static, I: Iterator> fmt::Debug for Map<'_, R, I> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Map")
             .field("in_flight", &self.in_flight())
@@ -436,16 +471,16 @@ impl<R: Send + 'static> fmt::Debug for Map<'_, R> {
 /// [`Error::Timeout`] once, cancels what is outstanding and ends. Dropping it
 /// cancels what has not started.
 #[must_use = "streams do nothing unless polled"]
-pub struct MapStream<'a, R: Send + 'static> {
-    map: Map<'a, R>,
+pub struct MapStream<'a, R: Send + 'static, I: Iterator> {
+    map: Map<'a, R, I>,
     /// The waker the timer thread holds for the deadline, if armed.
     timer_waker: Option<Waker>,
 }
 
 // Nothing in a `MapStream` is pinned: the input is an iterator, never polled.
-impl<R: Send + 'static> Unpin for MapStream<'_, R> {}
+impl<R: Send + 'static, I: Iterator> Unpin for MapStream<'_, R, I> {}
 
-impl<R: Send + 'static> futures_core::Stream for MapStream<'_, R> {
+impl<R: Send + 'static, I: Iterator> futures_core::Stream for MapStream<'_, R, I> {
     type Item = Result<R, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -477,7 +512,7 @@ impl<R: Send + 'static> futures_core::Stream for MapStream<'_, R> {
     }
 }
 
-impl<R: Send + 'static> fmt::Debug for MapStream<'_, R> {
+impl<R: Send + 'static, I: Iterator> fmt::Debug for MapStream<'_, R, I> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("MapStream").field(&self.map).finish()
     }
