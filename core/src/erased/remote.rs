@@ -121,9 +121,12 @@ impl RemoteCall {
 pub type Encode<'a> =
     dyn FnMut(&dyn erased_serde::Serialize, &'static str) -> Result<(), Error> + 'a;
 
+/// The call of a [`Prepared`] task: runs it and hands its output to the encoder.
+type Call = Box<dyn FnOnce(&mut Encode<'_>) -> Result<(), Error> + Send>;
+
 /// A remote task whose argument is decoded, ready to run in the worker.
 pub struct Prepared {
-    call: Box<dyn FnOnce(&mut Encode<'_>) -> Result<(), Error> + Send>,
+    call: Call,
 }
 
 impl Prepared {
