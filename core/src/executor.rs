@@ -220,8 +220,9 @@ pub trait Executor: Sync {
     /// # use concur_core::{Executor, MapOptions};
     /// # fn double(x: u64) -> u64 { 2 * x }
     /// fn on_another_thread(pool: &impl Executor) {
-    ///     let shared = std::rc::Rc::new(vec![1u64, 2, 3]);
-    ///     let map = pool.map(double, shared.iter().copied(), MapOptions::new()).unwrap();
+    ///     let offset = std::rc::Rc::new(10u64);
+    ///     let input = (0..3u64).map(move |x| x + *offset); // owns an `Rc`
+    ///     let map = pool.map(double, input, MapOptions::new()).unwrap();
     ///     std::thread::scope(|s| {
     ///         s.spawn(move || map.count()); // the input borrows an `Rc`: not `Send`
     ///     });

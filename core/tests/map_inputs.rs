@@ -42,18 +42,12 @@ fn assert_send<T: Send>(_: &T) {}
 fn a_map_over_an_input_that_is_not_send_runs() {
     let pool = Spawning::default();
     let shared = Rc::new(vec![1u64, 2, 3, 4, 5]);
-    // Borrows the `Rc`: neither `Send` nor `Sync`.
-    let input = shared
-        .iter()
-        .copied()
-        .filter(|_| Rc::strong_count(&shared) == 1);
     for chunksize in [1, 2] {
+        // Owns a clone of the `Rc`: neither `Send` nor `Sync`.
+        let values = Rc::clone(&shared);
+        let input = (0..values.len()).map(move |i| values[i]);
         let out: Vec<u64> = pool
-            .map(
-                double,
-                input.clone(),
-                MapOptions::new().chunksize(chunksize),
-            )
+            .map(double, input, MapOptions::new().chunksize(chunksize))
             .expect("valid options")
             .collect::<Result<_, _>>()
             .expect("double does not fail");

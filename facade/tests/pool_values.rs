@@ -45,12 +45,11 @@ fn check(pool: &impl Executor, what: &str) {
 
     let shared = Rc::new(vec![1u64, 2, 3, 4, 5, 6, 7]);
     for chunksize in [1, 3] {
+        // Owns a clone of the `Rc`: neither `Send` nor `Sync`.
+        let values = Rc::clone(&shared);
+        let input = (0..values.len()).map(move |i| values[i]);
         let out: Vec<u64> = pool
-            .map(
-                double,
-                shared.iter().copied(),
-                MapOptions::new().chunksize(chunksize),
-            )
+            .map(double, input, MapOptions::new().chunksize(chunksize))
             .expect("valid options")
             .collect::<Result<_, _>>()
             .expect("double does not fail");
