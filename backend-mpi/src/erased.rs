@@ -28,7 +28,16 @@ impl MpiPool {
         let arg_type = remote.arg_type_name();
         let (arg, result) = remote.into_parts();
         let wire = WireArg::new(task::offset_of(call.runner()), &*arg);
-        let bytes = catch_panic(|| codec::encode(&wire))?.map_err(|e| renamed(e, arg_type))?;
+        let bytes = match catch_panic(|| codec::encode(&wire)).and_then(|r| r) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                // As the typed `try_submit`: a value that cannot be encoded
+                // fails its own future (uncounted: it was never submitted),
+                // only `Full` and `Shutdown` are refusals.
+                result.fail(renamed(e, arg_type), &StatsCounter::default());
+                return Ok(());
+            }
+        };
         let call_ref = CallRef {
             func: task::offset_of(call.func()),
             tramp: task::offset_of(call_erased as Trampoline as usize),

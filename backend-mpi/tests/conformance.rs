@@ -17,3 +17,38 @@ fn make(config: PoolConfig) -> Result<MpiPool, Error> {
 }
 
 concur_conformance::suite!(make);
+
+/// The same suite through `Box<dyn Executor + Send>`, as `concur::Pool` holds
+/// a backend: every task takes the type-erased path (`submit_task`,
+/// `erased.rs`) instead of the typed one.
+mod through_dyn {
+    use concur_conformance::PoolConfig;
+    use concur_core::backend::TaskObj;
+    use concur_core::{Error, Executor, Stats};
+
+    struct Dyn(Box<dyn Executor + Send>);
+
+    impl Executor for Dyn {
+        fn submit_task(&self, task: TaskObj) -> Result<(), Error> {
+            self.0.submit_task(task)
+        }
+        fn try_submit_task(&self, task: TaskObj) -> Result<(), Error> {
+            self.0.try_submit_task(task)
+        }
+        fn max_workers(&self) -> usize {
+            self.0.max_workers()
+        }
+        fn stats(&self) -> Stats {
+            self.0.stats()
+        }
+        fn shutdown(&self, wait: bool, cancel_futures: bool) {
+            self.0.shutdown(wait, cancel_futures);
+        }
+    }
+
+    fn make(config: PoolConfig) -> Result<Dyn, Error> {
+        Ok(Dyn(Box::new(super::make(config)?)))
+    }
+
+    concur_conformance::suite!(make);
+}

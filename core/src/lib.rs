@@ -24,8 +24,13 @@
 //! the [`Executor`] trait: `submit(fn, arg)`, a lazy windowed `map` (also a
 //! `Stream`, through [`Map::into_stream`]), `try_submit`, `stats` and
 //! `shutdown` (or [`Executor::shutdown_with`] and [`Shutdown`], named as Python's
-//! keywords). The [`backend`] module is what a backend is built from (the
-//! task body, admission, builder validation, deadlines), and the
+//! keywords). The trait is dyn-compatible: a backend writes its base,
+//! [`Executor::submit_task`] of a type-erased [`backend::TaskObj`] (run in
+//! process, or taken apart for a worker process), and the generic methods
+//! come on top, so a `Box<dyn Executor + Send>` — the facade's `Pool` — holds
+//! any backend, chosen at run time. The [`backend`] module is what a backend
+//! is built from (the task body, admission, builder validation, deadlines),
+//! and the
 //! `concur-conformance` crate holds the suite that proves a backend keeps the
 //! contract.
 //!

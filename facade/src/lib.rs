@@ -28,14 +28,20 @@
 //! flag) and [`Pool`] runs on whichever was chosen, implementing [`Executor`].
 //! Every `Backend` variant exists in every build; a [`Pool`] on a backend that
 //! was not compiled in is refused with [`Error::InvalidConfig`] naming the
-//! feature to enable.
+//! feature to enable. A `Pool` holds its backend as a `Box<dyn Executor +
+//! Send>` ([`Executor`] is dyn-compatible), so [`Pool::from_executor`] takes
+//! any executor as well: one built with its backend's own builder, or a third
+//! party's.
 //!
 //! # Writing a backend
 //!
-//! A third-party backend implements [`Executor`] on top of
-//! [`backend::Promise`] and the rest of the [`backend`] toolkit, and proves
-//! itself with the conformance suite, the `concur-conformance` crate:
-//! the guide is `core/README.md` in the repository, with a worked example.
+//! A third-party backend implements [`Executor`]'s dyn-compatible base —
+//! [`submit_task`](Executor::submit_task) of a type-erased
+//! [`backend::TaskObj`], `max_workers`, `stats`, `shutdown` — with the rest of
+//! the [`backend`] toolkit, gets `submit`, `map` and the other generic methods
+//! from the trait, and proves itself with the conformance suite, the
+//! `concur-conformance` crate: the guide is `core/README.md` in the
+//! repository, with a worked example.
 //!
 //! # Example
 //!

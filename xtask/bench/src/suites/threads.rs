@@ -109,6 +109,21 @@ fn w1(config: &Config) -> Vec<Bench> {
         })
     });
 
+    // The same pool behind `concur::Pool`: each `submit` makes a type-erased
+    // task (one more allocation) and goes through `dyn Executor`.
+    let boxed = concur::Pool::from_executor(pool(workers));
+    for i in 0..10 {
+        assert_eq!(Executor::submit(&boxed, ident, i).into_result(), Ok(i));
+    }
+    let through_pool = Bench::new("concur-threads-via-pool", n, move || {
+        time(|| {
+            let futures: Vec<_> = (0..n).map(|i| Executor::submit(&boxed, ident, i)).collect();
+            for (i, f) in (0..n).zip(futures) {
+                assert_eq!(f.into_result(), Ok(i));
+            }
+        })
+    });
+
     // rayon's global pool, sized by `init` as the concur pool above.
     rayon_spawn_channel(10);
     let channel = Bench::new("rayon-spawn-channel", n, move || {
@@ -127,6 +142,7 @@ fn w1(config: &Config) -> Vec<Bench> {
     });
     vec![
         threads.anchor("rayon-spawn-channel"),
+        through_pool.anchor("rayon-spawn-channel"),
         channel,
         oneshot.anchor("rayon-spawn-channel"),
     ]
