@@ -9,10 +9,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Debug;
 use std::time::Duration;
 
-use concur_core::backend::TaskObj;
 use concur_core::{Error, Executor, Payload};
 use concur_process::{Codec, ProcessPool};
 use serde::{Deserialize, Serialize};
+
+mod dyn_executor;
 
 const LONG: Option<Duration> = Some(Duration::from_secs(60));
 
@@ -54,7 +55,7 @@ fn outcome_matches<T: Debug>(what: &str, got: Result<T, Error>, expect: Expect) 
 }
 
 /// Runs one row both ways on `pool`.
-fn row<T: Case>(pool: &impl Executor, codec: Codec, name: &str, expect: Expect) {
+fn row<T: Case>(pool: &ProcessPool, codec: Codec, name: &str, expect: Expect) {
     let codec = format!("{name} on {codec:?}");
     match expect {
         Expect::Works => {
@@ -366,60 +367,27 @@ impl Case for WriteOnly {
     }
 }
 
-/// `pool` behind `&dyn Executor`, as `concur::Pool` holds a backend: every
-/// generic call goes through `submit_task` and the type-erased path
-/// (`pool/erased.rs`), whose argument and result cross the same codec.
-struct Erased<'a>(&'a (dyn Executor + 'a));
-
-impl Executor for Erased<'_> {
-    fn submit_task(&self, task: TaskObj) -> Result<(), Error> {
-        self.0.submit_task(task)
-    }
-    fn try_submit_task(&self, task: TaskObj) -> Result<(), Error> {
-        self.0.try_submit_task(task)
-    }
-    fn max_workers(&self) -> usize {
-        self.0.max_workers()
-    }
-    fn stats(&self) -> concur_core::Stats {
-        self.0.stats()
-    }
-    fn shutdown(&self, wait: bool, cancel_futures: bool) {
-        self.0.shutdown(wait, cancel_futures);
-    }
-}
-
-fn table(codec: Codec, erased: bool) {
-    let process_pool = ProcessPool::builder()
+fn table(codec: Codec) {
+    let pool = ProcessPool::builder()
         .max_workers(1)
         .codec(codec)
         .build()
         .unwrap();
-    let pid = process_pool.worker_pids();
-    if erased {
-        rows(&Erased(&process_pool), codec);
-    } else {
-        rows(&process_pool, codec);
-    }
-    assert_eq!(process_pool.worker_pids(), pid, "no row cost the worker");
-}
-
-/// Every row of the table on `pool`.
-fn rows(pool: &impl Executor, codec: Codec) {
+    let pid = pool.worker_pids();
     let mp = codec == Codec::MessagePack;
     let either = |bincode: Expect, msgpack: Expect| if mp { msgpack } else { bincode };
     use Expect::*;
 
-    row::<Plain>(pool, codec, "plain types", Works);
+    row::<Plain>(&pool, codec, "plain types", Works);
     row::<Order>(
-        pool,
+        &pool,
         codec,
         "skip_serializing_if (skipped)",
         either(Encode("skip_serializing_if"), Works),
     );
-    row::<OrderWithCoupon>(pool, codec, "skip_serializing_if (present)", Works);
+    row::<OrderWithCoupon>(&pool, codec, "skip_serializing_if (present)", Works);
     row::<TupleSkips>(
-        pool,
+        &pool,
         codec,
         "skip_serializing_if on tuple fields",
         either(
@@ -427,61 +395,51 @@ fn rows(pool: &impl Executor, codec: Codec) {
             Decode("invalid length 2"),
         ),
     );
-    row::<Flattened>(pool, codec, "flatten", either(Encode("flatten"), Works));
+    row::<Flattened>(&pool, codec, "flatten", either(Encode("flatten"), Works));
     row::<InternallyTagged>(
-        pool,
+        &pool,
         codec,
         "internally tagged",
         either(Decode("self-describing"), Works),
     );
     row::<AdjacentlyTagged>(
-        pool,
+        &pool,
         codec,
         "adjacently tagged",
         either(Decode("tag = "), Works),
     );
     row::<UntaggedEnum>(
-        pool,
+        &pool,
         codec,
         "untagged",
         either(Decode("self-describing"), Works),
     );
     row::<Json>(
-        pool,
+        &pool,
         codec,
         "serde_json::Value",
         either(Decode("serde_json::Value"), Works),
     );
     row::<Nested>(
-        pool,
+        &pool,
         codec,
         "Option<Option<_>>",
         either(Works, Encode("Some(None)")),
     );
-    row::<Skipped>(pool, codec, "skip, rename, alias, default", Works);
-    row::<WriteOnly>(pool, codec, "skip_serializing alone", Decode(""));
+    row::<Skipped>(&pool, codec, "skip, rename, alias, default", Works);
+    row::<WriteOnly>(&pool, codec, "skip_serializing alone", Decode(""));
+
+    assert_eq!(pool.worker_pids(), pid, "no row cost the worker");
 }
 
 #[test]
 fn bincode_carries_its_rows_or_says_why() {
-    table(Codec::Bincode, false);
+    table(Codec::Bincode);
 }
 
 #[test]
 fn messagepack_carries_its_rows_or_says_why() {
-    table(Codec::MessagePack, false);
-}
-
-// The same table through `dyn Executor` (what `concur::Pool` holds): erasing
-// the argument and result types changes nothing the codec carries or refuses.
-#[test]
-fn bincode_rows_are_the_same_through_a_dyn_executor() {
-    table(Codec::Bincode, true);
-}
-
-#[test]
-fn messagepack_rows_are_the_same_through_a_dyn_executor() {
-    table(Codec::MessagePack, true);
+    table(Codec::MessagePack);
 }
 
 #[test]
@@ -501,23 +459,11 @@ fn the_issue_order_never_arrives_changed() {
     }
 }
 
-/// Every row's outcome through `dyn Executor` is the typed path's, error
-/// messages and type names included.
-fn same_both_ways<T: Case>(pool: &ProcessPool) {
-    let erased = Erased(pool);
-    let name = std::any::type_name::<T>();
-    assert_eq!(
-        erased
-            .submit(check_in_worker::<T>, T::sample())
-            .result(LONG),
-        pool.submit(check_in_worker::<T>, T::sample()).result(LONG),
-        "{name} as an argument"
-    );
-    assert_eq!(
-        erased.submit(produce::<T>, ()).result(LONG),
-        pool.submit(produce::<T>, ()).result(LONG),
-        "{name} as a result"
-    );
+/// `T` both ways through `dyn Executor` and through the typed path.
+fn both<T: Case>(pool: &ProcessPool) {
+    let what = std::any::type_name::<T>();
+    dyn_executor::same_both_ways(pool, check_in_worker::<T>, T::sample, what);
+    dyn_executor::same_both_ways(pool, produce::<T>, || (), what);
 }
 
 #[test]
@@ -528,15 +474,15 @@ fn a_dyn_executor_reports_exactly_what_the_typed_path_does() {
             .codec(codec)
             .build()
             .unwrap();
-        same_both_ways::<Plain>(&pool);
-        same_both_ways::<Order>(&pool);
-        same_both_ways::<TupleSkips>(&pool);
-        same_both_ways::<Flattened>(&pool);
-        same_both_ways::<InternallyTagged>(&pool);
-        same_both_ways::<AdjacentlyTagged>(&pool);
-        same_both_ways::<UntaggedEnum>(&pool);
-        same_both_ways::<Json>(&pool);
-        same_both_ways::<Nested>(&pool);
-        same_both_ways::<WriteOnly>(&pool);
+        both::<Plain>(&pool);
+        both::<Order>(&pool);
+        both::<TupleSkips>(&pool);
+        both::<Flattened>(&pool);
+        both::<InternallyTagged>(&pool);
+        both::<AdjacentlyTagged>(&pool);
+        both::<UntaggedEnum>(&pool);
+        both::<Json>(&pool);
+        both::<Nested>(&pool);
+        both::<WriteOnly>(&pool);
     }
 }

@@ -39,6 +39,7 @@ mod check;
 #[cfg(test)]
 mod fuzz;
 mod guard;
+mod nested;
 mod payload;
 
 // The protocol version, bumped on any change to the messages below, is

@@ -196,11 +196,11 @@ fn describe_encode(e: bincode::error::EncodeError) -> String {
 }
 
 /// bincode's decode errors, in words, with what to do where there is something.
-fn describe_decode(e: bincode::error::DecodeError) -> String {
+pub(super) fn describe_decode(e: bincode::error::DecodeError) -> String {
     use bincode::error::DecodeError as E;
     use bincode::serde::DecodeError as S;
     match e {
-        E::OtherString(message) => describe_nested(message),
+        E::OtherString(message) => super::nested::describe_nested(message),
         E::Serde(S::IdentifierNotSupported) => format!(
             "this type reads field or variant names (`deserialize_identifier`, as \
              `#[serde(tag = \"...\", content = \"...\")]` does), which bincode does not \
@@ -214,66 +214,6 @@ fn describe_decode(e: bincode::error::DecodeError) -> String {
         ),
         other => other.to_string(),
     }
-}
-
-/// A message that crossed erased deserializers (a task through
-/// `dyn Executor`, `pool/erased.rs`): each crossing turns bincode's error
-/// into text and back into `OtherString(..)` of its `Debug` form. Peeled
-/// back to the innermost error, described as the typed path describes it.
-fn describe_nested(message: String) -> String {
-    let mut inner = message;
-    while let Some(quoted) = inner
-        .strip_prefix("OtherString(\"")
-        .and_then(|rest| rest.strip_suffix("\")"))
-    {
-        match unescape_debug(quoted) {
-            Some(unescaped) => inner = unescaped,
-            None => break,
-        }
-    }
-    use bincode::error::DecodeError as E;
-    use bincode::serde::DecodeError as S;
-    match inner.as_str() {
-        "Serde(IdentifierNotSupported)" => describe_decode(E::Serde(S::IdentifierNotSupported)),
-        "Serde(AnyNotSupported)" | "Serde(IgnoredAnyNotSupported)" => guard::needs_any(),
-        _ => match inner
-            .strip_prefix("UnexpectedEnd { additional: ")
-            .and_then(|rest| rest.strip_suffix(" }"))
-            .and_then(|n| n.parse().ok())
-        {
-            Some(additional) => describe_decode(E::UnexpectedEnd { additional }),
-            None => inner,
-        },
-    }
-}
-
-/// The text whose `Debug` form (without its quotes) is `quoted`; `None` for
-/// an escape it does not know.
-fn unescape_debug(quoted: &str) -> Option<String> {
-    let mut out = String::with_capacity(quoted.len());
-    let mut chars = quoted.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        out.push(match chars.next()? {
-            'n' => '\n',
-            'r' => '\r',
-            't' => '\t',
-            '0' => '\0',
-            c @ ('\\' | '"' | '\'') => c,
-            'u' => {
-                let rest = chars.as_str().strip_prefix('{')?;
-                let end = rest.find('}')?;
-                let c = char::from_u32(u32::from_str_radix(&rest[..end], 16).ok()?)?;
-                chars = rest[end + 1..].chars();
-                c
-            }
-            _ => return None,
-        });
-    }
-    Some(out)
 }
 
 fn trailing(n: Option<usize>) -> String {

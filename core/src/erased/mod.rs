@@ -1,5 +1,5 @@
 //! [`TaskObj`]: one task with its types erased, what [`Executor::submit_task`]
-//! takes, so that `dyn Executor` exists and [`concur::Pool`] can hold any
+//! takes, so that `dyn Executor` exists and `concur::Pool` can hold any
 //! backend, ours or a third party's.
 //!
 //! A `TaskObj` is made where the types are known — in the generic
@@ -22,7 +22,6 @@
 //!   (see `remote.rs`): the type chosen at submit is the only one either side
 //!   ever decodes, and no address a worker sends is ever called.
 //!
-//! [`concur::Pool`]: ../concur/struct.Pool.html
 //! [`Executor::submit_task`]: crate::Executor::submit_task
 //! [`Executor::submit`]: crate::Executor::submit
 //! [`Executor`]: crate::Executor
