@@ -397,11 +397,7 @@ impl Shared {
             std::mem::take(&mut registry.futures)
         };
         if cancel_futures {
-            // Last submitted first: a task can start (a thread freed up) while
-            // this loop runs, and the next to start is the oldest; cancelled
-            // from the back, every task behind a cancelled one is cancelled
-            // already, so none starts in the gap after an earlier one was.
-            for f in pending.iter().rev() {
+            for f in &pending {
                 f.cancel();
             }
         }
