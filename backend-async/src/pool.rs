@@ -59,6 +59,8 @@ use crate::Builder;
 use crate::builder::Config;
 use crate::sync::{self, lock};
 
+mod erased;
+
 thread_local! {
     /// The `Shared` (by address) whose executor this thread runs, 0 elsewhere.
     static CURRENT: Cell<usize> = const { Cell::new(0) };
@@ -352,36 +354,6 @@ impl Shared {
         }
         self.ex.spawn(run_task(guard, promise, future)).detach();
         Ok(handle)
-    }
-
-    /// As [`spawn_task`](Shared::spawn_task), for a type-erased task whose
-    /// future exists already.
-    fn spawn_obj(self: &Arc<Self>, task: TaskObj, bounded: bool) -> Result<(), Error> {
-        self.accept(bounded)?;
-        let mut guard = TaskGuard {
-            shared: self.clone(),
-            picked_up: false,
-        };
-        {
-            let mut pending = lock(&self.pending);
-            if pending.cancel_all {
-                task.future().cancel();
-            } else {
-                pending.push(task.future());
-            }
-        }
-        self.ex
-            .spawn(async move {
-                guard.pick_up();
-                // Acquire: pairs with the store in `shutdown`, as in `run_task`.
-                if guard.shared.cancelling.load(Ordering::Acquire) {
-                    task.future().cancel();
-                }
-                // Dropped unpolled (shutdown), the task cancels its future.
-                task.run(&guard.shared.stats);
-            })
-            .detach();
-        Ok(())
     }
 
     fn shutdown(&self, wait: bool, cancel_futures: bool) {

@@ -1,0 +1,46 @@
+//! The erased path of the async pool: [`Shared::spawn_obj`] spawns a
+//! [`TaskObj`] — what `concur::Pool` hands any backend through
+//! `Executor::submit_task` — as one async task, with the admission, the
+//! pending registry for `shutdown(cancel_futures)` and the `cancelling` check
+//! of a typed task (`spawn_task`, `run_task`).
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use concur_core::Error;
+use concur_core::backend::TaskObj;
+
+use super::{Shared, TaskGuard};
+use crate::sync::lock;
+
+impl Shared {
+    /// As [`spawn_task`](Shared::spawn_task), for a type-erased task whose
+    /// future exists already.
+    pub(super) fn spawn_obj(self: &Arc<Self>, task: TaskObj, bounded: bool) -> Result<(), Error> {
+        self.accept(bounded)?;
+        let mut guard = TaskGuard {
+            shared: self.clone(),
+            picked_up: false,
+        };
+        {
+            let mut pending = lock(&self.pending);
+            if pending.cancel_all {
+                task.future().cancel();
+            } else {
+                pending.push(task.future());
+            }
+        }
+        self.ex
+            .spawn(async move {
+                guard.pick_up();
+                // Acquire: pairs with the store in `shutdown`, as in `run_task`.
+                if guard.shared.cancelling.load(Ordering::Acquire) {
+                    task.future().cancel();
+                }
+                // Dropped unpolled (shutdown), the task cancels its future.
+                task.run(&guard.shared.stats);
+            })
+            .detach();
+        Ok(())
+    }
+}
