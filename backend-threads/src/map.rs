@@ -64,7 +64,7 @@ impl ThreadPool {
         f: F,
         items: I,
         options: MapOptions,
-    ) -> Result<Map<'a, R>, Error>
+    ) -> Result<Map<'a, R, I::IntoIter>, Error>
     where
         F: Fn(A) -> R + Send + Sync + 'static,
         A: Send + 'static,

@@ -9,7 +9,7 @@
 use crate::backend::ChunkResult;
 use crate::{Error, Future, MapOptions};
 
-use super::{Map, Source, Task};
+use super::{Map, Source};
 
 /// A [`Map`] whose tasks `submit` (one item) and `submit_chunk` (a chunk of
 /// `chunksize` items) start: what a backend's own `map` over closures is
@@ -50,33 +50,23 @@ pub fn map_with<'a, A, R, I, S, C>(
     max_workers: usize,
     items: I,
     options: MapOptions,
-    mut submit: S,
-    mut submit_chunk: C,
-) -> Result<Map<'a, R>, Error>
+    submit: S,
+    submit_chunk: C,
+) -> Result<Map<'a, R, I::IntoIter>, Error>
 where
     R: Send + 'static,
     I: IntoIterator<Item = A>,
-    I::IntoIter: Send + 'a,
+    I::IntoIter: 'a,
     S: FnMut(A) -> Future<R> + Send + 'a,
     C: FnMut(Vec<A>) -> Future<ChunkResult<R>> + Send + 'a,
 {
     options.validate()?;
     let window = options.buffersize.unwrap_or_else(|| 4 * max_workers.max(1));
-    let chunksize = options.chunksize;
-    let mut input = items.into_iter();
-    let source: Source<'a, R> = if chunksize == 1 {
-        Box::new(move || input.next().map(|a| Task::Single(submit(a))))
-    } else {
-        Box::new(move || {
-            let chunk: Vec<A> = input.by_ref().take(chunksize).collect();
-            let len = chunk.len();
-            (len > 0).then(|| Task::Chunk(submit_chunk(chunk), len))
-        })
-    };
+    let source = Source::with(items.into_iter(), options.chunksize, submit, submit_chunk);
     Map::new(source, window, options).or_refused()
 }
 
-impl<R: Send + 'static> Map<'_, R> {
+impl<R: Send + 'static, I: Iterator> Map<'_, R, I> {
     /// The map, or the error its first task was refused with at once —
     /// [`Error::Shutdown`] (or [`Error::Broken`]) when the executor no longer
     /// accepts work, which `submit` reports as a future already failed — so

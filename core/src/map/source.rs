@@ -1,36 +1,55 @@
 //! [`Source`]: the one chunking path of a [`Map`](super::Map) — `chunksize`
-//! items of the input per task, submitted through a `&dyn` [`Submit`], so
-//! that a map names its input's type (and is `Send` exactly when the input
-//! is) but not its executor's.
+//! items of the input per task, submitted through a boxed [`Submit`] (an
+//! executor's `submit` / `submit_chunk`, or a backend's own submitters for
+//! `map_with`), so that a map names its input's type — and is `Send` exactly
+//! when the input is — but not its executor's.
 
 use super::Task;
 use crate::backend::ChunkResult;
 use crate::{Executor, Future, Payload};
 
-/// What a map submits to: an executor's `submit` and `submit_chunk` for one
-/// argument and result type, as a trait object, so that [`Map`] names its
-/// input's type (and is `Send` exactly when the input is) but not the
-/// executor's.
-pub(crate) trait Submit<A, R>: Sync {
-    fn one(&self, f: fn(A) -> R, arg: A) -> Future<R>;
-    fn chunk(&self, f: fn(A) -> R, items: Vec<A>) -> Future<ChunkResult<R>>;
+/// What a map submits to, for one argument and result type.
+pub(crate) trait Submit<A, R>: Send {
+    fn one(&mut self, arg: A) -> Future<R>;
+    fn chunk(&mut self, items: Vec<A>) -> Future<ChunkResult<R>>;
 }
 
-impl<A: Payload, R: Payload, E: Executor> Submit<A, R> for E {
-    fn one(&self, f: fn(A) -> R, arg: A) -> Future<R> {
-        self.submit(f, arg)
+/// An executor's `submit` and `submit_chunk` of `f`.
+struct ByExecutor<'a, E, A, R> {
+    executor: &'a E,
+    f: fn(A) -> R,
+}
+
+impl<A: Payload, R: Payload, E: Executor> Submit<A, R> for ByExecutor<'_, E, A, R> {
+    fn one(&mut self, arg: A) -> Future<R> {
+        self.executor.submit(self.f, arg)
     }
-    fn chunk(&self, f: fn(A) -> R, items: Vec<A>) -> Future<ChunkResult<R>> {
-        self.submit_chunk(f, items)
+    fn chunk(&mut self, items: Vec<A>) -> Future<ChunkResult<R>> {
+        self.executor.submit_chunk(self.f, items)
     }
 }
 
-/// The one chunking path: `chunksize` items of `input` per task, submitted to
-/// the executor (a single item through `submit`, more through `submit_chunk`).
+/// A backend's own submitters (`map_with`).
+struct ByClosures<S, C>(S, C);
+
+impl<A, R, S, C> Submit<A, R> for ByClosures<S, C>
+where
+    S: FnMut(A) -> Future<R> + Send,
+    C: FnMut(Vec<A>) -> Future<ChunkResult<R>> + Send,
+{
+    fn one(&mut self, arg: A) -> Future<R> {
+        (self.0)(arg)
+    }
+    fn chunk(&mut self, items: Vec<A>) -> Future<ChunkResult<R>> {
+        (self.1)(items)
+    }
+}
+
+/// The one chunking path: `chunksize` items of `input` per task (a single
+/// item through `one`, more through `chunk`).
 pub(crate) struct Source<'a, R, I: Iterator> {
     input: I,
-    executor: &'a dyn Submit<I::Item, R>,
-    f: fn(I::Item) -> R,
+    submit: Box<dyn Submit<I::Item, R> + 'a>,
     chunksize: usize,
 }
 
@@ -47,8 +66,20 @@ impl<'a, R, I: Iterator> Source<'a, R, I> {
     {
         Source {
             input,
-            executor,
-            f,
+            submit: Box::new(ByExecutor { executor, f }),
+            chunksize,
+        }
+    }
+
+    /// The source whose tasks `submit` and `submit_chunk` start.
+    pub(crate) fn with<S, C>(input: I, chunksize: usize, submit: S, submit_chunk: C) -> Self
+    where
+        S: FnMut(I::Item) -> Future<R> + Send + 'a,
+        C: FnMut(Vec<I::Item>) -> Future<ChunkResult<R>> + Send + 'a,
+    {
+        Source {
+            input,
+            submit: Box::new(ByClosures(submit, submit_chunk)),
             chunksize,
         }
     }
@@ -61,11 +92,11 @@ impl<'a, R, I: Iterator> Source<'a, R, I> {
     {
         if self.chunksize == 1 {
             let a = self.input.next()?;
-            Some(Task::Single(self.executor.one(self.f, a)))
+            Some(Task::Single(self.submit.one(a)))
         } else {
             let chunk: Vec<I::Item> = self.input.by_ref().take(self.chunksize).collect();
             let len = chunk.len();
-            (len > 0).then(|| Task::Chunk(self.executor.chunk(self.f, chunk), len))
+            (len > 0).then(|| Task::Chunk(self.submit.chunk(chunk), len))
         }
     }
 }
