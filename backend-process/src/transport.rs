@@ -30,6 +30,7 @@
 //! [`RecvError::Protocol`], which the pool treats as the worker being lost.
 //! Senders hold a lock for a whole message, so messages never interleave.
 
+use std::borrow::Cow;
 use std::io;
 use std::mem::{size_of, zeroed};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -50,11 +51,14 @@ const FLAG_REGION: u8 = 1;
 /// inbox made with [`Inbox::accepting_plain_fds`]).
 const FLAG_PLAIN_FD: u8 = 2;
 
-/// One received message.
+/// One received message. A message of one packet (every task and every
+/// result below [`CHUNK`] bytes) is read in place from the inbox's scratch
+/// buffer, which it borrows: no allocation and no copy per message. A longer
+/// one is assembled in a buffer of its own.
 #[derive(Debug)]
-pub(crate) struct Message {
+pub(crate) struct Message<'a> {
     /// The message's bytes (a frame: see `codec.rs`).
-    pub(crate) bytes: Vec<u8>,
+    pub(crate) bytes: Cow<'a, [u8]>,
     /// The shared-memory region sent with it, checked and sealed.
     pub(crate) region: Option<Region>,
     /// A plain descriptor sent with it (only to an inbox that accepts them).
@@ -382,7 +386,7 @@ impl Inbox {
     ///
     /// [`RecvError::Closed`] when the peer is gone, [`RecvError::Protocol`]
     /// when it broke the framing (see the module docs), [`RecvError::Io`].
-    pub(crate) fn recv(&mut self, chan: &Channel) -> Result<Message, RecvError> {
+    pub(crate) fn recv(&mut self, chan: &Channel) -> Result<Message<'_>, RecvError> {
         let first = self.recv_packet(chan)?;
         if first.len < HEADER {
             return Err(RecvError::Protocol(format!(
@@ -418,6 +422,14 @@ impl Inbox {
                 )));
             }
         };
+        if data == total {
+            return Ok(Message {
+                bytes: Cow::Borrowed(&self.scratch[HEADER..first.len]),
+                region,
+                fd,
+                sender_pid: first.pid,
+            });
+        }
         let mut bytes = self.scratch[HEADER..first.len].to_vec();
         while bytes.len() < total {
             // Never more than twice what has arrived.
@@ -442,7 +454,7 @@ impl Inbox {
             bytes.extend_from_slice(&self.scratch[..p.len]);
         }
         Ok(Message {
-            bytes,
+            bytes: Cow::Owned(bytes),
             region,
             fd,
             sender_pid: first.pid,

@@ -170,12 +170,12 @@ fn join_pool() -> Result<Joined, String> {
     chan.send(&hello, None)
         .map_err(|e| format!("cannot send the handshake: {e}"))?;
 
-    let welcome = inbox
+    let (welcome, fd) = inbox
         .recv(&chan)
+        .map(|m| (m.bytes.into_owned(), m.fd))
         .map_err(|e| format!("no answer to the handshake: {e}"))?;
-    let (header, tail) =
-        codec::decode_frame::<ToWorker>(&welcome.bytes).map_err(|e| e.to_string())?;
-    let beacon: Option<&'static Beacon> = match welcome.fd {
+    let (header, tail) = codec::decode_frame::<ToWorker>(&welcome).map_err(|e| e.to_string())?;
+    let beacon: Option<&'static Beacon> = match fd {
         // Kept for the life of the process: the overflow handler may write it
         // at any instant.
         Some(fd) => Some(Box::leak(Box::new(
@@ -334,7 +334,7 @@ fn read_loop(chan: &Channel, mut inbox: Inbox, queue: &Queue) {
             } => Job::Run {
                 id,
                 call,
-                frame: msg.bytes,
+                frame: msg.bytes.into_owned(),
                 tail_at,
             },
             ToWorker::Run {

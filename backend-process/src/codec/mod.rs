@@ -148,6 +148,42 @@ pub(crate) enum Encoded {
     Shared(Region),
 }
 
+/// The bytes a task's [`Frame`] holds in place: a `Run` header (at most 30
+/// bytes) and an argument of up to 30 (a scalar, a short tuple).
+const FRAME_INLINE: usize = 62;
+
+/// A task's encoded frame, as the parent keeps it until it is sent. A small
+/// one (the usual scalar or short tuple argument) lives inside the task, so a
+/// submission allocates no buffer for it; a larger one is a `Vec`.
+pub(crate) struct Frame(FrameBytes);
+
+enum FrameBytes {
+    Inline { len: u8, buf: [u8; FRAME_INLINE] },
+    Heap(Vec<u8>),
+}
+
+impl std::ops::Deref for Frame {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match &self.0 {
+            FrameBytes::Inline { len, buf } => &buf[..usize::from(*len)],
+            FrameBytes::Heap(bytes) => bytes,
+        }
+    }
+}
+
+impl From<Vec<u8>> for Frame {
+    fn from(bytes: Vec<u8>) -> Self {
+        Frame(FrameBytes::Heap(bytes))
+    }
+}
+
+impl std::fmt::Debug for Frame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Frame({} bytes)", self.len())
+    }
+}
+
 /// Encodes a value that travels inline (handshake, initializer argument).
 ///
 /// # Errors
@@ -183,7 +219,7 @@ pub(crate) fn encode_task<A: Serialize + ?Sized>(
     call: CallRef,
     arg: &A,
     shared_threshold: usize,
-) -> Result<(Vec<u8>, Option<Region>), Error> {
+) -> Result<(Frame, Option<Region>), Error> {
     match codec {
         Codec::Bincode => encode_task_with::<BincodeWire, A>(id, call, arg, shared_threshold),
         Codec::MessagePack => encode_task_with::<MsgPackWire, A>(id, call, arg, shared_threshold),
@@ -195,7 +231,7 @@ fn encode_task_with<W: Wire, A: Serialize + ?Sized>(
     call: CallRef,
     arg: &A,
     shared_threshold: usize,
-) -> Result<(Vec<u8>, Option<Region>), Error> {
+) -> Result<(Frame, Option<Region>), Error> {
     let size = payload::measure::<W, A>(arg)?;
     if size > shared_threshold {
         let region = payload::write_shared::<W, A>(arg, size)?;
@@ -204,19 +240,36 @@ fn encode_task_with<W: Wire, A: Serialize + ?Sized>(
             call,
             body: Body::Shared,
         };
-        return Ok((encode_frame(&header, &[]), Some(region)));
+        return Ok((encode_frame(&header, &[]).into(), Some(region)));
     }
-    // A `Run` header is at most 30 bytes (three varints, two tags).
-    let mut frame = Vec::with_capacity(32 + size);
     let header = ToWorker::Run {
         id,
         call,
         body: Body::Inline,
     };
+    // A `Run` header is at most 30 bytes (three varints, two tags).
+    if 32 + size <= FRAME_INLINE {
+        let mut buf = [0; FRAME_INLINE];
+        let used = bincode::serde::encode_into_slice(&header, &mut buf, CONFIG)
+            .expect("a `Run` header fits in 32 bytes");
+        let mut rest = &mut buf[used..];
+        match payload::write::<W, A, _>(arg, &mut rest) {
+            Ok(()) => {
+                let len = FRAME_INLINE - rest.len();
+                let len = u8::try_from(len).expect("FRAME_INLINE fits in a byte");
+                return Ok((Frame(FrameBytes::Inline { len, buf }), None));
+            }
+            // The buffer is full: a `Serialize` that wrote more than it
+            // measured. The `Vec` below takes whatever it writes.
+            Err(_) if rest.is_empty() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let mut frame = Vec::with_capacity(32 + size);
     bincode::serde::encode_into_std_write(&header, &mut frame, CONFIG)
         .expect("protocol headers always encode");
     payload::write::<W, A, _>(arg, &mut frame)?;
-    Ok((frame, None))
+    Ok((frame.into(), None))
 }
 
 /// A frame: the encoded header, then `tail` as is.
@@ -276,6 +329,69 @@ mod tests {
             decode_value::<(u32, String)>(rest).unwrap(),
             (1, "two".to_owned())
         );
+    }
+
+    /// A `Serialize` that writes `first` bytes when measured and `then` after.
+    struct Shifty {
+        calls: std::cell::Cell<u32>,
+        first: usize,
+        then: usize,
+    }
+
+    impl Serialize for Shifty {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let n = self.calls.get();
+            self.calls.set(n + 1);
+            let len = if n == 0 { self.first } else { self.then };
+            s.collect_seq(std::iter::repeat_n(7u8, len))
+        }
+    }
+
+    fn run_header(frame: &[u8]) -> (ToWorker, Vec<u8>) {
+        let (header, tail) = decode_frame::<ToWorker>(frame).unwrap();
+        (header, tail.to_vec())
+    }
+
+    #[test]
+    fn task_frames_hold_the_same_bytes_inline_or_on_the_heap() {
+        let call = CallRef {
+            func: -3,
+            tramp: 1 << 40,
+        };
+        let expect = |id: u64| ToWorker::Run {
+            id,
+            call,
+            body: Body::Inline,
+        };
+        for len in [0, 1, 20, 30, 31, 64, 1000] {
+            let arg = vec![9u8; len];
+            let (frame, shm) = encode_task(Codec::Bincode, u64::MAX, call, &arg, 1 << 20).unwrap();
+            assert!(shm.is_none());
+            let inline = matches!(frame.0, FrameBytes::Inline { .. });
+            if len <= 10 || len > 30 {
+                assert_eq!(inline, len <= 10, "{len} bytes: {frame:?}");
+            }
+            let (header, tail) = run_header(&frame);
+            assert_eq!(header, expect(u64::MAX));
+            assert_eq!(decode_value::<Vec<u8>>(&tail).unwrap(), arg);
+        }
+    }
+
+    #[test]
+    fn a_serialize_that_writes_more_than_it_measured_leaves_the_inline_frame() {
+        let call = CallRef { func: 1, tramp: 2 };
+        // Measured small enough for the frame's own buffer, then writes more
+        // than it holds: the frame is encoded again on the heap, whole.
+        let shifty = Shifty {
+            calls: std::cell::Cell::new(0),
+            first: 2,
+            then: 200,
+        };
+        let (frame, _) = encode_task(Codec::Bincode, 5, call, &shifty, 1 << 20).unwrap();
+        assert!(matches!(frame.0, FrameBytes::Heap(_)), "{frame:?}");
+        let (_, tail) = run_header(&frame);
+        assert_eq!(decode_value::<Vec<u8>>(&tail).unwrap(), vec![7; 200]);
+        assert_eq!(shifty.calls.get(), 3, "measured, tried inline, written");
     }
 
     #[test]

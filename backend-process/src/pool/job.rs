@@ -23,13 +23,13 @@ use std::time::Duration;
 use concur_core::backend::{QueueBound, task};
 use concur_core::{AnyFuture, Error, Payload, Promise, StatsCounter};
 
-use crate::codec::{self, Codec};
+use crate::codec::{self, Codec, Frame};
 use crate::shm::Region;
 
 /// One accepted task.
 pub(super) struct Task {
     pub(super) id: u64,
-    pub(super) frame: Vec<u8>,
+    pub(super) frame: Frame,
     pub(super) shm: Option<Region>,
     pub(super) sink: Box<dyn Sink>,
     pub(super) timeout: Option<Duration>,

@@ -134,7 +134,13 @@ impl Shared {
         // The worker said `Ready`: its initializer succeeded.
         let mut ready = false;
         loop {
-            let reason = match catch_unwind(AssertUnwindSafe(|| inbox.recv(chan))) {
+            // The message borrows the inbox's buffer: the closure takes the
+            // reborrow by value, so that what it returns may outlive its call.
+            let this_recv = &mut *inbox;
+            let reason = match catch_unwind(AssertUnwindSafe(move || {
+                let inbox = this_recv;
+                inbox.recv(chan)
+            })) {
                 Ok(Ok(msg)) => {
                     match catch_unwind(AssertUnwindSafe(|| self.handle(slot, msg, &mut ready))) {
                         Ok(Ok(())) => continue,
@@ -152,7 +158,7 @@ impl Shared {
     }
 
     /// Handles one message of the worker of `slot`.
-    fn handle(&self, slot: usize, msg: Message, ready: &mut bool) -> Result<(), String> {
+    fn handle(&self, slot: usize, msg: Message<'_>, ready: &mut bool) -> Result<(), String> {
         let (header, tail) = codec::decode_frame::<FromWorker>(&msg.bytes)
             .map_err(|e| format!("an undecodable frame: {e}"))?;
 
