@@ -42,24 +42,27 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::task::Poll;
 use std::thread::JoinHandle;
 
-use concur_core::backend::{self, CachePadded, Gate, QueueBound, TaskObj, task};
+use concur_core::backend::{CachePadded, Gate, QueueBound, TaskObj};
 use concur_core::{
     AnyFuture, ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter,
-    catch_panic, run_chunk, set_wait_hook,
+    catch_panic, run_chunk,
 };
-use smol::channel::{Receiver, Sender};
+use smol::channel::Sender;
 
 use crate::Builder;
 use crate::builder::Config;
 use crate::sync::{self, lock};
 
 mod erased;
+mod thread;
+mod wrapper;
+
+use thread::worker;
+use wrapper::{TaskGuard, run_task};
 
 thread_local! {
     /// The `Shared` (by address) whose executor this thread runs, 0 elsewhere.
@@ -393,100 +396,6 @@ impl Shared {
             }
         }
     }
-}
-
-/// Counts a task from acceptance until the executor drops it, even unpolled.
-struct TaskGuard {
-    shared: Arc<Shared>,
-    picked_up: bool,
-}
-
-impl TaskGuard {
-    fn pick_up(&mut self) {
-        self.picked_up = true;
-        self.shared.unqueue();
-    }
-}
-
-impl Drop for TaskGuard {
-    fn drop(&mut self) {
-        if !self.picked_up {
-            // Dropped without a poll: its promise (dropped beside it) cancels the future.
-            self.shared.unqueue();
-            self.shared.stats.cancelled();
-        }
-        self.shared.release();
-    }
-}
-
-/// The wrapper every task runs in. Its arguments live in the returned future, so
-/// dropping it unpolled drops `guard` and `promise` (cancelling the future).
-async fn run_task<T, F>(mut guard: TaskGuard, promise: Promise<T>, future: F)
-where
-    F: std::future::Future<Output = T>,
-    T: Send + 'static,
-{
-    guard.pick_up();
-    let stats = &guard.shared.stats;
-    // Acquire: pairs with the store in `shutdown`. Not started before
-    // shutdown(cancel_futures) began: cancelled, as if the loop had got to it.
-    if guard.shared.cancelling.load(Ordering::Acquire) {
-        promise.future().cancel();
-    }
-    if !task::start(&promise, stats) {
-        // Cancelled while queued: drop the user's future without polling it.
-        return;
-    }
-    let outcome = {
-        let mut future = pin!(future);
-        std::future::poll_fn(|cx| match catch_panic(|| future.as_mut().poll(cx)) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-            Err(e) => Poll::Ready(Err(e)),
-        })
-        .await
-    };
-    task::finish(promise, stats, outcome);
-}
-
-/// The body of an executor thread; `serve` is false when its initializer
-/// panicked (the pool is being dropped: the thread only takes part in that).
-fn worker(shared: Arc<Shared>, stop: Receiver<()>, serve: bool) {
-    struct Exit(Arc<Shared>);
-    impl Drop for Exit {
-        fn drop(&mut self) {
-            set_wait_hook(None);
-            CURRENT.with(|c| c.set(0));
-            *lock(&self.0.running) -= 1;
-            self.0.exited.notify_all();
-        }
-    }
-    let exit = Exit(shared);
-    let shared = &exit.0;
-    if !serve {
-        return;
-    }
-    CURRENT.with(|c| c.set(Arc::as_ptr(shared) as usize));
-    // A task that blocks on a concur future (`result()`, `wait`) runs other
-    // queued tasks meanwhile, so a 1-thread pool does not deadlock on a task
-    // waiting for a task queued behind it.
-    let ex = shared.ex.clone();
-    set_wait_hook(Some(Box::new(move |done, deadline| {
-        loop {
-            if done() {
-                return true;
-            }
-            if backend::expired(deadline) || !ex.try_tick() {
-                return done();
-            }
-        }
-    })));
-    // `smol::block_on` drives the I/O reactor and timers while the executor is
-    // idle. Task panics are caught inside the tasks; async-executor also keeps a
-    // panic in a task's drop inside that task.
-    smol::block_on(shared.ex.run(async {
-        let _ = stop.recv().await;
-    }));
 }
 
 /// The generic methods are overridden with async blocks over the typed
