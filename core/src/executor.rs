@@ -231,7 +231,10 @@ pub trait Executor: Sync {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidConfig`] for a `chunksize` or `buffersize` of 0.
+    /// [`Error::InvalidConfig`] for a `chunksize` or `buffersize` of 0;
+    /// [`Error::Shutdown`] (or [`Error::Broken`]) when the executor no longer
+    /// accepts work, as `try_submit` would say (an empty input submits nothing
+    /// and is not refused).
     fn map<'a, A, R, I>(
         &'a self,
         f: fn(A) -> R,
@@ -249,10 +252,11 @@ pub trait Executor: Sync {
         let window = options
             .buffersize
             .unwrap_or_else(|| 4 * self.max_workers().max(1));
-        Ok(Map::new(
+        Map::new(
             crate::map::Source::new(self, f, items.into_iter(), options.chunksize),
             window,
             options,
-        ))
+        )
+        .or_refused()
     }
 }

@@ -180,15 +180,31 @@ pub fn submit_after_shutdown_fails<E: Executor>(ctx: &Ctx<E>) -> Outcome {
         Err(Error::Shutdown),
         "submit_chunk after shutdown"
     );
-    let items: Vec<_> = pool
-        .map(ident, 0..3, MapOptions::new())
-        .check("map after shutdown")?
+    for (ordered, chunksize) in [(true, 1), (false, 1), (true, 2), (false, 2)] {
+        let options = MapOptions::new().ordered(ordered).chunksize(chunksize);
+        match pool.map(ident, 0..3, options) {
+            Err(Error::Shutdown) => {}
+            Err(other) => {
+                return Err(format!(
+                    "map after shutdown (ordered {ordered}, chunksize {chunksize}): \
+                     expected Err(Shutdown), saw Err({other:?})"
+                ));
+            }
+            Ok(map) => {
+                let items: Vec<_> = map.collect();
+                return Err(format!(
+                    "map after shutdown (ordered {ordered}, chunksize {chunksize}) \
+                     was accepted and yielded {items:?}; expected Err(Shutdown) up front"
+                ));
+            }
+        }
+    }
+    // An empty input submits nothing, so nothing is refused (as Python's map).
+    let empty: Vec<_> = pool
+        .map(ident, Vec::<u64>::new(), MapOptions::new())
+        .check("map of nothing after shutdown")?
         .collect();
-    ensure_eq!(
-        items,
-        vec![Err(Error::Shutdown); 3],
-        "map after shutdown: every item fails with Shutdown"
-    );
+    ensure_eq!(empty, Vec::new(), "map of nothing after shutdown");
     let s = pool.stats();
     ensure_eq!(
         s.submitted,
