@@ -11,7 +11,8 @@ use crate::record::Record;
 use crate::workloads;
 
 /// Adds what compares a record with another of the same workload:
-/// `time_vs_anchor` (its median over its anchor's: below 1 is faster), W3's
+/// `time_vs_anchor` (its median time per unit over its anchor's, so runs of
+/// different sizes compare: below 1 is faster), W3's
 /// `speedup` over `serial` (Python's records bring their own), and W5's
 /// `efficiency` (ideal over median).
 pub(crate) fn derive(records: &mut [Record]) {
@@ -23,9 +24,13 @@ pub(crate) fn derive(records: &mut [Record]) {
     };
     for i in 0..records.len() {
         let r = &records[i];
-        let anchor = r
-            .text("anchor")
-            .and_then(|a| seconds_of(records, &r.workload, a));
+        // Per unit: an anchor may run fewer items (procspawn's W1 does).
+        let anchor = r.text("anchor").and_then(|a| {
+            records
+                .iter()
+                .find(|x| x.workload == r.workload && x.imp == a)
+                .map(|x| x.seconds / x.n.max(1) as f64)
+        });
         let serial = (r.workload == "W3" && r.imp != "serial" && !r.imp.starts_with("python"))
             .then(|| seconds_of(records, "W3", "serial"))
             .flatten();
@@ -34,7 +39,7 @@ pub(crate) fn derive(records: &mut [Record]) {
         if let Some(anchor) = anchor {
             r.extra.insert(
                 "time_vs_anchor".into(),
-                json!(three_digits(r.seconds / anchor)),
+                json!(three_digits(r.seconds / r.n.max(1) as f64 / anchor)),
             );
         }
         if let Some(serial) = serial {
@@ -273,6 +278,14 @@ mod tests {
         assert!(records[2].number("time_vs_anchor").is_none());
         assert!(records[3].number("speedup").is_none());
         assert_eq!(records[4].number("speedup"), Some(2.0));
+        // An anchor that ran fewer items is compared per item.
+        let mut sized = vec![
+            Record::new("W1", "concur-process", 20_000, Sample::of(&[0.4]))
+                .with("anchor", "procspawn-pool"),
+            Record::new("W1", "procspawn-pool", 5_000, Sample::of(&[0.4])),
+        ];
+        derive(&mut sized);
+        assert_eq!(sized[0].number("time_vs_anchor"), Some(0.25));
         assert_eq!(records[5].number("speedup"), Some(1.01));
         assert_eq!(records[6].number("efficiency"), Some(0.5));
     }
