@@ -31,7 +31,8 @@
 //! feature to enable. A `Pool` holds its backend as a `Box<dyn Executor +
 //! Send>` ([`Executor`] is dyn-compatible), so [`Pool::from_executor`] takes
 //! any executor as well: one built with its backend's own builder, or a third
-//! party's.
+//! party's. [`Pool::downcast_ref`] (and `downcast_mut`, `downcast`) hands the
+//! executor back as its own type, for what only that backend offers.
 //!
 //! # Writing a backend
 //!

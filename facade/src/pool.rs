@@ -1,6 +1,6 @@
 //! [`Pool`]: one pool type over every backend — those compiled in, chosen by
-//! name at run time, or any other [`Executor`] — held as a
-//! `Box<dyn Executor + Send>`.
+//! name at run time, or any other [`Executor`] — held as a boxed trait object
+//! that can be downcast back to the backend's own type.
 
 // In a build with no backend, `build` refuses every backend.
 #![cfg_attr(
@@ -13,6 +13,7 @@
     allow(unused_variables, unreachable_code, dead_code)
 )]
 
+use std::any::Any;
 use std::fmt;
 
 use crate::backend::TaskObj;
@@ -23,7 +24,7 @@ use crate::{Backend, Error, Executor, Stats};
 /// party's included ([`Pool::from_executor`]). It implements [`Executor`], so
 /// code written against the trait runs on it unchanged.
 ///
-/// It holds the backend's pool as a `Box<dyn Executor + Send>`: a generic
+/// It holds the backend's pool as a boxed `dyn Executor + Send`: a generic
 /// call (`submit`, `map`, ...) makes one type-erased
 /// [`TaskObj`] (one allocation) and hands it to the backend's
 /// [`submit_task`](Executor::submit_task), which runs it in process (threads,
@@ -33,7 +34,10 @@ use crate::{Backend, Error, Executor, Stats};
 ///
 /// Build one with [`Pool::builder`]. A backend whose cargo feature is not
 /// enabled is refused with [`Error::InvalidConfig`] naming the feature, never
-/// a panic.
+/// a panic. What only one backend offers (a process pool's `kill` of one
+/// running task, an async pool's `spawn` of a future) is reached through
+/// [`downcast_ref`](Pool::downcast_ref), [`downcast_mut`](Pool::downcast_mut)
+/// and [`downcast`](Pool::downcast), as with [`Any`].
 ///
 /// ```
 /// use concur::prelude::*;
@@ -55,8 +59,36 @@ use crate::{Backend, Error, Executor, Stats};
 /// # Ok::<(), concur::Error>(())
 /// ```
 pub struct Pool {
-    inner: Box<dyn Executor + Send>,
+    inner: Box<dyn PoolObject>,
     backend: Option<Backend>,
+}
+
+/// What a [`Pool`] holds: an executor that is also [`Any`], so the pool can
+/// hand it back as its own type. Implemented for every `Executor + Send +
+/// 'static`, so `Executor` itself needs no `Any` bound.
+trait PoolObject: Executor + Send + Any {
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+    fn as_executor(&self) -> &(dyn Executor + Send);
+}
+
+impl<E: Executor + Send + 'static> PoolObject for E {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+
+    fn as_executor(&self) -> &(dyn Executor + Send) {
+        self
+    }
 }
 
 impl Pool {
@@ -140,7 +172,68 @@ impl Pool {
     /// The executor this pool holds, to call what only the trait offers on
     /// it as a `&dyn Executor`.
     pub fn as_dyn(&self) -> &(dyn Executor + Send) {
-        &*self.inner
+        self.inner.as_executor()
+    }
+
+    /// True when the executor this pool holds is a `T`.
+    pub fn is<T: Executor + 'static>(&self) -> bool {
+        self.inner.as_any().is::<T>()
+    }
+
+    /// The executor this pool holds as its own type, to call what only that
+    /// backend offers; `None` when it is not a `T`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "threads")] {
+    /// use concur::prelude::*;
+    ///
+    /// let pool = Pool::builder(Backend::Threads).max_workers(2).build()?;
+    /// // A closure: the thread pool's own `spawn`, beside the trait's `submit`.
+    /// let threads = pool.downcast_ref::<ThreadPool>().expect("a thread pool");
+    /// let text = String::from("not a payload");
+    /// assert_eq!(threads.spawn(move || text.len()).result(None)?, 13);
+    /// # #[cfg(feature = "process")]
+    /// assert!(pool.downcast_ref::<ProcessPool>().is_none());
+    /// # }
+    /// # Ok::<(), concur::Error>(())
+    /// ```
+    pub fn downcast_ref<T: Executor + 'static>(&self) -> Option<&T> {
+        self.inner.as_any().downcast_ref()
+    }
+
+    /// As [`downcast_ref`](Pool::downcast_ref), mutably (for a third party's
+    /// executor with `&mut self` methods; our backends take `&self`).
+    pub fn downcast_mut<T: Executor + 'static>(&mut self) -> Option<&mut T> {
+        self.inner.as_any_mut().downcast_mut()
+    }
+
+    /// The executor this pool holds, moved out as its own type (its own
+    /// shutdown, its own drop); the pool itself back when it is not a `T`.
+    ///
+    /// # Errors
+    ///
+    /// `Err(self)`, unchanged and still running, when the executor is not a `T`.
+    ///
+    /// ```
+    /// # #[cfg(feature = "threads")] {
+    /// use concur::prelude::*;
+    ///
+    /// fn double(x: u64) -> u64 { 2 * x }
+    ///
+    /// let pool = Pool::new(Backend::Threads)?;
+    /// # #[cfg(feature = "async")]
+    /// let pool = pool.downcast::<AsyncPool>().expect_err("not an async pool");
+    /// let threads: ThreadPool = pool.downcast().expect("a thread pool");
+    /// assert_eq!(threads.submit(double, 21).result(None)?, 42);
+    /// # }
+    /// # Ok::<(), concur::Error>(())
+    /// ```
+    pub fn downcast<T: Executor + 'static>(self) -> Result<T, Pool> {
+        if !self.is::<T>() {
+            return Err(self);
+        }
+        let any = self.inner.into_any();
+        Ok(*any.downcast::<T>().expect("checked by `is` above"))
     }
 }
 
