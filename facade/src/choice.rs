@@ -84,6 +84,41 @@ impl Backend {
             .filter(|b| b.is_enabled())
             .collect()
     }
+
+    /// True if a pool on this backend can be built in this process: it was
+    /// compiled in and, for [`Backend::Mpi`], the program was started by an
+    /// MPI launcher (`mpirun`, `srun`), which an MPI pool needs.
+    ///
+    /// ```
+    /// use concur::Backend;
+    /// assert_eq!(Backend::Threads.is_available(), Backend::Threads.is_enabled());
+    /// // Not started by mpirun: no MPI pool, whatever the build.
+    /// assert!(!Backend::Mpi.is_available());
+    /// ```
+    pub fn is_available(self) -> bool {
+        match self {
+            #[cfg(all(feature = "mpi", concur_mpi))]
+            Backend::Mpi => concur_mpi::launched(),
+            other => other.is_enabled(),
+        }
+    }
+
+    /// The backends a pool can be built on in this process
+    /// ([`is_available`](Backend::is_available)), in the order of
+    /// [`Backend::ALL`]: what a program runs on when no `--backend` is given.
+    ///
+    /// ```
+    /// use concur::{Backend, Pool};
+    /// for backend in Backend::available() {
+    ///     assert!(Pool::new(backend).is_ok(), "{backend}");
+    /// }
+    /// ```
+    pub fn available() -> Vec<Backend> {
+        Backend::ALL
+            .into_iter()
+            .filter(|b| b.is_available())
+            .collect()
+    }
 }
 
 impl fmt::Display for Backend {

@@ -179,14 +179,21 @@ pub mod mpi {
 /// `Future`"). Name it `concur::Future`, or `use concur::Future;` where no
 /// `async` code needs std's.
 ///
+/// With them, `std::time::Duration`, which every timeout takes (Python's
+/// `timeout=60` is `Duration::from_secs(60)`).
+///
 /// ```
 /// use concur::prelude::*;
 /// // std's trait is still the one in scope.
 /// fn is_std_future(_: &impl Future) {}
 /// is_std_future(&async {});
+/// // And std's Duration, for timeouts.
+/// let done = concur::Future::ready(7u8);
+/// assert_eq!(done.result(Some(Duration::from_secs(60))), Ok(7));
 /// ```
 pub mod prelude {
     pub use concur_core::{Error, Executor, MapOptions, ReturnWhen, Shutdown, as_completed, wait};
+    pub use std::time::Duration;
 
     pub use crate::{Backend, Pool};
 

@@ -58,9 +58,27 @@ const EXAMPLES: &[(&str, &[&str], &[&str])] = &[
             " done, 0 failed",
         ],
     ),
-    ("callbacks", &[], &["3 lines saved in"]),
+    (
+        "callbacks",
+        &[],
+        &[
+            "save http://www.cnblogs.com/linhaifeng parse res is 17426",
+            "save https://www.python.org parse res is 48809",
+            "save https://www.openstack.org parse res is 60632",
+        ],
+    ),
     ("progress", &[], &["500 tasks on 4 workers"]),
-    ("fetch", &[], &["200 pages fetched, 1 failed"]),
+    (
+        "fetch",
+        &[],
+        &[
+            "http://www.foxnews.com/ page is 325699 bytes",
+            "http://www.cnn.com/ page is 1146623 bytes",
+            "http://www.bbc.co.uk/ page is 313091 bytes",
+            "http://europe.wsj.com/ generated an exception: http status: 403",
+            "http://some-made-up-domain.com/ generated an exception: ",
+        ],
+    ),
 ];
 
 fn examples() -> Result<(), String> {
