@@ -53,9 +53,8 @@ const EXAMPLES: &[(&str, &[&str], &[&str])] = &[
         "pipeline",
         &["--interrupt-after", "5"],
         &[
-            "raising SIGINT",
-            "interrupted: cancelling what is pending",
-            " done, 0 failed",
+            "Tasks has been stopped! (after 5 results)",
+            "\n5 results: [",
         ],
     ),
     (
