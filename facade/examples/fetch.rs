@@ -26,10 +26,8 @@ const URLS: [&str; 5] = [
 ];
 
 fn load_url(url: &str, timeout: u64) -> Result<Vec<u8>, ureq::Error> {
-    let timeout = Some(Duration::from_secs(timeout));
-    let request = ureq::get(support::offline(url))
-        .config()
-        .timeout_global(timeout);
+    let t = Some(Duration::from_secs(timeout));
+    let request = ureq::get(support::offline(url)).config().timeout_global(t);
     request.build().call()?.body_mut().read_to_vec()
 }
 

@@ -1,6 +1,7 @@
 //! The `ProcessPoolExecutor` example of Python's `concurrent.futures` docs: is
 //! each of six large numbers prime? `map` over a pool of worker processes, four
-//! numbers per task (`chunksize = 4`).
+//! numbers per task (`chunksize = 4`). Its Python original is
+//! `python/is_prime.py`.
 //!
 //! ```text
 //! cargo run --release --example is_prime --features process
