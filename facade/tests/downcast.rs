@@ -6,7 +6,7 @@
 
 use concur::backend::{StatsCounter, TaskObj};
 use concur::prelude::*;
-use concur::{Future, Stats};
+use concur::Stats;
 
 fn square(x: u64) -> u64 {
     x * x
@@ -108,7 +108,7 @@ fn threads_downcast_to_thread_pool() {
     let threads = pool.downcast_ref::<ThreadPool>().expect("a ThreadPool");
     // The thread pool's own closure `spawn`: a value that is no payload.
     let shared = std::sync::Arc::new(5u64);
-    let f: Future<u64> = threads.spawn(move || *shared * 2);
+    let f: concur::Future<u64> = threads.spawn(move || *shared * 2);
     assert_eq!(f.result(None), Ok(10));
     assert_eq!(
         pool.stats().completed,
