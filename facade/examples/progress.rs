@@ -29,27 +29,15 @@ fn task(i: u64) -> u64 {
     i * i
 }
 
-fn parse_backend() -> Result<Backend, String> {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut backend = Backend::Threads;
     let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--backend" => {
-                let name = args.next().ok_or("--backend needs a name")?;
-                backend = name.parse().map_err(|e| format!("{e}"))?;
-            }
-            other => {
-                return Err(format!(
-                    "unknown argument `{other}`; usage: progress [--backend threads|process|async]"
-                ));
-            }
+    while let (Some(flag), value) = (args.next(), args.next().unwrap_or_default()) {
+        match flag.as_str() {
+            "--backend" => backend = value.parse()?,
+            _ => return Err("usage: progress [--backend threads|process|async]".into()),
         }
     }
-    Ok(backend)
-}
-
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let backend = parse_backend()?;
     let pool = Pool::builder(backend).max_workers(WORKERS).build()?;
     let start = Instant::now();
     let futures: Vec<Future<u64>> = (0..TASKS).map(|i| pool.submit(task, i)).collect();

@@ -4,9 +4,9 @@
 //! wrong type is `None` (or the pool back, unchanged and still running), and
 //! a downcast by value does not shut the executor down.
 
+use concur::Stats;
 use concur::backend::{StatsCounter, TaskObj};
 use concur::prelude::*;
-use concur::Stats;
 
 fn square(x: u64) -> u64 {
     x * x
