@@ -13,7 +13,7 @@ fn square(x: u64) -> u64 {
 }
 
 /// A third party's executor, with a `&mut self` method of its own.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Inline {
     stats: StatsCounter,
     label: String,
@@ -105,6 +105,12 @@ fn threads_downcast_to_thread_pool() {
         .build()
         .expect("a thread pool");
     assert!(pool.downcast_ref::<Inline>().is_none());
+    let pool = pool.downcast::<Inline>().expect_err("not an Inline");
+    assert_eq!(
+        pool.backend(),
+        Some(Backend::Threads),
+        "the pool comes back whole"
+    );
     let threads = pool.downcast_ref::<ThreadPool>().expect("a ThreadPool");
     // The thread pool's own closure `spawn`: a value that is no payload.
     let shared = std::sync::Arc::new(5u64);
@@ -170,4 +176,16 @@ fn process_downcast_to_process_pool_kills_one_task() {
     assert_eq!(pool.submit(square, 8).result(None), Ok(64), "a new worker");
     let processes: ProcessPool = pool.downcast().expect("a ProcessPool");
     assert_eq!(processes.submit(square, 3).result(None), Ok(9));
+}
+
+#[test]
+fn a_pool_in_a_pool_unwraps_one_layer_at_a_time() {
+    let outer = Pool::from_executor(Pool::from_executor(Inline::default()));
+    assert!(
+        outer.downcast_ref::<Inline>().is_none(),
+        "only the outer layer"
+    );
+    let inner: Pool = outer.downcast().expect("a Pool");
+    assert!(inner.is::<Inline>());
+    assert_eq!(inner.submit(square, 2).result(None), Ok(4));
 }
