@@ -28,7 +28,7 @@ use crate::join::FutureSet;
 ///
 /// ```
 /// use concur_async::{AsyncPool, as_completed};
-/// use futures_lite::StreamExt;
+/// use futures_lite::{FutureExt, StreamExt};
 /// use std::time::Duration;
 ///
 /// async fn after(ms: u64) -> u64 {
@@ -36,11 +36,23 @@ use crate::join::FutureSet;
 ///     ms
 /// }
 ///
-/// // Plain `async fn`s, in the order they finish.
-/// let order: Vec<u64> = smol::block_on(
-///     as_completed([30, 1, 15].map(after), None).map(|r| r.unwrap()).collect(),
+/// // Plain `async fn`s, in the order they finish: here each waits for the
+/// // one before it, whatever the machine's load.
+/// let (one_done, after_one) = smol::channel::bounded(1);
+/// let (two_done, after_two) = smol::channel::bounded(1);
+/// let third = async move { after_two.recv().await.ok(); "third" };
+/// let first = async move { one_done.send(()).await.ok(); "first" };
+/// let second = async move {
+///     after_one.recv().await.ok();
+///     two_done.send(()).await.ok();
+///     "second"
+/// };
+/// let order: Vec<&str> = smol::block_on(
+///     as_completed([third.boxed(), first.boxed(), second.boxed()], None)
+///         .map(|r| r.unwrap())
+///         .collect(),
 /// );
-/// assert_eq!(order, [1, 15, 30]);
+/// assert_eq!(order, ["first", "second", "third"]);
 ///
 /// // concur futures from a pool: each output is the task's `Result`.
 /// let pool = AsyncPool::new(2)?;
