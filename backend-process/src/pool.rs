@@ -364,6 +364,16 @@ impl Executor for ProcessPool {
         self.shared.config.max_workers
     }
 
+    /// Every worker's window twice over: while the consumer of a `map` is
+    /// away, each worker's window can be topped up once from the queue. With
+    /// the defaults (2 workers, windows of 16) that is 64 tasks; with 4 × 2 =
+    /// 8 a `map(chunksize 1000)` on a loaded machine ran at 2–3× the time of
+    /// the same chunks submitted by hand, with 64 at parity (W2).
+    fn map_window(&self) -> usize {
+        let config = &self.shared.config;
+        2 * config.window * config.max_workers.max(1)
+    }
+
     fn stats(&self) -> Stats {
         let workers = self.shared.lock().workers.iter().flatten().count();
         self.shared.stats.snapshot(workers)
