@@ -5,7 +5,8 @@
 //! closes, fails or requeues what it held, and spawns the replacement. Tasks wait
 //! in one FIFO queue; [`Shared::pump`] moves them into the workers' in-flight
 //! windows (up to `inflight_per_worker` each, spread level by level so that an
-//! idle worker is served before a busy one gets a second task).
+//! idle worker is served before a busy one gets a second task, topped up once
+//! half drained, and the tasks a worker gets in one step sent in one message).
 //!
 //! A task is marked running when it is sent to a worker (as Python marks the
 //! tasks it moves to its call queue), so a future that reports "pending" is never
