@@ -20,6 +20,9 @@ pub(crate) const MAX_BYTES: usize = crate::transport::CHUNK - 64;
 /// The length prefix of a record.
 const PREFIX: usize = 4;
 
+/// The most bytes a `RunMany` header takes (a bincode enum tag, a varint).
+const HEADER_MAX: usize = 5;
+
 /// A `RunMany` message being built: its header, then records.
 #[derive(Debug)]
 pub(crate) struct Batch {
@@ -33,6 +36,7 @@ impl Default for Batch {
     fn default() -> Self {
         let bytes = encode_frame(&ToWorker::RunMany, &[]);
         let header = bytes.len();
+        debug_assert!(header <= HEADER_MAX);
         Batch {
             bytes,
             header,
@@ -47,9 +51,10 @@ impl Batch {
         self.bytes.len() + PREFIX + len <= MAX_BYTES
     }
 
-    /// True if a frame of `len` bytes fits in a batch at all.
+    /// True if a frame of `len` bytes fits in a batch at all (in an empty
+    /// one). Asked once per task sent: it allocates nothing.
     pub(crate) fn fits_alone(len: usize) -> bool {
-        Batch::default().fits(len)
+        HEADER_MAX + PREFIX + len <= MAX_BYTES
     }
 
     /// Adds a frame (which must [`fit`](Batch::fits)).
@@ -162,6 +167,10 @@ mod tests {
         assert!(!batch.fits(frame.len()));
         assert!(Batch::fits_alone(MAX_BYTES - 16));
         assert!(!Batch::fits_alone(MAX_BYTES));
+        // What fits alone fits in an empty batch.
+        let largest = MAX_BYTES - HEADER_MAX - PREFIX;
+        assert!(Batch::fits_alone(largest) && !Batch::fits_alone(largest + 1));
+        assert!(Batch::default().fits(largest));
     }
 
     #[test]
