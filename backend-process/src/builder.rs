@@ -95,8 +95,15 @@ impl Default for Builder {
 }
 
 impl Builder {
+    /// The default of [`inflight_per_worker`](Builder::inflight_per_worker):
+    /// large enough that refilling a window of short tasks is one message per
+    /// 8 tasks, small enough that the tasks a fast worker holds ahead are a few
+    /// milliseconds of work at most.
+    pub const DEFAULT_WINDOW: usize = 16;
+
     /// The defaults: as many workers as the machine's available parallelism, no
-    /// queue bound, no recycling, no task timeout, 2 tasks in flight per worker,
+    /// queue bound, no recycling, no task timeout,
+    /// [`DEFAULT_WINDOW`](Builder::DEFAULT_WINDOW) tasks in flight per worker,
     /// a lost worker costs only its task.
     pub fn new() -> Self {
         Builder {
@@ -105,7 +112,7 @@ impl Builder {
             max_tasks_per_child: None,
             max_memory_per_child: None,
             task_timeout: None,
-            inflight_per_worker: 2,
+            inflight_per_worker: Self::DEFAULT_WINDOW,
             break_on_worker_loss: false,
             initializer: None,
             program: None,
@@ -159,9 +166,18 @@ impl Builder {
         self
     }
 
-    /// Tasks sent ahead to each worker (at least 1; default 2), so that a worker
-    /// finds its next task waiting instead of idling while the parent reacts.
-    /// Tasks waiting in a window are not running yet: they can still be cancelled.
+    /// Tasks sent ahead to each worker (at least 1; default
+    /// [`DEFAULT_WINDOW`](Builder::DEFAULT_WINDOW)), so that a worker finds
+    /// its next task waiting instead of idling while the parent reacts. Only a
+    /// worker whose last task took under 1 ms gets tasks sent ahead, and its
+    /// window is topped up in one message once it has drained to half, so
+    /// that a stream of short tasks costs one message per `n / 2` tasks.
+    ///
+    /// A task sent ahead is marked running (see the crate docs'
+    /// *Scheduling*): `Future::cancel` no longer stops it, but
+    /// [`ProcessPool::kill`](crate::ProcessPool::kill) takes it back, and a
+    /// task stuck behind a long one while another worker idles is moved
+    /// there after 5 ms. `inflight_per_worker(1)` sends nothing ahead.
     pub fn inflight_per_worker(mut self, n: usize) -> Self {
         self.inflight_per_worker = n;
         self

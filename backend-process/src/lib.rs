@@ -86,8 +86,13 @@
 //!
 //! Tasks wait in one queue in the parent and are sent to workers with room. A
 //! worker whose last task was short (under 1 ms) also gets tasks sent ahead, up
-//! to [`Builder::inflight_per_worker`], so it finds its next task waiting instead
-//! of idling for a round trip; that is where small tasks get their throughput. A
+//! to [`Builder::inflight_per_worker`] (16 by default), so it finds its next
+//! task waiting instead of idling for a round trip; its window is topped up
+//! once it has drained to half, with the tasks of one scheduling step in one
+//! message: that is where small tasks get their throughput (a send and a
+//! wake-up of the worker per 8 tasks). Results are not held back to be
+//! batched: each is sent when its task ends, so that a worker killed at any
+//! instant costs only the task it was running. A
 //! task is marked running when it is sent (as Python marks the tasks it moves to
 //! its call queue): a future that reports pending has not reached any worker, so
 //! `cancel` on it is exact, and `shutdown(cancel_futures = true)` cancels exactly

@@ -5,7 +5,8 @@
 //! closes, fails or requeues what it held, and spawns the replacement. Tasks wait
 //! in one FIFO queue; [`Shared::pump`] moves them into the workers' in-flight
 //! windows (up to `inflight_per_worker` each, spread level by level so that an
-//! idle worker is served before a busy one gets a second task).
+//! idle worker is served before a busy one gets a second task, topped up once
+//! half drained, and the tasks a worker gets in one step sent in one message).
 //!
 //! A task is marked running when it is sent to a worker (as Python marks the
 //! tasks it moves to its call queue), so a future that reports "pending" is never
@@ -362,6 +363,16 @@ impl Executor for ProcessPool {
 
     fn max_workers(&self) -> usize {
         self.shared.config.max_workers
+    }
+
+    /// Every worker's window twice over: while the consumer of a `map` is
+    /// away, each worker's window can be topped up once from the queue. With
+    /// the defaults (2 workers, windows of 16) that is 64 tasks; with 4 × 2 =
+    /// 8 a `map(chunksize 1000)` on a loaded machine ran at 2–3× the time of
+    /// the same chunks submitted by hand, with 64 at parity (W2).
+    fn map_window(&self) -> usize {
+        let config = &self.shared.config;
+        2 * config.window * config.max_workers.max(1)
     }
 
     fn stats(&self) -> Stats {

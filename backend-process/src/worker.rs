@@ -10,6 +10,7 @@
 //! worker busy with a long task from one whose reader is gone.
 
 use std::collections::VecDeque;
+use std::ops::Range;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -37,11 +38,13 @@ pub(crate) fn worker_main() -> ! {
 }
 
 enum Job {
+    /// A task whose argument is `message[arg]`: a `Run` message's tail, or
+    /// one record's of a `RunMany` (its tasks share the message).
     Run {
         id: u64,
         call: CallRef,
-        frame: Vec<u8>,
-        tail_at: usize,
+        message: Arc<Vec<u8>>,
+        arg: Range<usize>,
     },
     RunShared {
         id: u64,
@@ -232,13 +235,13 @@ fn serve(
             Job::Run {
                 id,
                 call,
-                frame,
-                tail_at,
+                message,
+                arg,
             } => {
                 // SAFETY: built by `call_ref`/`chunk_ref` in the pool, which
                 // checked in the handshake that this worker runs the same binary.
                 (*id, unsafe {
-                    task::invoke(*call, &frame[*tail_at..], shared_threshold)
+                    task::invoke(*call, &message[arg.clone()], shared_threshold)
                 })
             }
             Job::RunShared { id, call, region } => {
@@ -314,29 +317,29 @@ fn exit_now(code: i32) -> ! {
 
 fn read_loop(chan: &Channel, mut inbox: Inbox, queue: &Queue) {
     let (lock, cv) = &**queue;
+    let mut jobs = Vec::new();
     loop {
         let Ok(msg) = inbox.recv(chan) else {
             pool_gone()
         };
         let Ok((header, tail)) = codec::decode_frame::<ToWorker>(&msg.bytes) else {
-            eprintln!(
-                "concur-process worker {}: undecodable frame from the pool",
-                std::process::id()
-            );
-            pool_gone();
+            undecodable()
         };
         let tail_at = msg.bytes.len() - tail.len();
-        let job = match header {
+        match header {
             ToWorker::Run {
                 id,
                 call,
                 body: Body::Inline,
-            } => Job::Run {
-                id,
-                call,
-                frame: msg.bytes.into_owned(),
-                tail_at,
-            },
+            } => {
+                let end = msg.bytes.len();
+                jobs.push(Job::Run {
+                    id,
+                    call,
+                    message: Arc::new(msg.bytes.into_owned()),
+                    arg: tail_at..end,
+                });
+            }
             ToWorker::Run {
                 id,
                 call,
@@ -345,7 +348,11 @@ fn read_loop(chan: &Channel, mut inbox: Inbox, queue: &Queue) {
                 let Some(region) = msg.region else {
                     pool_gone()
                 };
-                Job::RunShared { id, call, region }
+                jobs.push(Job::RunShared { id, call, region });
+            }
+            ToWorker::RunMany => {
+                let message = Arc::new(msg.bytes.into_owned());
+                unbatch(&message, tail_at, &mut jobs);
             }
             ToWorker::Revoke { id } | ToWorker::Abort { id } => {
                 let mut q = sync::lock(lock);
@@ -367,12 +374,49 @@ fn read_loop(chan: &Channel, mut inbox: Inbox, queue: &Queue) {
                 send(chan, &FromWorker::Pong { seq }, &[], None);
                 continue;
             }
-            ToWorker::Exit => Job::Exit,
+            ToWorker::Exit => jobs.push(Job::Exit),
             ToWorker::Welcome { .. } | ToWorker::Refused { .. } => continue,
-        };
-        sync::lock(lock).queue.push_back(job);
+        }
+        // The tasks of a batch are queued together: one lock, one wake-up.
+        sync::lock(lock).queue.extend(jobs.drain(..));
         cv.notify_one();
     }
+}
+
+/// The tasks of a `RunMany` message whose records start at `at`, in order.
+fn unbatch(message: &Arc<Vec<u8>>, at: usize, jobs: &mut Vec<Job>) {
+    for record in codec::batch::records(&message[at..]) {
+        let Ok(record) = record else { undecodable() };
+        let Ok((
+            ToWorker::Run {
+                id,
+                call,
+                body: Body::Inline,
+            },
+            tail,
+        )) = codec::decode_frame::<ToWorker>(record)
+        else {
+            undecodable()
+        };
+        // Where the record's argument lies in the message.
+        let end = record.as_ptr() as usize + record.len() - message.as_ptr() as usize;
+        jobs.push(Job::Run {
+            id,
+            call,
+            message: message.clone(),
+            arg: end - tail.len()..end,
+        });
+    }
+}
+
+/// The pool sent what this worker cannot read: a pool of another build (the
+/// handshake makes that unlikely) or a broken one. Nothing run since is at risk.
+fn undecodable() -> ! {
+    eprintln!(
+        "concur-process worker {}: undecodable frame from the pool",
+        std::process::id()
+    );
+    pool_gone()
 }
 
 /// This process's resident set size in bytes.

@@ -186,6 +186,16 @@ pub trait Executor: Sync {
     /// The most tasks this executor runs at once.
     fn max_workers(&self) -> usize;
 
+    /// The tasks [`map`](Executor::map) keeps in flight ahead of its consumer
+    /// when its options set no `buffersize`: 4 × [`max_workers`](Executor::max_workers)
+    /// unless the backend knows better. The process pool asks for more: a
+    /// task's round trip to a worker process is long next to its run, and the
+    /// workers idle whenever the consumer is away for longer than the window
+    /// lasts.
+    fn map_window(&self) -> usize {
+        4 * self.max_workers().max(1)
+    }
+
     /// Counters of the tasks seen so far, cheap enough to poll for a progress bar.
     fn stats(&self) -> Stats;
 
@@ -249,9 +259,7 @@ pub trait Executor: Sync {
         Self: Sized,
     {
         options.validate()?;
-        let window = options
-            .buffersize
-            .unwrap_or_else(|| 4 * self.max_workers().max(1));
+        let window = options.buffersize.unwrap_or_else(|| self.map_window());
         Map::new(
             crate::map::Source::new(self, f, items.into_iter(), options.chunksize),
             window,

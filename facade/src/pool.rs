@@ -264,6 +264,10 @@ impl Executor for Pool {
         self.inner.max_workers()
     }
 
+    fn map_window(&self) -> usize {
+        self.inner.map_window()
+    }
+
     fn stats(&self) -> Stats {
         self.inner.stats()
     }

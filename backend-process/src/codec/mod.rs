@@ -35,6 +35,7 @@ pub(crate) use self::payload::{
 };
 use crate::shm::Region;
 
+pub(crate) mod batch;
 mod check;
 #[cfg(test)]
 mod fuzz;
@@ -115,6 +116,9 @@ pub(crate) enum ToWorker {
     Exit,
     /// Answer with `Pong` (the worker's reader is alive).
     Ping { seq: u64 },
+    /// Several tasks in one message: the tail is a [`batch`] of `Run` frames
+    /// with inline arguments, to run in their order (see `pool/link.rs`).
+    RunMany,
 }
 
 /// Worker → pool.

@@ -25,6 +25,7 @@ use std::sync::Arc;
 use concur_core::{AnyFuture, backend};
 
 use super::job::Task;
+use crate::codec::batch::Batch;
 use crate::codec::{self, ToWorker};
 use crate::transport::Channel;
 
@@ -80,6 +81,10 @@ pub(super) struct Link {
     pub(super) aborting: Vec<u64>,
     /// Why the watchdog gave up on the worker, if it did (for the error).
     pub(super) lost_because: Option<&'static str>,
+    /// The tasks staged by the current scheduling step, not sent yet.
+    batch: Batch,
+    /// The window takes tasks sent ahead in the current scheduling step.
+    pub(super) open: bool,
 }
 
 impl Link {
@@ -102,6 +107,8 @@ impl Link {
             heard: Instant::now(),
             aborting: Vec::new(),
             lost_because: None,
+            batch: Batch::default(),
+            open: false,
         }
     }
 
@@ -114,18 +121,26 @@ impl Link {
         unsafe { libc::kill(self.pid as i32, signal) };
     }
 
-    /// Sends `task` to the worker; gives it back if the worker is gone. Returns
-    /// true if it set a deadline (the watchdog must look).
-    // The task given back is the one given, moved: its size (a small frame is
-    // held in place, see `codec::Frame`) costs a copy, no allocation.
-    #[allow(clippy::result_large_err)]
-    pub(super) fn send(&mut self, task: Task) -> Result<bool, Task> {
-        if self.chan.send(&task.frame, task.shm.as_ref()).is_err() {
-            // The worker is gone, or its socket stayed full past the send
-            // timeout (its reader is dead), or a partial message went out: the
-            // link is unusable either way. Its slot thread sees the channel close.
-            self.lose();
-            return Err(task);
+    /// Gives `task` to the worker: it joins the window now and travels with
+    /// the other tasks staged by the same scheduling step, in one message, at
+    /// [`flush`](Link::flush) (a task with a shared-memory argument, or too
+    /// large for a batch, goes at once, alone). Returns true if it set a
+    /// deadline (the watchdog must look).
+    ///
+    /// A send that fails loses the worker; the tasks it held stay in its
+    /// window, where its slot thread settles them (requeued: the beacon shows
+    /// that the worker never started them).
+    pub(super) fn stage(&mut self, task: Task) -> bool {
+        if task.shm.is_some() || !Batch::fits_alone(task.frame.len()) {
+            self.flush();
+            if !self.exiting && self.chan.send(&task.frame, task.shm.as_ref()).is_err() {
+                self.lose();
+            }
+        } else {
+            if !self.batch.fits(task.frame.len()) {
+                self.flush();
+            }
+            self.batch.push(&task.frame);
         }
         self.sent += 1;
         let mut timed = false;
@@ -137,7 +152,31 @@ impl Link {
             }
         }
         self.inflight.push_back(task);
-        Ok(timed)
+        timed
+    }
+
+    /// Sends the tasks staged since the last flush: one `Run` message for one
+    /// task, one `RunMany` for several.
+    pub(super) fn flush(&mut self) {
+        if self.batch.count() == 0 {
+            return;
+        }
+        let bytes = self.batch.single().unwrap_or(self.batch.bytes());
+        // A worker lost meanwhile gets nothing: its window is settled.
+        // Otherwise a failure is the worker gone, or its socket full past the
+        // send timeout (its reader is dead), or a partial message sent: the
+        // link is unusable either way, and its slot thread sees the channel
+        // close.
+        if !self.exiting && self.chan.send(bytes, None).is_err() {
+            self.lose();
+        }
+        self.batch.clear();
+    }
+
+    /// Opens the window to tasks sent ahead in this scheduling step if it has
+    /// drained to `low_water` (see `Shared::pump`).
+    pub(super) fn open_if_below(&mut self, low_water: usize) {
+        self.open = self.inflight.len() <= low_water;
     }
 
     /// Gives up on the worker: it gets nothing more and is killed.

@@ -183,7 +183,7 @@ impl Shared {
                         ));
                     }
                 };
-                self.on_done(slot, id, bytes);
+                self.on_done(slot, id, bytes)?;
             }
             FromWorker::InitFailed { error } => {
                 if *ready {
@@ -217,20 +217,30 @@ impl Shared {
 
     /// Task `id` finished on the worker of `slot`: refill its window, then
     /// complete the future (outside the lock).
-    fn on_done(&self, slot: usize, id: u64, outcome: Result<&[u8], Error>) {
+    ///
+    /// # Errors
+    ///
+    /// A result for a task not in the worker's window: an honest worker
+    /// reports only what it was sent (a task given back or aborted is never
+    /// reported), so it is lying, and it may be naming a task of another
+    /// worker's; that task is left alone and this worker is lost.
+    fn on_done(&self, slot: usize, id: u64, outcome: Result<&[u8], Error>) -> Result<(), String> {
         let mut dead = Vec::new();
         let task = {
             let mut st = self.lock();
-            let task = st.workers[slot].as_mut().and_then(|link| {
-                // A result is a sign of life too (a worker busy sending a
-                // large one may answer a ping late).
-                link.heard(Instant::now());
-                let (task, timed) = link.take_done(id);
-                if timed {
-                    self.timer_cv.notify_all();
-                }
-                task
-            });
+            let Some(link) = st.workers[slot].as_mut() else {
+                return Ok(());
+            };
+            // A result is a sign of life too (a worker busy sending a large one
+            // may answer a ping late).
+            link.heard(Instant::now());
+            let (task, timed) = link.take_done(id);
+            if timed {
+                self.timer_cv.notify_all();
+            }
+            if task.is_none() {
+                return Err(format!("a result for task {id}, which it was not given"));
+            }
             self.pump(&mut st, &mut dead);
             let idle = st.workers[slot]
                 .as_ref()
@@ -246,6 +256,7 @@ impl Shared {
         if let Some(task) = task {
             task.sink.finish(outcome, &self.stats);
         }
+        Ok(())
     }
 
     /// The worker answered a `Revoke`: a task given back goes to the front of

@@ -21,7 +21,9 @@ pub struct MapOptions {
     pub timeout: Option<Duration>,
     /// Items per task (at least 1). Larger chunks cut per-task overhead.
     pub chunksize: usize,
-    /// Tasks in flight ahead of the consumer (at least 1). `None`: 4 × workers.
+    /// Tasks in flight ahead of the consumer (at least 1). `None`: the
+    /// executor's [`map_window`](crate::Executor::map_window), 4 × workers
+    /// unless the backend asks for more.
     pub buffersize: Option<usize>,
     /// Input order (true, the default) or completion order (false, `imap_unordered`).
     pub ordered: bool,

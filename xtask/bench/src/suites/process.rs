@@ -6,6 +6,10 @@
 //! (concur-process's codec) and with postcard, so the codec stays a measured
 //! choice.
 //!
+//! W2 runs twice too: through `map(chunksize 1000)`, and with the same chunks
+//! submitted by hand (`submit(Vec<u64>)`, anchored to the first), so that what
+//! `map` adds over its chunks is a measured figure.
+//!
 //! W1 runs twice, interleaved: as configured by default, and with `retries(3)`
 //! (anchored to the first), so that what `retries` costs when no worker is
 //! lost is a measured figure.
@@ -41,7 +45,7 @@ pub(crate) fn benches(workload: &str, config: &Config) -> Vec<Bench> {
             benches
         }
         "W2" => {
-            let mut benches = vec![w2(config)];
+            let mut benches = vec![w2(config), w2_by_hand(config)];
             // A message a thousand times larger: a tenth of the count.
             benches.extend(codecs(config.n(20_000), &Message::w2()));
             benches
@@ -108,6 +112,43 @@ fn w2(config: &Config) -> Bench {
     .anchor("procspawn-pool")
     .with("chunksize", 1000)
     .with("workers", workers)
+}
+
+/// W2's chunks submitted by hand, one `submit(Vec<u64>)` per 1 000 items and
+/// the squares summed from the returned `Vec`s: what `map(chunksize 1000)`
+/// does underneath, without its bookkeeping (per-item results in order, one
+/// `Result` per item). `map` should stay within 1.5× of it.
+fn w2_by_hand(config: &Config) -> Bench {
+    let n = config.n(1_000_000);
+    let expected: u128 = (0..u128::from(n)).map(|x| x * x).sum();
+    let workers = config.workers();
+    let pool = pool(workers);
+    Bench::new("concur-process-hand-chunks", n, move || {
+        time(|| {
+            let futures: Vec<_> = (0..n)
+                .step_by(1000)
+                .map(|lo| pool.submit(square_all, (lo..(lo + 1000).min(n)).collect()))
+                .collect();
+            let total: u128 = futures
+                .into_iter()
+                .flat_map(|f| f.into_result().expect("square_all does not fail"))
+                .map(u128::from)
+                .sum();
+            assert_eq!(total, expected);
+        })
+    })
+    .anchor("concur-process")
+    .with("chunksize", 1000)
+    .with("workers", workers)
+    .with(
+        "note",
+        "map(chunksize 1000) is within 1.5x of this when this ratio is at least 0.67",
+    )
+}
+
+/// The squares of a chunk, as one task.
+fn square_all(items: Vec<u64>) -> Vec<u64> {
+    items.into_iter().map(square).collect()
 }
 
 /// One `count_primes` task per worker, the pool created inside the timing; the
@@ -260,12 +301,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn w1_w6_and_w7_run_against_real_worker_processes() {
+    fn w1_w2_w6_and_w7_run_against_real_worker_processes() {
         let config =
             Config::parse(&["--quick".into(), "--workers".into(), "2".into()]).expect("valid");
         let mut w1 = benches("W1", &config);
         assert_eq!(w1.len(), 4, "two pools and two codecs");
         for b in &mut w1 {
+            b.run_once();
+        }
+        let mut w2 = benches("W2", &config);
+        assert_eq!(w2.len(), 4, "map, the same chunks by hand, two codecs");
+        for b in &mut w2[..2] {
             b.run_once();
         }
         benches("W6", &config)[0].run_once();
