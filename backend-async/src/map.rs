@@ -2,17 +2,15 @@
 //! trait's lazy, windowed `map` for any `Fn(A) -> R`, not only a
 //! `fn(A) -> R` with serde types.
 //!
-//! It is core's [`Map`] (window, order, chunks, deadline, failure per item,
-//! cancellation on drop), fed by [`map_with`](concur_core::backend::map_with)
-//! with tasks spawned as `async` blocks that call the shared function. As an
+//! It is core's [`map_closure`] (window, order, chunks, deadline, failure per
+//! item, cancellation on drop), on tasks spawned as `async` blocks that call
+//! the shared function. As an
 //! inherent method it is what an `AsyncPool` answers to even with
-//! [`Executor`] in scope; it takes everything the trait's `map` takes, and
+//! [`Executor`](concur_core::Executor) in scope; it takes everything the trait's `map` takes, and
 //! code generic over `E: Executor` still calls the trait's.
 
-use std::sync::Arc;
-
-use concur_core::backend::map_with;
-use concur_core::{Error, Executor, Map, MapOptions, run_chunk};
+use concur_core::backend::{SpawnClosure, map_closure};
+use concur_core::{Error, Future, Map, MapOptions};
 
 use crate::AsyncPool;
 
@@ -21,7 +19,7 @@ impl AsyncPool {
     /// `executor.map(f, items)` for any closure, capturing what it likes; its
     /// argument and result need only be `Send`.
     ///
-    /// The semantics are [`Executor::map`]'s: at most `buffersize` tasks in
+    /// The semantics are [`Executor::map`](concur_core::Executor::map)'s: at most `buffersize` tasks in
     /// flight ahead of the consumer (default: 4 × `max_workers`), `chunksize`
     /// items per task, one `Result` per item in input order (or completion
     /// order with `ordered(false)`), a panic failing its item alone; when the
@@ -36,7 +34,7 @@ impl AsyncPool {
     /// # Errors
     ///
     /// [`Error::InvalidConfig`] for a `chunksize` or `buffersize` of 0;
-    /// [`Error::Shutdown`] after [`shutdown`](Executor::shutdown), as `submit`
+    /// [`Error::Shutdown`] after [`shutdown`](concur_core::Executor::shutdown), as `submit`
     /// — unless the input is empty, which submits nothing (as Python's `map`).
     ///
     /// ```
@@ -66,20 +64,19 @@ impl AsyncPool {
         I: IntoIterator<Item = A>,
         I::IntoIter: Send + 'a,
     {
-        let one = Arc::new(f);
-        let chunk = one.clone();
-        map_with(
-            self.max_workers(),
-            items,
-            options,
-            move |a| {
-                let f = one.clone();
-                self.spawn(async move { f(a) })
-            },
-            move |items| {
-                let f = chunk.clone();
-                self.spawn(async move { run_chunk(&*f, items) })
-            },
-        )
+        map_closure(self, f, items, options)
+    }
+}
+
+/// How [`map_closure`] starts a task here: an `async` block that calls the
+/// closure, [`spawn`](AsyncPool::spawn)ed.
+impl SpawnClosure for AsyncPool {
+    #[inline]
+    fn spawn_closure<R, F>(&self, job: F) -> Future<R>
+    where
+        R: Send + 'static,
+        F: FnOnce() -> R + Send + 'static,
+    {
+        self.spawn(async move { job() })
     }
 }

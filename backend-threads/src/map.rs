@@ -1,20 +1,18 @@
 //! [`ThreadPool::map`]: `map` over closures — Python's `executor.map(fn, items)`
 //! where `fn` is anything callable, not only a `fn(A) -> R` with serde types.
 //!
-//! It is core's [`Map`] (the window, order, chunks, deadline, failure per item
-//! and cancellation on drop of [`Executor::map`]), fed by
-//! [`map_with`](concur_core::backend::map_with) with closure tasks: the
-//! function is shared by every task through one `Arc`.
+//! It is core's [`map_closure`] (the window, order, chunks, deadline, failure
+//! per item and cancellation on drop of [`Executor::map`](concur_core::Executor::map)), on tasks this pool
+//! [`spawn`](ThreadPool::spawn)s: the function is shared by every task
+//! through one `Arc`, and a chunk runs it in one loop it is inlined into.
 //!
 //! Being inherent, it is the `map` a `ThreadPool` answers to even with
-//! [`Executor`] in scope; it takes everything the trait's `map` takes (a
+//! [`Executor`](concur_core::Executor) in scope; it takes everything the trait's `map` takes (a
 //! `fn(A) -> R` is such a closure) and yields the same items. Code generic
 //! over `E: Executor` still calls the trait's.
 
-use std::sync::Arc;
-
-use concur_core::backend::map_with;
-use concur_core::{Error, Executor, Map, MapOptions, run_chunk};
+use concur_core::backend::{SpawnClosure, map_closure};
+use concur_core::{Error, Future, Map, MapOptions};
 
 use crate::ThreadPool;
 
@@ -24,7 +22,7 @@ impl ThreadPool {
     /// its argument and result need only be `Send`, with no serde bound, so
     /// an error type such as an HTTP client's comes back as it is.
     ///
-    /// The semantics are [`Executor::map`]'s: at most `buffersize` tasks in
+    /// The semantics are [`Executor::map`](concur_core::Executor::map)'s: at most `buffersize` tasks in
     /// flight ahead of the consumer (default: 4 × `max_workers`), `chunksize`
     /// items per task, one `Result` per item in input order (or completion
     /// order with `ordered(false)`), a panic failing its item alone with
@@ -36,7 +34,7 @@ impl ThreadPool {
     /// # Errors
     ///
     /// [`Error::InvalidConfig`] for a `chunksize` or `buffersize` of 0;
-    /// [`Error::Shutdown`] after [`shutdown`](Executor::shutdown), as
+    /// [`Error::Shutdown`] after [`shutdown`](concur_core::Executor::shutdown), as
     /// `submit` ([`Error::Broken`] if an initializer panicked) — unless the
     /// input is empty, which submits nothing (as Python's `map`).
     ///
@@ -72,20 +70,18 @@ impl ThreadPool {
         I: IntoIterator<Item = A>,
         I::IntoIter: Send + 'a,
     {
-        let one = Arc::new(f);
-        let chunk = one.clone();
-        map_with(
-            self.max_workers(),
-            items,
-            options,
-            move |a| {
-                let f = one.clone();
-                self.spawn_inner(move || f(a), false)
-            },
-            move |items| {
-                let f = chunk.clone();
-                self.spawn_inner(move || run_chunk(&*f, items), false)
-            },
-        )
+        map_closure(self, f, items, options)
+    }
+}
+
+/// How [`map_closure`] starts a task here: [`spawn`](ThreadPool::spawn).
+impl SpawnClosure for ThreadPool {
+    #[inline]
+    fn spawn_closure<R, F>(&self, job: F) -> Future<R>
+    where
+        R: Send + 'static,
+        F: FnOnce() -> R + Send + 'static,
+    {
+        self.spawn_inner(job, false)
     }
 }

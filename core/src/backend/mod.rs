@@ -13,7 +13,9 @@
 //!   and back;
 //! - [`CachePadded`]: a value on cache lines of its own;
 //! - [`map_with`]: core's lazy, windowed `map` over tasks the backend submits
-//!   its own way (closures, on the thread and async pools);
+//!   its own way, and [`map_closure`] on it: `map` over any closure for a
+//!   pool that runs closures in process ([`SpawnClosure`]: the thread and
+//!   async pools);
 //! - [`TaskObj`]: one task with its types erased, what
 //!   [`Executor::submit_task`](crate::Executor::submit_task) takes — run in
 //!   process, or taken apart into a [`RemoteTask`] for a worker process;
@@ -71,7 +73,7 @@ pub use crate::erased::{
 pub use erased_serde;
 
 pub use crate::hook::{WaitHook, set_wait_hook};
-pub use crate::map::map_with;
+pub use crate::map::{SpawnClosure, map_closure, map_with};
 pub use crate::panic::catch_panic;
 pub use crate::promise::Promise;
 pub use crate::stats::StatsCounter;

@@ -20,10 +20,12 @@ use crate::backend::{ChunkIter, ChunkResult};
 use crate::collector::Collector;
 use crate::{Error, Future};
 
+mod closure;
 mod custom;
 mod options;
 mod source;
 
+pub use closure::{SpawnClosure, map_closure};
 pub use custom::map_with;
 pub use options::MapOptions;
 pub(crate) use source::Source;
