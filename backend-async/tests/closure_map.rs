@@ -1,10 +1,10 @@
-//! `AsyncPool::map` over closures: captured state, values and errors that are
-//! neither `Serialize` nor `Sync`, input and completion order, chunks, the
-//! deadline, cancellation on drop, a panic failing its item alone, refusal
-//! after shutdown, the map as a `Stream` — and the trait's `map` still
-//! reached from generic code.
+//! `AsyncPool::map` over closures, what is this pool's own: the map as a
+//! `Stream` awaited from async code (values, completion order, the deadline),
+//! and the inherent `map` answering a concrete pool while generic code
+//! reaches the trait's. The scenarios every in-process pool shares (captured
+//! state, non-serde values, order, chunks, deadline, cancellation, refusal)
+//! are core's `closure_map` suite, run from `tests/conformance.rs`.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -30,29 +30,6 @@ impl Latch {
             open = self.0.1.wait(open).unwrap();
         }
     }
-}
-
-#[test]
-fn a_closure_uses_what_it_captures_and_counts_into_shared_state() {
-    let pool = AsyncPool::new(2).unwrap();
-    let words: Vec<String> = ["zero", "one", "two"].map(String::from).into();
-    let calls = Arc::new(AtomicUsize::new(0));
-    let seen = calls.clone();
-    let out: Vec<String> = pool
-        .map(
-            move |i: usize| {
-                seen.fetch_add(1, Ordering::Relaxed);
-                words[i % 3].clone()
-            },
-            0..300,
-            MapOptions::new(),
-        )
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert_eq!(out.len(), 300);
-    assert!(out.chunks(3).all(|c| c == ["zero", "one", "two"]));
-    assert_eq!(calls.load(Ordering::Relaxed), 300);
 }
 
 /// Like an HTTP client's error: not `Serialize`, not `Clone`, not `PartialEq`.
@@ -156,50 +133,6 @@ fn input_order_by_default_completion_order_on_request() {
 }
 
 #[test]
-fn chunksize_groups_items_into_tasks_and_a_panic_fails_its_item_only() {
-    let pool = AsyncPool::new(2).unwrap();
-    let before = pool.stats().submitted;
-    let out: Vec<Result<u64, Error>> = pool
-        .map(
-            |x: u64| {
-                assert!(x != 13, "unlucky {x}");
-                x * x
-            },
-            0..100u64,
-            MapOptions::new().chunksize(7),
-        )
-        .unwrap()
-        .collect();
-    // 100 items in chunks of 7: 15 tasks, the last one short.
-    assert_eq!(pool.stats().submitted - before, 15);
-    assert_eq!(out.len(), 100);
-    for (i, r) in out.into_iter().enumerate() {
-        let i = i as u64;
-        if i == 13 {
-            let Err(Error::Panicked { message, .. }) = r else {
-                panic!("item 13: {r:?}")
-            };
-            assert!(message.contains("unlucky 13"), "{message}");
-        } else {
-            assert_eq!(r, Ok(i * i), "item {i}");
-        }
-    }
-    // Without chunks too; the pool goes on.
-    let out: Vec<Result<u8, Error>> = pool
-        .map(
-            |x: u8| if x == 1 { panic!("one") } else { x },
-            0..3,
-            MapOptions::new(),
-        )
-        .unwrap()
-        .collect();
-    assert_eq!(out[0], Ok(0));
-    assert!(matches!(&out[1], Err(Error::Panicked { message, .. }) if message == "one"));
-    assert_eq!(out[2], Ok(2));
-    assert_eq!(pool.spawn(async { 5 }).result(Some(LONG)), Ok(5));
-}
-
-#[test]
 fn the_deadline_yields_timeout_once_and_cancels_what_is_queued() {
     let pool = AsyncPool::new(1).unwrap();
     let latch = Latch::default();
@@ -231,61 +164,6 @@ fn the_deadline_yields_timeout_once_and_cancels_what_is_queued() {
     pool.shutdown_with(Shutdown::wait());
     let ran = ran.lock().unwrap();
     assert!(ran.iter().all(|&i| i < 2), "{ran:?}");
-}
-
-#[test]
-fn dropping_the_map_cancels_what_has_not_started() {
-    let pool = AsyncPool::new(1).unwrap();
-    let latch = Latch::default();
-    let (started_tx, started) = mpsc::channel::<u32>();
-    let l = latch.clone();
-    let map = pool
-        .map(
-            move |i: u32| {
-                started_tx.send(i).unwrap();
-                l.wait();
-                i
-            },
-            0..1000,
-            MapOptions::new().buffersize(8),
-        )
-        .unwrap();
-    assert_eq!(started.recv_timeout(LONG), Ok(0), "the first item runs");
-    assert_eq!(pool.stats().submitted, 8, "only the window is submitted");
-    drop(map);
-    latch.open();
-    pool.shutdown_with(Shutdown::wait());
-    // The running item finished; the 7 queued behind it never started.
-    assert_eq!(started.try_iter().collect::<Vec<_>>(), Vec::<u32>::new());
-    let stats = pool.stats();
-    assert_eq!(stats.completed, 1, "{stats:?}");
-    assert_eq!(stats.cancelled, 7, "{stats:?}");
-}
-
-#[test]
-fn map_after_shutdown_is_refused_up_front_like_submit() {
-    let pool = AsyncPool::new(1).unwrap();
-    pool.shutdown_with(Shutdown::wait());
-    let err = pool.map(|x: u8| x, 0..3, MapOptions::new()).unwrap_err();
-    assert_eq!(err, Error::Shutdown);
-    // Nothing to map submits nothing, and is not refused (as Python's `map`).
-    let empty = pool.map(|x: u8| x, std::iter::empty(), MapOptions::new());
-    assert_eq!(empty.unwrap().count(), 0);
-    // Chunks and completion order are refused alike.
-    for options in [
-        MapOptions::new().chunksize(2),
-        MapOptions::new().ordered(false),
-    ] {
-        let err = pool.map(|x: u8| x, 0..3, options).unwrap_err();
-        assert_eq!(err, Error::Shutdown, "{options:?}");
-    }
-    for options in [
-        MapOptions::new().chunksize(0),
-        MapOptions::new().buffersize(0),
-    ] {
-        let err = pool.map(|x: u8| x, 0..3, options).unwrap_err();
-        assert!(matches!(err, Error::InvalidConfig { .. }), "{err:?}");
-    }
 }
 
 fn square(x: u64) -> u64 {

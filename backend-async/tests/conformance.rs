@@ -12,3 +12,6 @@ fn make(config: PoolConfig) -> Result<AsyncPool, Error> {
 }
 
 concur_conformance::suite!(make);
+
+// The closure-map scenarios every in-process pool shares.
+concur_conformance::closure_map_suite!(|n| AsyncPool::new(n).expect("a pool of n threads"));

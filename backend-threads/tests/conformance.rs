@@ -13,3 +13,6 @@ fn make(config: PoolConfig) -> Result<ThreadPool, Error> {
 }
 
 concur_conformance::suite!(make);
+
+// The closure-map scenarios every in-process pool shares.
+concur_conformance::closure_map_suite!(|n| ThreadPool::new(n).expect("a pool of n workers"));

@@ -114,6 +114,9 @@
 //! passing the whole suite.
 #[macro_use]
 mod check;
+pub mod closure_map;
+#[doc(hidden)]
+pub use concur_core::backend::SpawnClosure as __SpawnClosure;
 mod gate;
 mod runner;
 #[doc(hidden)]
