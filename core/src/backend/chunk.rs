@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::cursor::Values;
 use crate::Error;
 use crate::panic::{in_task, unwind};
 
@@ -115,7 +116,7 @@ impl<R> IntoIterator for ChunkResult<R> {
         let mut errors = self.errors.into_iter();
         let next_error = errors.next();
         ChunkIter {
-            values: self.values.into_iter(),
+            values: Values::new(self.values),
             errors,
             next_error,
             position: 0,
@@ -127,7 +128,7 @@ impl<R> IntoIterator for ChunkResult<R> {
 /// over its values that steps aside at each failed position.
 #[derive(Debug)]
 pub struct ChunkIter<R> {
-    values: std::vec::IntoIter<R>,
+    values: Values<R>,
     errors: std::vec::IntoIter<(usize, Error)>,
     /// The next failure, if any: the item at its position is that error.
     next_error: Option<(usize, Error)>,
@@ -152,8 +153,15 @@ impl<R> ChunkIter<R> {
 
     /// Folds the items, the successful values in a tight loop between failures.
     #[inline]
-    pub(crate) fn fold_items<B>(
-        mut self,
+    pub(crate) fn fold_items<B>(mut self, acc: B, g: impl FnMut(B, Result<R, Error>) -> B) -> B {
+        self.fold_in_place(acc, g)
+    }
+
+    /// As [`fold_items`](ChunkIter::fold_items), keeping the cursor, whose
+    /// buffer [`into_buffer`](ChunkIter::into_buffer) then gives back.
+    #[inline]
+    pub(crate) fn fold_in_place<B>(
+        &mut self,
         mut acc: B,
         mut g: impl FnMut(B, Result<R, Error>) -> B,
     ) -> B {
@@ -161,20 +169,30 @@ impl<R> ChunkIter<R> {
             // Values up to the next failure (or the end) need no check each.
             let run = match &self.next_error {
                 Some((i, _)) => i.saturating_sub(self.position),
-                // No failure left, the common case: the values' own fold,
-                // a pointer walk with no counter beside it.
-                None => return self.values.fold(acc, |acc, v| g(acc, Ok(v))),
+                // No failure left, the common case: every value in one loop.
+                None => {
+                    let left = self.values.len();
+                    self.position += left;
+                    return self.values.fold_n(left, acc, |acc, v| g(acc, Ok(v)));
+                }
             };
             let before = self.values.len();
-            for v in self.values.by_ref().take(run) {
-                acc = g(acc, Ok(v));
-            }
+            acc = self.values.fold_n(run, acc, |acc, v| g(acc, Ok(v)));
             self.position += before - self.values.len();
             match self.take_error() {
                 Some(e) => acc = g(acc, Err(e)),
                 None => return acc,
             }
         }
+    }
+
+    /// The values' buffer, emptied, once every item was walked: room for a
+    /// next chunk of the same layout.
+    pub(crate) fn into_buffer(self) -> Option<Vec<R>> {
+        if self.next_error.is_some() {
+            return None;
+        }
+        self.values.into_buffer()
     }
 }
 

@@ -55,6 +55,7 @@
 mod admission;
 mod chunk;
 mod config;
+mod cursor;
 mod deadline;
 mod padded;
 pub mod task;
@@ -62,6 +63,7 @@ pub mod task;
 pub use admission::{Gate, QueueBound};
 pub use chunk::{ChunkIter, ChunkResult, run_chunk};
 pub use config::{check_max_queued, check_max_workers, check_thread_name_prefix};
+pub(crate) use cursor::reuse;
 pub use deadline::{deadline, expired, remaining};
 pub use padded::CachePadded;
 

@@ -222,4 +222,43 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn walked_buffers_carry_later_chunks_and_no_value_changes() {
+        // Values laid out as the items (u64 -> u64), so each walked chunk's
+        // buffer carries a later chunk's items: every value must still be
+        // its own item's, walked by `next`, by `fold`, or both, with failures
+        // inside chunks and a short last chunk.
+        let f = |x: u64| {
+            assert!(x % 1000 != 999, "item {x}");
+            x * 3
+        };
+        let check = |i: u64, r: Result<u64, Error>| match r {
+            Ok(v) => assert!(i % 1000 != 999 && v == i * 3, "item {i}: {v}"),
+            Err(Error::Panicked { message, .. }) => {
+                assert_eq!(message, format!("item {i}"));
+            }
+            Err(e) => panic!("item {i}: {e:?}"),
+        };
+        for chunksize in [2, 7, 1000] {
+            let mut map = map_with(
+                2,
+                0..10_007u64,
+                MapOptions::new().chunksize(chunksize).buffersize(3),
+                |_| unreachable!("chunks only"),
+                move |c: Vec<u64>| Future::ready(run_chunk(f, c)),
+            )
+            .unwrap();
+            for i in 0..5003 {
+                check(i, map.next().expect("an item"));
+            }
+            let mut i = 5003;
+            let n = map.fold(0u64, |n, r| {
+                check(i, r);
+                i += 1;
+                n + 1
+            });
+            assert_eq!((n, i), (5004, 10_007), "chunksize {chunksize}");
+        }
+    }
 }

@@ -288,8 +288,20 @@ impl<'a, R: Send + 'static, I: Iterator> Map<'a, R, I> {
     /// A task finished: its outcomes are next, and the window is refilled
     /// while the caller consumes them.
     fn finished(&mut self, task: Task<R>) {
-        self.items = task.outcomes();
+        let walked = std::mem::replace(&mut self.items, task.outcomes());
+        self.recycle(walked);
         self.refill();
+    }
+
+    /// Hands the buffer of a walked chunk to the source, for the next
+    /// chunk's items.
+    #[inline]
+    fn recycle(&mut self, walked: Outcomes<R>) {
+        if let Outcomes::Chunk(items) = walked
+            && let Some(buffer) = items.into_buffer()
+        {
+            self.source.recycle(buffer);
+        }
     }
 
     /// The next finished task, taken out of the window, if one is ready now;
@@ -359,8 +371,14 @@ impl<R: Send + 'static, I: Iterator> Iterator for Map<'_, R, I> {
     {
         let mut acc = init;
         loop {
-            let items = std::mem::replace(&mut self.items, Outcomes::empty());
-            acc = items.fold_items(acc, &mut g);
+            acc = match std::mem::replace(&mut self.items, Outcomes::empty()) {
+                Outcomes::Chunk(mut items) => {
+                    let acc = items.fold_in_place(acc, &mut g);
+                    self.recycle(Outcomes::Chunk(items));
+                    acc
+                }
+                items => items.fold_items(acc, &mut g),
+            };
             match self.next_slow() {
                 Some(item) => acc = g(acc, item),
                 None => return acc,
