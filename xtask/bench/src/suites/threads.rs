@@ -179,9 +179,11 @@ fn w2(config: &Config) -> Vec<Bench> {
             assert_eq!(total, expected);
         })
     });
-    // What `map` asks of its workers per item: `square` called through a
-    // `fn` pointer the compiler cannot see through, which the serial loop
-    // above inlines (see BENCH.md, "W2 against the serial loop").
+    // What the trait's `Executor::map` asks of its workers per item: `square`
+    // called through a `fn` pointer the compiler cannot see through. The
+    // serial loop above inlines it, and so does `ThreadPool::map` (the
+    // closure map, `concur-threads`) in its chunk loop (see BENCH.md, "W2
+    // against the serial loop").
     let through: fn(u64) -> u64 = square;
     let serial_fn = Bench::new("serial-fn-pointer", n, move || {
         time(|| {
