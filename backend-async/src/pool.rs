@@ -62,7 +62,7 @@ mod thread;
 mod wrapper;
 
 use thread::worker;
-use wrapper::{TaskGuard, run_task};
+use wrapper::{RunTask, TaskGuard};
 
 thread_local! {
     /// The `Shared` (by address) whose executor this thread runs, 0 elsewhere.
@@ -341,10 +341,7 @@ impl Shared {
         T: Send + 'static,
     {
         self.accept(bounded)?;
-        let guard = TaskGuard {
-            shared: self.clone(),
-            picked_up: false,
-        };
+        let guard = TaskGuard::new(self.clone());
         let promise = Promise::new();
         let handle = promise.future();
         {
@@ -355,14 +352,14 @@ impl Shared {
                 pending.push(handle.as_any());
             }
         }
-        self.ex.spawn(run_task(guard, promise, future)).detach();
+        self.ex.spawn(RunTask::new(guard, promise, future)).detach();
         Ok(handle)
     }
 
     fn shutdown(&self, wait: bool, cancel_futures: bool) {
         self.gate.close();
         if cancel_futures {
-            // Release: pairs with the Acquire load in `run_task`; everything
+            // Release: pairs with the Acquire load in `RunTask::poll`; everything
             // that saw one of the futures below cancelled sees the flag.
             self.cancelling.store(true, Ordering::Release);
         }

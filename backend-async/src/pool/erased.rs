@@ -2,7 +2,7 @@
 //! [`TaskObj`] — what `concur::Pool` hands any backend through
 //! `Executor::submit_task` — as one async task, with the admission, the
 //! pending registry for `shutdown(cancel_futures)` and the `cancelling` check
-//! of a typed task (`spawn_task`, `run_task`).
+//! of a typed task (`spawn_task`, `RunTask`).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -18,10 +18,7 @@ impl Shared {
     /// future exists already.
     pub(super) fn spawn_obj(self: &Arc<Self>, task: TaskObj, bounded: bool) -> Result<(), Error> {
         self.accept(bounded)?;
-        let mut guard = TaskGuard {
-            shared: self.clone(),
-            picked_up: false,
-        };
+        let mut guard = TaskGuard::new(self.clone());
         {
             let mut pending = lock(&self.pending);
             if pending.cancel_all {
@@ -33,7 +30,7 @@ impl Shared {
         self.ex
             .spawn(async move {
                 guard.pick_up();
-                // Acquire: pairs with the store in `shutdown`, as in `run_task`.
+                // Acquire: pairs with the store in `shutdown`, as in `RunTask`.
                 if guard.shared.cancelling.load(Ordering::Acquire) {
                     task.future().cancel();
                 }
