@@ -16,29 +16,32 @@
 //!
 //! # Shutdown
 //!
-//! Admission is core's [`Gate`], counting live tasks (accepted and not yet
-//! dropped): `accept` enters it, a task's drop leaves it, `shutdown` closes it.
-//! So either the task is refused, or shutdown sees it live and the task's last
-//! `release` is told the gate became quiescent and closes the stop channel.
-//! The executor threads return from `Executor::run` once the stop channel is
-//! closed, which happens only when no task is left.
+//! Admission is [`LiveTasks`], core's [`Gate`](concur_core::backend::Gate)
+//! protocol counting live tasks (accepted and not yet dropped): `accept`
+//! enters it, a task's drop leaves it, `shutdown` closes it. So either the
+//! task is refused, or shutdown sees it live and the task's last `release` is
+//! told the pool became quiescent and closes the stop channel. The executor
+//! threads return from `Executor::run` once the stop channel is closed, which
+//! happens only when no task is left.
 //!
 //! # What a task costs
 //!
 //! Beyond the executor's own spawn (one allocation, its task), a task costs the
 //! future's cell (a second allocation: core's [`Promise`]), an entry in the
-//! pending registry (a lock and an `Arc` clone, swept when the list doubles),
-//! the gate's and the stats' counters and a clone of the pool's `Arc`. When one
-//! thread spawns many short tasks it is the bottleneck, and the second
-//! allocation is the larger part of what the pool adds: the bench's W1 line
-//! `smol-spawn-promise` (the raw executor with a `Promise` per task) measures
-//! that floor, and the registry is under a tenth of the rest. The spawner's
-//! extra time also lets the executor threads drain the queue and sleep, so that
-//! more spawns pay for waking one. Getting to the executor's own cost takes the
-//! future's state and the task in one allocation, which `Executor::spawn`
-//! cannot give (it allocates the task itself and carries nothing else in it):
-//! that needs a scheduler of our own on `async-task`, whose task header can
-//! hold the state, and a core future cell that can live in that allocation.
+//! pending [`Registry`] (a lock and an `Arc` clone; a sweep looks at each
+//! entry about once), the live count (the spawner's half and the executor
+//! threads' half on lines of their own), the stats' counters and a clone of
+//! the pool's `Arc`. The task itself is kept under 128 bytes for a small user
+//! future (see [`RunTask`]). When one thread spawns many short tasks it is the
+//! bottleneck, and the second allocation is the larger part of what the pool
+//! adds: the bench's W1 line `smol-spawn-promise` (the raw executor with a
+//! `Promise` per task) measures that floor. The spawner's extra time also lets
+//! the executor threads drain the queue and sleep, so that more spawns pay for
+//! waking one. Getting to the executor's own cost takes the future's state and
+//! the task in one allocation, which `Executor::spawn` cannot give (it
+//! allocates the task itself and carries nothing else in it): that needs a
+//! scheduler of our own on `async-task`, whose task header can hold the state,
+//! and a core future cell that can live in that allocation.
 
 use std::cell::Cell;
 use std::fmt;
@@ -46,10 +49,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
-use concur_core::backend::{CachePadded, Gate, QueueBound, TaskObj};
+use concur_core::backend::{CachePadded, QueueBound, TaskObj};
 use concur_core::{
-    AnyFuture, ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter,
-    catch_panic, run_chunk,
+    ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter, catch_panic,
+    run_chunk,
 };
 use smol::channel::Sender;
 
@@ -58,9 +61,13 @@ use crate::builder::Config;
 use crate::sync::{self, lock};
 
 mod erased;
+mod live;
+mod registry;
 mod thread;
 mod wrapper;
 
+use live::LiveTasks;
+use registry::Registry;
 use thread::worker;
 use wrapper::{RunTask, TaskGuard};
 
@@ -113,7 +120,7 @@ pub(crate) struct Shared {
     stats: StatsCounter,
     /// Live tasks (accepted, not yet dropped by the executor), closed by
     /// `shutdown` (see module docs).
-    gate: Gate,
+    gate: LiveTasks,
     /// Tasks accepted and not yet picked up by an executor thread: the bound
     /// of `try_submit` / `try_spawn`.
     bound: QueueBound,
@@ -132,29 +139,6 @@ pub(crate) struct Shared {
     exited: Condvar,
     /// Join handles of the executor threads, taken by the first waiting shutdown.
     handles: Mutex<Vec<JoinHandle<()>>>,
-}
-
-/// The futures of tasks that may still be pending. Entries are not removed when a
-/// task starts (that would cost a lock per task); instead the list is swept of
-/// started and finished futures whenever it doubles, so it stays within twice the
-/// number of pending tasks (plus 64) and a push costs O(1) amortized.
-#[derive(Default)]
-struct Registry {
-    futures: Vec<AnyFuture>,
-    sweep_at: usize,
-    /// Set by `shutdown(cancel_futures)`: a task accepted just before the pool
-    /// closed, and registered after the list was taken, is cancelled at once.
-    cancel_all: bool,
-}
-
-impl Registry {
-    fn push(&mut self, future: AnyFuture) {
-        if self.futures.len() >= self.sweep_at {
-            self.futures.retain(|f| !f.is_done() && !f.is_running());
-            self.sweep_at = (2 * self.futures.len()).max(64);
-        }
-        self.futures.push(future);
-    }
 }
 
 impl AsyncPool {
@@ -185,7 +169,7 @@ impl AsyncPool {
             ex: Arc::new(smol::Executor::new()),
             threads,
             stats: StatsCounter::default(),
-            gate: Gate::default(),
+            gate: LiveTasks::default(),
             bound: QueueBound::new(max_queued),
             pending: Mutex::new(Registry::default()),
             cancelling: CachePadded::new(AtomicBool::new(false)),
@@ -341,7 +325,7 @@ impl Shared {
         T: Send + 'static,
     {
         self.accept(bounded)?;
-        let guard = TaskGuard::new(self.clone());
+        let guard = TaskGuard::new(self);
         let promise = Promise::new();
         let handle = promise.future();
         {

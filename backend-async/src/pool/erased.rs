@@ -18,7 +18,7 @@ impl Shared {
     /// future exists already.
     pub(super) fn spawn_obj(self: &Arc<Self>, task: TaskObj, bounded: bool) -> Result<(), Error> {
         self.accept(bounded)?;
-        let mut guard = TaskGuard::new(self.clone());
+        let mut guard = TaskGuard::new(self);
         {
             let mut pending = lock(&self.pending);
             if pending.cancel_all {
@@ -31,11 +31,11 @@ impl Shared {
             .spawn(async move {
                 guard.pick_up();
                 // Acquire: pairs with the store in `shutdown`, as in `RunTask`.
-                if guard.shared.cancelling.load(Ordering::Acquire) {
+                if guard.shared().cancelling.load(Ordering::Acquire) {
                     task.future().cancel();
                 }
                 // Dropped unpolled (shutdown), the task cancels its future.
-                task.run(&guard.shared.stats);
+                task.run(&guard.shared().stats);
             })
             .detach();
         Ok(())

@@ -22,32 +22,39 @@ use super::Shared;
 
 /// Counts a task from acceptance until the executor drops it, even unpolled.
 pub(super) struct TaskGuard {
-    pub(super) shared: Arc<Shared>,
+    shared: Arc<Shared>,
     pub(super) picked_up: bool,
 }
 
 impl TaskGuard {
-    pub(super) fn new(shared: Arc<Shared>) -> Self {
+    /// A guard for a task `shared.accept` has just counted live.
+    pub(super) fn new(shared: &Arc<Shared>) -> Self {
         TaskGuard {
-            shared,
+            shared: shared.clone(),
             picked_up: false,
         }
     }
 
+    /// The pool this task belongs to.
+    pub(super) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
     pub(super) fn pick_up(&mut self) {
         self.picked_up = true;
-        self.shared.unqueue();
+        self.shared().unqueue();
     }
 }
 
 impl Drop for TaskGuard {
     fn drop(&mut self) {
+        let shared = self.shared();
         if !self.picked_up {
             // Dropped without a poll: its promise (dropped before it) cancelled the future.
-            self.shared.unqueue();
-            self.shared.stats.cancelled();
+            shared.unqueue();
+            shared.stats.cancelled();
         }
-        self.shared.release();
+        shared.release();
     }
 }
 
@@ -94,11 +101,11 @@ where
         };
         if !this.guard.picked_up {
             this.guard.pick_up();
-            let stats = &this.guard.shared.stats;
+            let stats = &this.guard.shared().stats;
             // Acquire: pairs with the store in `shutdown`. Not started before
             // shutdown(cancel_futures) began: cancelled, as if the loop had
             // got to it.
-            let cancelling = this.guard.shared.cancelling.load(Ordering::Acquire);
+            let cancelling = this.guard.shared().cancelling.load(Ordering::Acquire);
             if cancelling {
                 // Cancels the future (dropping the pending promise) and counts it.
                 task::cancel(this.promise.take().expect("checked above"), stats);
@@ -117,7 +124,7 @@ where
             Err(e) => Err(e),
         };
         if let Some(promise) = this.promise.take() {
-            task::finish(promise, &this.guard.shared.stats, outcome);
+            task::finish(promise, &this.guard.shared().stats, outcome);
         }
         Poll::Ready(())
     }
