@@ -241,3 +241,72 @@ fn cancel_futures_cancels_every_pending_task_even_if_a_thread_frees_up_meanwhile
         );
     }
 }
+
+#[test]
+fn spawners_racing_shutdown_leave_no_task_stranded_and_the_threads_exit() {
+    // Three threads spawn as fast as they can while the pool shuts down (with
+    // and without cancel_futures). Every spawn either is refused with
+    // Shutdown, or its future ends (with its value, or cancelled when
+    // cancel_futures found it queued); the live count reaches zero exactly
+    // once the last accepted task is gone, so shutdown(wait) returns with
+    // every thread exited and the counters add up.
+    for round in 0..40 {
+        let cancel = round % 2 == 1;
+        let pool = Arc::new(AsyncPool::builder().max_workers(2).build().unwrap());
+        let barrier = Arc::new(std::sync::Barrier::new(4));
+        let spawners: Vec<_> = (0..3u64)
+            .map(|s| {
+                let (pool, barrier) = (pool.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    (0..300u64)
+                        .map(|i| {
+                            let v = s * 1000 + i;
+                            let f = pool.spawn(async move {
+                                if i % 3 == 0 {
+                                    smol::future::yield_now().await;
+                                }
+                                v
+                            });
+                            (v, f)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        barrier.wait();
+        let (done_tx, done_rx) = mpsc::channel();
+        let shutter = {
+            let pool = pool.clone();
+            std::thread::spawn(move || {
+                pool.shutdown(true, cancel);
+                done_tx.send(pool.stats()).unwrap();
+            })
+        };
+        let stats = done_rx
+            .recv_timeout(LONG)
+            .unwrap_or_else(|_| panic!("round {round}: shutdown(wait) hangs"));
+        shutter.join().unwrap();
+        assert_eq!(stats.workers, 0, "round {round}: every thread exited");
+        let (mut ran, mut cancelled, mut refused) = (0u64, 0u64, 0u64);
+        for spawner in spawners {
+            for (v, f) in spawner.join().unwrap() {
+                assert!(f.wait_timeout(Some(LONG)), "round {round}: {v} never ends");
+                match f.result(Some(Duration::ZERO)) {
+                    Ok(got) => {
+                        assert_eq!(got, v);
+                        ran += 1;
+                    }
+                    Err(Error::Cancelled) if cancel => cancelled += 1,
+                    Err(Error::Shutdown) => refused += 1,
+                    other => panic!("round {round}: task {v} ended with {other:?}"),
+                }
+            }
+        }
+        assert_eq!(ran + cancelled + refused, 900);
+        let stats = pool.stats();
+        assert_eq!(stats.submitted, ran + cancelled, "round {round}: {stats:?}");
+        assert_eq!((stats.completed, stats.cancelled), (ran, cancelled));
+        assert_eq!((stats.queued, stats.running, stats.failed), (0, 0, 0));
+    }
+}

@@ -230,3 +230,53 @@ fn the_default_is_one_thread_per_core() {
     assert_eq!(pool.max_workers(), cores);
     assert_eq!(pool.stats().workers, cores);
 }
+
+#[test]
+fn dropping_the_future_before_during_or_after_the_run_changes_nothing_for_the_task() {
+    // The task holds the future's cell through its promise: whichever of the
+    // caller and the task lets go of it last frees it, and the task runs to
+    // its end however early the caller dropped its handle.
+    let pool = AsyncPool::builder().max_workers(1).build().unwrap();
+    let (release, blocker) = block_one_thread(&pool);
+    let (ran_tx, ran_rx) = mpsc::channel();
+
+    // Before it starts: queued behind the blocker.
+    let tx = ran_tx.clone();
+    drop(pool.spawn(async move { tx.send("queued").unwrap() }));
+
+    // While it runs: dropped as it waits for its go.
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (started_tx, started_rx) = mpsc::channel();
+    let tx = ran_tx.clone();
+    let running = pool.spawn(async move {
+        started_tx.send(()).unwrap();
+        let _ = go_rx.recv();
+        tx.send("running").unwrap()
+    });
+
+    release.send(()).unwrap();
+    blocker.result(Some(LONG)).unwrap();
+    assert_eq!(ran_rx.recv_timeout(LONG), Ok("queued"));
+    started_rx
+        .recv_timeout(LONG)
+        .expect("the second task starts");
+    drop(running);
+    go_tx.send(()).unwrap();
+    assert_eq!(ran_rx.recv_timeout(LONG), Ok("running"));
+
+    // After it completed.
+    let done = pool.spawn(async { 7 });
+    assert!(done.wait_timeout(Some(LONG)));
+    drop(done);
+
+    // And one that panics with nobody holding its future.
+    drop(pool.spawn(async { panic!("nobody listens") }));
+    let last = pool.spawn(async { 8 });
+    assert_eq!(last.result(Some(LONG)), Ok(8));
+    pool.shutdown(true, false);
+    let s = pool.stats();
+    assert_eq!(
+        (s.submitted, s.completed, s.failed, s.cancelled),
+        (6, 5, 1, 0)
+    );
+}
