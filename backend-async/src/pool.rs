@@ -328,14 +328,7 @@ impl Shared {
         let guard = TaskGuard::new(self);
         let promise = Promise::new();
         let handle = promise.future();
-        {
-            let mut pending = lock(&self.pending);
-            if pending.cancel_all {
-                handle.cancel();
-            } else {
-                pending.push(handle.as_any());
-            }
-        }
+        registry::register(&self.pending, handle.as_any());
         self.ex.spawn(RunTask::new(guard, promise, future)).detach();
         Ok(handle)
     }

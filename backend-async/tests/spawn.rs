@@ -1,7 +1,7 @@
 //! `AsyncPool::spawn`: results, panics, cancellation of pending tasks, stats.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -279,4 +279,55 @@ fn dropping_the_future_before_during_or_after_the_run_changes_nothing_for_the_ta
         (s.submitted, s.completed, s.failed, s.cancelled),
         (6, 5, 1, 0)
     );
+}
+
+/// A task's value that spawns on the pool when it is dropped.
+struct SpawnsOnDrop(Arc<AsyncPool>, mpsc::Sender<u32>, Arc<AtomicUsize>);
+
+impl Drop for SpawnsOnDrop {
+    fn drop(&mut self) {
+        self.2.fetch_add(1, Ordering::SeqCst);
+        let tx = self.1.clone();
+        drop(self.0.spawn(async move { tx.send(1).unwrap() }));
+    }
+}
+
+#[test]
+fn a_value_whose_drop_spawns_on_the_pool_does_not_deadlock_the_spawner() {
+    // The pool keeps a handle of every future until its sweep finds it
+    // started; a value nobody read drops with the last handle, maybe in the
+    // sweep inside a later spawn. Its `Drop` spawns on the same pool: the
+    // sweep must not hold the pool's registry then.
+    let pool = Arc::new(AsyncPool::builder().max_workers(1).build().unwrap());
+    let (tx, rx) = mpsc::channel();
+    let dropped = Arc::new(AtomicUsize::new(0));
+    let (done_tx, done_rx) = mpsc::channel();
+    let spawner = {
+        let (pool, dropped) = (pool.clone(), dropped.clone());
+        std::thread::spawn(move || {
+            for round in 0..4 {
+                let futures: Vec<_> = (0..200)
+                    .map(|_| {
+                        let value = SpawnsOnDrop(pool.clone(), tx.clone(), dropped.clone());
+                        pool.spawn(async move { value })
+                    })
+                    .collect();
+                for f in &futures {
+                    assert!(f.wait_timeout(Some(LONG)), "round {round}");
+                }
+                // Unread: the values drop with the pool's handles, in sweeps.
+                drop(futures);
+            }
+            done_tx.send(()).unwrap();
+        })
+    };
+    done_rx
+        .recv_timeout(LONG)
+        .expect("the spawner is not deadlocked on the registry");
+    spawner.join().unwrap();
+    pool.shutdown(true, false);
+    // Every value has dropped (the last ones with the list at shutdown, when
+    // their spawns are refused); those dropped in a sweep spawned and ran.
+    assert_eq!(dropped.load(Ordering::SeqCst), 800);
+    assert!(rx.try_iter().count() > 0, "no value dropped in a sweep");
 }

@@ -11,7 +11,6 @@ use concur_core::Error;
 use concur_core::backend::TaskObj;
 
 use super::{Shared, TaskGuard};
-use crate::sync::lock;
 
 impl Shared {
     /// As [`spawn_task`](Shared::spawn_task), for a type-erased task whose
@@ -19,14 +18,7 @@ impl Shared {
     pub(super) fn spawn_obj(self: &Arc<Self>, task: TaskObj, bounded: bool) -> Result<(), Error> {
         self.accept(bounded)?;
         let mut guard = TaskGuard::new(self);
-        {
-            let mut pending = lock(&self.pending);
-            if pending.cancel_all {
-                task.future().cancel();
-            } else {
-                pending.push(task.future());
-            }
-        }
+        super::registry::register(&self.pending, task.future());
         self.ex
             .spawn(async move {
                 guard.pick_up();
