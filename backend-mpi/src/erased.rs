@@ -23,7 +23,11 @@ use crate::task::{self, CallRef, Trampoline};
 impl MpiPool {
     /// Encodes and queues an erased task; `bounded` applies `max_queued`.
     pub(crate) fn submit_erased(&self, task: TaskObj, bounded: bool) -> Result<(), Error> {
-        let remote = task.into_remote();
+        // A function that cannot cross has failed its own future already
+        // (as an argument that cannot be encoded, below).
+        let Ok(remote) = task.into_remote() else {
+            return Ok(());
+        };
         let call = remote.call();
         let arg_type = remote.arg_type_name();
         let (arg, result) = remote.into_parts();

@@ -1,14 +1,18 @@
-//! Task identity: a plain `fn(A) -> R` travels as its address relative to a fixed
+//! Task identity: a task function ([`TaskFn`]: a `fn` item, a closure that
+//! captures nothing, a fn pointer) travels as an address relative to a fixed
 //! function of the binary, the [`anchor`].
 //!
 //! A worker is the same executable as its pool (the handshake checks it), so
 //! every function sits at the same distance from the anchor in both processes,
 //! whatever address space layout randomisation did to the base address. Next to
-//! the function travels a monomorphized trampoline, [`call`]`::<A, R, W>`, also
-//! as an offset: it decodes `A` with the codec `W`, calls the function under
-//! [`catch_panic`] and encodes `R` with `W`. No name is registered anywhere; any
-//! non-capturing function works, and a worker needs no word of its pool's codec:
-//! the trampoline is that codec's.
+//! the function travels a trampoline monomorphized for the function's type,
+//! [`call`]`::<F, A, R, M, W>`, also as an offset: it makes the function again
+//! from its address ([`fn_from_address`]: a zero-sized one from nothing),
+//! decodes `A` (the argument, or the tuple of arguments) with the codec `W`,
+//! calls the function under [`catch_panic`] and encodes `R` with `W`. No name
+//! is registered anywhere, and a worker needs no word of its pool's codec:
+//! the trampoline is that codec's. A closure that captures values cannot
+//! cross ([`fn_address`] says so with `Error::Encode`, at submit).
 //!
 //! This is the part of core's task body (`concur_core::backend::task`) that
 //! runs in the worker: the body under core's [`catch_panic`], or a chunk under
@@ -17,7 +21,8 @@
 //! stats live in the parent, which does it through core's `task::start` and
 //! `task::finish` (see `pool/job.rs`).
 
-use concur_core::{Error, Payload, catch_panic, run_chunk};
+use concur_core::backend::{fn_address, fn_from_address};
+use concur_core::{Error, Payload, TaskFn, catch_panic, run_chunk};
 
 use crate::codec::{self, BincodeWire, CallRef, Codec, Encoded, MsgPackWire, Wire};
 
@@ -56,39 +61,51 @@ pub(crate) fn address_of(rel: i64) -> usize {
 }
 
 /// The wire form of a task `f` whose payloads travel in `codec`.
-pub(crate) fn call_ref<A: Payload, R: Payload>(f: fn(A) -> R, codec: Codec) -> CallRef {
+///
+/// # Errors
+///
+/// `Error::Encode` when `f` is a closure that captures values
+/// ([`fn_address`]).
+pub(crate) fn call_ref<F, A, R, M>(f: F, codec: Codec) -> Result<CallRef, Error>
+where
+    F: TaskFn<A, R, M>,
+    A: Payload,
+    R: Payload,
+{
     let tramp: Trampoline = match codec {
-        Codec::Bincode => call::<A, R, BincodeWire>,
-        Codec::MessagePack => call::<A, R, MsgPackWire>,
+        Codec::Bincode => call::<F, A, R, M, BincodeWire>,
+        Codec::MessagePack => call::<F, A, R, M, MsgPackWire>,
     };
-    CallRef {
-        func: to_rel(f as usize),
+    Ok(CallRef {
+        func: to_rel(fn_address(f)?),
         tramp: to_rel(tramp as usize),
-    }
+    })
 }
 
 /// The wire form of `f` run over a chunk of items (`submit_chunk`).
-pub(crate) fn chunk_ref<A: Payload, R: Payload>(f: fn(A) -> R, codec: Codec) -> CallRef {
+///
+/// # Errors
+///
+/// As [`call_ref`].
+pub(crate) fn chunk_ref<F, A, R, M>(f: F, codec: Codec) -> Result<CallRef, Error>
+where
+    F: TaskFn<A, R, M>,
+    A: Payload,
+    R: Payload,
+{
     let tramp: Trampoline = match codec {
-        Codec::Bincode => call_chunk::<A, R, BincodeWire>,
-        Codec::MessagePack => call_chunk::<A, R, MsgPackWire>,
+        Codec::Bincode => call_chunk::<F, A, R, M, BincodeWire>,
+        Codec::MessagePack => call_chunk::<F, A, R, M, MsgPackWire>,
     };
-    CallRef {
-        func: to_rel(f as usize),
+    Ok(CallRef {
+        func: to_rel(fn_address(f)?),
         tramp: to_rel(tramp as usize),
-    }
+    })
 }
 
-/// The wire form of an initializer `f`.
+/// The wire form of an initializer `f` (a fn pointer: it always crosses).
 pub(crate) fn init_ref<A: Payload>(f: fn(A), codec: Codec) -> CallRef {
-    let tramp: Trampoline = match codec {
-        Codec::Bincode => call::<A, (), BincodeWire>,
-        Codec::MessagePack => call::<A, (), MsgPackWire>,
-    };
-    CallRef {
-        func: to_rel(f as usize),
-        tramp: to_rel(tramp as usize),
-    }
+    call_ref(f, codec).expect("a fn pointer crosses to a worker")
 }
 
 /// Runs a task received from the pool: the trampoline decodes, calls, encodes.
@@ -111,35 +128,34 @@ pub(crate) unsafe fn invoke(
     tramp(from_rel(call.func), arg, shared_threshold)
 }
 
-/// The trampoline of `fn(A) -> R` with the codec `W`. A panic of the task is
-/// `Error::Panicked`; one in `A`'s `Deserialize` or `R`'s `Serialize` is
-/// `Error::Decode` / `Error::Encode` (the codec catches those).
-fn call<A: Payload, R: Payload, W: Wire>(
+/// The trampoline of the task function `F` with the codec `W`. A panic of the
+/// task is `Error::Panicked`; one in `A`'s `Deserialize` or `R`'s `Serialize`
+/// is `Error::Decode` / `Error::Encode` (the codec catches those).
+fn call<F: TaskFn<A, R, M>, A: Payload, R: Payload, M, W: Wire>(
     fptr: usize,
     arg: &[u8],
     shared_threshold: usize,
 ) -> Result<Encoded, Error> {
-    // SAFETY: this trampoline is only ever paired (by `call_ref`/`init_ref`) with
-    // the address of a `fn(A) -> R` of the same `A` and `R` in this binary, so the
-    // address is a valid function pointer of exactly this type.
-    let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(fptr) };
+    // SAFETY: this trampoline is only ever paired (by `call_ref`) with what
+    // `fn_address` gave for a value of this very `F` in this binary.
+    let f: F = unsafe { fn_from_address(fptr) };
     let arg = codec::read::<W, A>(arg)?;
-    let value = catch_panic(|| f(arg))?;
+    let value = catch_panic(|| f.call(arg))?;
     codec::encode_with::<W, R>(&value, shared_threshold)
 }
 
-/// The trampoline of `fn(A) -> R` over a chunk: decodes `Vec<A>`, runs each item
+/// The trampoline of `F` over a chunk: decodes `Vec<A>`, runs each item
 /// alone, encodes its [`ChunkResult`](concur_core::ChunkResult) (the values, and the failed items'
 /// positions and errors).
-fn call_chunk<A: Payload, R: Payload, W: Wire>(
+fn call_chunk<F: TaskFn<A, R, M>, A: Payload, R: Payload, M, W: Wire>(
     fptr: usize,
     arg: &[u8],
     shared_threshold: usize,
 ) -> Result<Encoded, Error> {
-    // SAFETY: as in `call`: paired by `chunk_ref` with a `fn(A) -> R` of this binary.
-    let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(fptr) };
+    // SAFETY: as in `call`: paired by `chunk_ref` with `fn_address` of an `F`.
+    let f: F = unsafe { fn_from_address(fptr) };
     let items = codec::read::<W, Vec<A>>(arg)?;
-    codec::encode_with::<W, _>(&run_chunk(f, items), shared_threshold)
+    codec::encode_with::<W, _>(&run_chunk(|a| f.call(a), items), shared_threshold)
 }
 
 #[cfg(test)]
@@ -159,7 +175,7 @@ mod tests {
         let arg = codec::encode_value(&21u32).unwrap();
         // SAFETY: made by `call_ref` in this process.
         let Ok(Encoded::Inline(out)) =
-            (unsafe { invoke(call_ref(double, Codec::Bincode), &arg, 1024) })
+            (unsafe { invoke(call_ref(double, Codec::Bincode).unwrap(), &arg, 1024) })
         else {
             panic!("a small result travels inline")
         };
@@ -168,7 +184,7 @@ mod tests {
         let arg = codec::encode_value(&vec![1u32, 2, 3]).unwrap();
         // SAFETY: made by `chunk_ref` in this process.
         let Ok(Encoded::Shared(out)) =
-            (unsafe { invoke(chunk_ref(double, Codec::Bincode), &arg, 0) })
+            (unsafe { invoke(chunk_ref(double, Codec::Bincode).unwrap(), &arg, 0) })
         else {
             panic!("above the threshold, a result goes to shared memory")
         };
@@ -180,10 +196,12 @@ mod tests {
     fn panics_and_bad_arguments_fail_the_task() {
         let arg = codec::encode_value(&()).unwrap();
         // SAFETY: made by `call_ref` in this process.
-        let err = unsafe { invoke(call_ref(boom, Codec::Bincode), &arg, 1024) }.unwrap_err();
+        let err =
+            unsafe { invoke(call_ref(boom, Codec::Bincode).unwrap(), &arg, 1024) }.unwrap_err();
         assert!(matches!(err, Error::Panicked { ref message, .. } if message == "boom"));
         // SAFETY: made by `call_ref` in this process.
-        let err = unsafe { invoke(call_ref(double, Codec::Bincode), &[], 1024) }.unwrap_err();
+        let err =
+            unsafe { invoke(call_ref(double, Codec::Bincode).unwrap(), &[], 1024) }.unwrap_err();
         assert!(matches!(err, Error::Decode { .. }), "{err:?}");
     }
 }

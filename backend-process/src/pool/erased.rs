@@ -33,7 +33,7 @@ impl ProcessPool {
     /// Encodes and queues an erased task; `bounded` applies `max_queued`.
     pub(super) fn submit_erased(&self, task: TaskObj, bounded: bool) -> Result<(), Error> {
         let codec = self.shared.config.codec;
-        let remote = task.into_remote();
+        let remote = task.into_remote()?;
         let call = remote.call();
         let tramp: Trampoline = match codec {
             Codec::Bincode => call_erased::<BincodeWire>,

@@ -65,6 +65,7 @@ pub use padded::CachePadded;
 
 pub use crate::erased::{
     ArgSeed, Encode, Prepared, RemoteCall, RemoteResult, RemoteTask, ResultSeed, TaskObj, WireArg,
+    fn_address, fn_from_address,
 };
 /// The erased serde traits of [`RemoteTask`]'s argument and result, for an
 /// out-of-process backend's codec (the same version as concur-core's).
