@@ -1,83 +1,38 @@
-//! Tasks of several arguments through the `Executor` trait, and a closure
-//! that captures values: the async pool calls the function as it is, so a
-//! capturing closure runs (a worker process would refuse it), on the typed
-//! path and through `dyn Executor` (`concur::Pool`'s).
-
-use std::time::Duration;
+//! Tasks of several arguments on the async pool, awaited: it calls the
+//! function as it is, so a closure that captures values runs too (a worker
+//! process would refuse it), typed and through `dyn Executor`.
 
 use concur_async::AsyncPool;
 use concur_core::backend::TaskObj;
-use concur_core::{Error, Executor, MapOptions, Stats};
+use concur_core::{Error, Executor};
 
-const LONG: Option<Duration> = Some(Duration::from_secs(30));
-
-/// A pool seen only as a `dyn Executor`.
-struct Erased<'a>(&'a dyn Executor);
-
-impl Executor for Erased<'_> {
-    fn submit_task(&self, task: TaskObj) -> Result<(), Error> {
-        self.0.submit_task(task)
-    }
-    fn max_workers(&self) -> usize {
-        self.0.max_workers()
-    }
-    fn stats(&self) -> Stats {
-        self.0.stats()
-    }
-    fn shutdown(&self, wait: bool, cancel_futures: bool) {
-        self.0.shutdown(wait, cancel_futures);
-    }
-}
-
-fn add(a: u64, b: u64) -> u64 {
-    a + b
+fn volume(w: u64, h: u64, d: u64) -> u64 {
+    w * h * d
 }
 
 #[test]
-fn a_capturing_closure_runs_on_every_method() {
+fn multi_argument_tasks_and_capturing_closures_are_awaited() {
     let pool = AsyncPool::new(2).unwrap();
-    let (offset, scale): (u64, u64) = (1000, 3);
-    let f = move |x: u64, y: u64| (x + y) * scale + offset;
-    assert_eq!(pool.submit(f, (1, 2)).result(LONG), Ok(1009));
-    assert_eq!(Erased(&pool).submit(f, (1, 2)).result(LONG), Ok(1009));
-    assert_eq!(pool.try_submit(f, (0, 0)).unwrap().result(LONG), Ok(1000));
-    let chunk = pool.submit_chunk(f, vec![(1, 1), (2, 2)]).into_result();
-    assert_eq!(chunk.map(|c| c.into_vec()), Ok(vec![Ok(1006), Ok(1012)]));
-    // The pool's own `map` takes one-argument closures (borrowing ones too);
-    // the trait's spreads tuples.
-    let mapped: Vec<_> = Executor::map(
-        &pool,
-        f,
-        (0..4).map(|i| (i, i)),
-        MapOptions::new().chunksize(3),
-    )
-    .unwrap()
-    .collect();
-    assert_eq!(mapped, vec![Ok(1000), Ok(1006), Ok(1012), Ok(1018)]);
-    static SHARED: fn(u64, u64) -> u64 = add;
-    assert_eq!(
-        pool.submit(&SHARED, (0, 1)).result(LONG),
-        Ok(1),
-        "a `&'static` function too"
+    let base = 7u64;
+    let plus_base = move |a: u64, b: u64| a + b + base;
+    let erased: &dyn Executor = &pool;
+    let (task, via_dyn) = TaskObj::new(plus_base, (10, 20));
+    erased.submit_task(task).unwrap();
+    let got = smol::block_on(async {
+        (
+            pool.submit(volume, (2, 3, 4)).await,
+            pool.submit(plus_base, (1, 2)).await,
+            pool.try_submit(plus_base, (0, 0)).unwrap().await,
+            via_dyn.await,
+            pool.submit(|a: u8, b: u8, c: u8, d: u8| [d, c, b, a], (1, 2, 3, 4))
+                .await,
+        )
+    });
+    assert_eq!(got, (Ok(24), Ok(10), Ok(7), Ok(37), Ok([4, 3, 2, 1])));
+    let panicked =
+        smol::block_on(pool.submit(|a: u64, b: u64| -> u64 { panic!("{a}/{b}") }, (1, 0)));
+    assert!(
+        matches!(panicked, Err(Error::Panicked { ref message, .. }) if message == "1/0"),
+        "{panicked:?}"
     );
-}
-
-#[test]
-fn a_panic_of_a_multi_argument_task_fails_it_alone() {
-    let pool = AsyncPool::new(1).unwrap();
-    let bad = pool.submit(
-        |a: u64, b: u64, c: u64| -> u64 { panic!("{a}{b}{c}") },
-        (1, 2, 3),
-    );
-    let good = pool.submit(add, (2, 2));
-    match bad.result(LONG) {
-        Err(Error::Panicked {
-            message, location, ..
-        }) => {
-            assert_eq!(message, "123");
-            assert!(location.is_some_and(|l| l.contains("task_args.rs")));
-        }
-        other => panic!("expected the panic, saw {other:?}"),
-    }
-    assert_eq!(good.result(LONG), Ok(4));
 }

@@ -6,28 +6,10 @@
 use std::time::Duration;
 
 use concur_core::backend::TaskObj;
-use concur_core::{Error, Executor, MapOptions, Stats};
+use concur_core::{Error, Executor, MapOptions};
 use concur_threads::ThreadPool;
 
 const LONG: Option<Duration> = Some(Duration::from_secs(30));
-
-/// A pool seen only as a `dyn Executor`.
-struct Erased<'a>(&'a dyn Executor);
-
-impl Executor for Erased<'_> {
-    fn submit_task(&self, task: TaskObj) -> Result<(), Error> {
-        self.0.submit_task(task)
-    }
-    fn max_workers(&self) -> usize {
-        self.0.max_workers()
-    }
-    fn stats(&self) -> Stats {
-        self.0.stats()
-    }
-    fn shutdown(&self, wait: bool, cancel_futures: bool) {
-        self.0.shutdown(wait, cancel_futures);
-    }
-}
 
 fn add(a: u64, b: u64) -> u64 {
     a + b
@@ -39,7 +21,10 @@ fn a_capturing_closure_runs_on_every_method() {
     let (offset, scale): (u64, u64) = (1000, 3);
     let f = move |x: u64, y: u64| (x + y) * scale + offset;
     assert_eq!(pool.submit(f, (1, 2)).result(LONG), Ok(1009));
-    assert_eq!(Erased(&pool).submit(f, (1, 2)).result(LONG), Ok(1009));
+    let erased: &dyn Executor = &pool;
+    let (task, future) = TaskObj::new(f, (1, 2));
+    erased.submit_task(task).unwrap();
+    assert_eq!(future.result(LONG), Ok(1009), "through dyn Executor");
     assert_eq!(pool.try_submit(f, (0, 0)).unwrap().result(LONG), Ok(1000));
     let chunk = pool.submit_chunk(f, vec![(1, 1), (2, 2)]).into_result();
     assert_eq!(chunk.map(|c| c.into_vec()), Ok(vec![Ok(1006), Ok(1012)]));
