@@ -39,12 +39,6 @@ fn a_capturing_closure_runs_on_every_method() {
     .unwrap()
     .collect();
     assert_eq!(mapped, vec![Ok(1000), Ok(1006), Ok(1012), Ok(1018)]);
-    static SHARED: fn(u64, u64) -> u64 = add;
-    assert_eq!(
-        pool.submit(&SHARED, (0, 1)).result(LONG),
-        Ok(1),
-        "a `&'static` function too"
-    );
 }
 
 #[test]

@@ -33,10 +33,15 @@ use crate::backend::{ChunkResult, run_chunk, task};
 use crate::{AnyFuture, Error, Future, Payload, Promise, StatsCounter, TaskFn};
 
 mod remote;
+mod trampoline;
 mod wire;
 
 pub use remote::{
     Encode, Prepared, RemoteCall, RemoteResult, RemoteTask, fn_address, fn_from_address,
+};
+pub use trampoline::{
+    ErasedWire, Trampoline, WorkerCodec, address_of, call_trampoline, chunk_trampoline,
+    erased_trampoline, invoke, offset_of, renamed,
 };
 pub use wire::{ArgSeed, ResultSeed, WireArg};
 
