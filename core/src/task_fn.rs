@@ -31,6 +31,19 @@ mod sealed {
 /// (it is the fn pointer type of the shape, `fn(A, B) -> R`); it is always
 /// inferred, never written.
 ///
+/// # On a pool of worker processes
+///
+/// A worker runs the same binary, so a function travels as an address: a
+/// fn pointer as its own, and a zero-sized function — every `fn` item, and
+/// every closure that captures nothing — as nothing at all: the worker makes
+/// the value again. A closure that captures values fails its task with
+/// [`Error::Encode`](crate::Error::Encode) at submit (its captures live in
+/// this process; pass them as arguments instead). One case the bounds do
+/// not exclude: a closure that captures only zero-sized values is
+/// zero-sized too, and crosses; a zero-sized capture whose meaning belongs
+/// to one process (a token proving a CPU feature of this machine, say) is
+/// then believed on another — keep such closures on in-process pools.
+///
 /// A function that takes one tuple is the one-argument shape: with
 /// `fn f((a, b): (u64, u64))`, `submit(f, (1, 2))` calls `f((1, 2))`; with
 /// `fn g(a: u64, b: u64)`, `submit(g, (1, 2))` calls `g(1, 2)`. No function
