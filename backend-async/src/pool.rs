@@ -51,8 +51,8 @@ use std::thread::JoinHandle;
 
 use concur_core::backend::{CachePadded, QueueBound, TaskObj};
 use concur_core::{
-    ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter, catch_panic,
-    run_chunk,
+    ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter, TaskFn,
+    catch_panic, run_chunk,
 };
 use smol::channel::Sender;
 
@@ -384,24 +384,24 @@ impl Executor for AsyncPool {
         self.shared.spawn_obj(task, true)
     }
 
-    fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Future<R> {
-        self.spawn(async move { f(arg) })
+    fn submit<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(&self, f: F, args: A) -> Future<R> {
+        self.spawn(async move { f.call(args) })
     }
 
-    fn try_submit<A: Payload, R: Payload>(
+    fn try_submit<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(
         &self,
-        f: fn(A) -> R,
-        arg: A,
+        f: F,
+        args: A,
     ) -> Result<Future<R>, Error> {
-        self.try_spawn(async move { f(arg) })
+        self.try_spawn(async move { f.call(args) })
     }
 
-    fn submit_chunk<A: Payload, R: Payload>(
+    fn submit_chunk<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(
         &self,
-        f: fn(A) -> R,
+        f: F,
         items: Vec<A>,
     ) -> Future<ChunkResult<R>> {
-        self.spawn(async move { run_chunk(f, items) })
+        self.spawn(async move { run_chunk(|a| f.call(a), items) })
     }
 
     fn max_workers(&self) -> usize {

@@ -24,7 +24,10 @@
 //!
 //! # What travels
 //!
-//! A task is a plain `fn(A) -> R`. It travels as its address relative to a
+//! A task is a plain function of up to four arguments (a `fn` item, a
+//! closure that captures nothing, a fn pointer; `submit(add, (1, 2))`; a
+//! closure that captures values fails at submit with `Error::Encode`). It
+//! travels as its address relative to a
 //! fixed function of the binary, so nothing is registered by name — which is
 //! why every rank must run the very same executable: the handshake compares a
 //! hash of each rank's executable with rank 0's and refuses the job otherwise.

@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 
 use concur_core::{
-    ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter, catch_panic,
+    ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter, TaskFn,
+    catch_panic,
 };
 
 use crate::codec;
@@ -241,28 +242,30 @@ impl Executor for MpiPool {
         self.submit_erased(task, true)
     }
 
-    fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Future<R> {
-        self.submit_encoded(task::call_ref(f), &arg, false)
+    fn submit<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(&self, f: F, args: A) -> Future<R> {
+        task::call_ref(f)
+            .and_then(|call| self.submit_encoded(call, &args, false))
             .unwrap_or_else(Future::failed)
     }
 
-    fn try_submit<A: Payload, R: Payload>(
+    fn try_submit<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(
         &self,
-        f: fn(A) -> R,
-        arg: A,
+        f: F,
+        args: A,
     ) -> Result<Future<R>, Error> {
-        match self.submit_encoded(task::call_ref(f), &arg, true) {
+        match task::call_ref(f).and_then(|call| self.submit_encoded(call, &args, true)) {
             Err(e @ (Error::Full { .. } | Error::Shutdown)) => Err(e),
             other => Ok(other.unwrap_or_else(Future::failed)),
         }
     }
 
-    fn submit_chunk<A: Payload, R: Payload>(
+    fn submit_chunk<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(
         &self,
-        f: fn(A) -> R,
+        f: F,
         items: Vec<A>,
     ) -> Future<ChunkResult<R>> {
-        self.submit_encoded(task::chunk_ref(f), &items, false)
+        task::chunk_ref(f)
+            .and_then(|call| self.submit_encoded(call, &items, false))
             .unwrap_or_else(Future::failed)
     }
 

@@ -1,111 +1,103 @@
-//! Task identity: a plain `fn(A) -> R` travels as its offset from a fixed
-//! function of the binary, the [`anchor`].
+//! Task identity: a task function ([`TaskFn`]: a `fn` item, a closure that
+//! captures nothing, a fn pointer) travels as an offset from a fixed function
+//! of the binary, core's anchor ([`offset_of`]).
 //!
 //! Every rank runs the same executable (the handshake checks it, see
 //! `protocol::Identity`), so a function sits at the same distance from the anchor
 //! in every rank's address space, whatever address space layout randomisation
-//! did to the base address. Beside the function travels a monomorphized
-//! trampoline, `call::<A, R>`, also as an offset: it decodes `A`, runs the
-//! function under [`catch_panic`] and encodes `R`. No name is registered; any
-//! non-capturing function works.
+//! did to the base address. Beside the function travels a trampoline
+//! monomorphized for the function's type (core's `call_trampoline::<F, A, R,
+//! M, Bincode>`), also as an offset: it makes the function again from its
+//! address (a zero-sized one from nothing), decodes `A` (the argument or the
+//! tuple of arguments), runs the function under `catch_panic` and encodes `R`.
+//! No name is registered; a closure that captures values cannot cross
+//! (`Error::Encode`, at submit). The trampolines are core's, shared with the
+//! process backend; this file gives them this crate's codec ([`Bincode`]).
 
-use concur_core::{Error, Payload, catch_panic, run_chunk};
+use concur_core::backend::{self, WorkerCodec};
+use concur_core::{Error, Payload, TaskFn, catch_panic};
+use serde::de::{DeserializeOwned, DeserializeSeed};
 use serde::{Deserialize, Serialize};
 
 use crate::codec;
 
-/// The fixed point every offset is measured from. Never inlined, so it has an
-/// address of its own; its body is irrelevant.
-#[inline(never)]
-pub(crate) fn anchor() {
-    std::hint::black_box(());
-}
+pub(crate) use concur_core::backend::offset_of;
 
 /// A task function and its trampoline, as offsets from the anchor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct CallRef {
-    /// The task function `fn(A) -> R`.
+    /// The task function (what `fn_address` gave: 0 for a zero-sized one).
     pub(crate) func: i64,
-    /// `call::<A, R>` or `call_chunk::<A, R>`.
+    /// Its trampoline (one call, a chunk, or an erased task's).
     pub(crate) tramp: i64,
 }
 
-/// The shape of every trampoline: the function's address and the encoded
-/// argument in, the encoded result (or the task's error) out.
-pub(crate) type Trampoline = fn(usize, &[u8]) -> Result<Vec<u8>, Error>;
+/// This crate's codec as core's trampolines use it: bincode, with a panic in
+/// a serde impl caught (as `Error::Panicked`), never unwinding.
+pub(crate) struct Bincode;
 
-fn anchor_addr() -> i64 {
-    anchor as fn() as usize as i64
+impl WorkerCodec for Bincode {
+    type Options = ();
+    type Encoded = Vec<u8>;
+
+    fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+        catch_panic(|| codec::decode(bytes))?
+    }
+
+    fn decode_seed<T, S: for<'de> DeserializeSeed<'de, Value = T>>(
+        seed: S,
+        bytes: &[u8],
+    ) -> Result<T, Error> {
+        catch_panic(|| codec::decode_seed(seed, bytes))?
+    }
+
+    fn encode<T: Serialize + ?Sized>(value: &T, (): ()) -> Result<Vec<u8>, Error> {
+        catch_panic(|| codec::encode(value))?
+    }
 }
 
-/// The offset of `addr` from the anchor.
-pub(crate) fn offset_of(addr: usize) -> i64 {
-    (addr as i64).wrapping_sub(anchor_addr())
-}
-
-pub(crate) fn from_offset(rel: i64) -> usize {
-    anchor_addr().wrapping_add(rel) as usize
+fn call_ref_of((func, tramp): (i64, i64)) -> CallRef {
+    CallRef { func, tramp }
 }
 
 /// The wire form of a task `f`.
-pub(crate) fn call_ref<A: Payload, R: Payload>(f: fn(A) -> R) -> CallRef {
-    CallRef {
-        func: offset_of(f as usize),
-        tramp: offset_of(call::<A, R> as Trampoline as usize),
-    }
+///
+/// # Errors
+///
+/// `Error::Encode` when `f` is a closure that captures values.
+pub(crate) fn call_ref<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(
+    f: F,
+) -> Result<CallRef, Error> {
+    backend::call_trampoline::<F, A, R, M, Bincode>(f).map(call_ref_of)
 }
 
 /// The wire form of `f` run over a chunk of items (`submit_chunk`).
-pub(crate) fn chunk_ref<A: Payload, R: Payload>(f: fn(A) -> R) -> CallRef {
-    CallRef {
-        func: offset_of(f as usize),
-        tramp: offset_of(call_chunk::<A, R> as Trampoline as usize),
-    }
+///
+/// # Errors
+///
+/// As [`call_ref`].
+pub(crate) fn chunk_ref<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(
+    f: F,
+) -> Result<CallRef, Error> {
+    backend::chunk_trampoline::<F, A, R, M, Bincode>(f).map(call_ref_of)
 }
 
-/// The wire form of an initializer `f`.
+/// The wire form of an initializer `f` (a fn pointer: it always crosses).
 pub(crate) fn init_ref<A: Payload>(f: fn(A)) -> CallRef {
-    CallRef {
-        func: offset_of(f as usize),
-        tramp: offset_of(call::<A, ()> as Trampoline as usize),
-    }
+    call_ref(f).expect("a fn pointer crosses to a worker")
 }
 
 /// Runs a task received from rank 0: the trampoline decodes, calls, encodes.
 ///
 /// # Safety
 ///
-/// `call` must have been made by [`call_ref`], [`chunk_ref`] or [`init_ref`] in
-/// a process running this very binary (the handshake checks every rank's
-/// executable), so that both offsets land on the functions they were taken from.
+/// `call` must have been made by [`call_ref`], [`chunk_ref`], [`init_ref`]
+/// or `erased.rs` in a process running this very binary (the handshake
+/// checks every rank's executable), so that both offsets land on the
+/// functions they were taken from.
 pub(crate) unsafe fn invoke(call: CallRef, arg: &[u8]) -> Result<Vec<u8>, Error> {
-    // SAFETY: by this function's contract `call.tramp` is the offset of a
-    // `call::<A, R>` or `call_chunk::<A, R>` of this binary, all of which have the
-    // `Trampoline` signature; fn pointers and usize have the same size on every
-    // target this crate builds for.
-    let tramp = unsafe { std::mem::transmute::<usize, Trampoline>(from_offset(call.tramp)) };
-    tramp(from_offset(call.func), arg)
-}
-
-/// The trampoline of `fn(A) -> R`. Decoding `A` runs under `catch_panic` too,
-/// since a `Deserialize` impl may panic; so does encoding `R`.
-fn call<A: Payload, R: Payload>(fptr: usize, arg: &[u8]) -> Result<Vec<u8>, Error> {
-    // SAFETY: this trampoline is only ever paired (by `call_ref` / `init_ref`)
-    // with the address of a `fn(A) -> R` of the same `A` and `R` in this binary.
-    let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(fptr) };
-    let value = catch_panic(|| codec::decode::<A>(arg).map(f))??;
-    catch_panic(|| codec::encode(&value))?
-}
-
-/// The trampoline of `fn(A) -> R` over a chunk: decodes `Vec<A>`, runs each
-/// item alone, encodes its `ChunkResult` (the values, and the failed items'
-/// positions and errors).
-fn call_chunk<A: Payload, R: Payload>(fptr: usize, arg: &[u8]) -> Result<Vec<u8>, Error> {
-    // SAFETY: as in `call`: paired by `chunk_ref` with a `fn(A) -> R` of this binary.
-    let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(fptr) };
-    let items = catch_panic(|| codec::decode::<Vec<A>>(arg))??;
-    let out = run_chunk(f, items);
-    catch_panic(|| codec::encode(&out))?
+    // SAFETY: by this function's contract, `backend::invoke`'s.
+    unsafe { backend::invoke::<Bincode>(call.func, call.tramp, arg, ()) }
 }
 
 #[cfg(test)]
@@ -124,12 +116,12 @@ mod tests {
     fn a_call_ref_runs_in_process() {
         let arg = codec::encode(&21u32).unwrap();
         // SAFETY: made by `call_ref` in this process.
-        let out = unsafe { invoke(call_ref(double), &arg) }.unwrap();
+        let out = unsafe { invoke(call_ref(double).unwrap(), &arg) }.unwrap();
         assert_eq!(codec::decode::<u32>(&out).unwrap(), 42);
 
         let arg = codec::encode(&vec![1u32, 2, 3]).unwrap();
         // SAFETY: made by `chunk_ref` in this process.
-        let out = unsafe { invoke(chunk_ref(double), &arg) }.unwrap();
+        let out = unsafe { invoke(chunk_ref(double).unwrap(), &arg) }.unwrap();
         let back: concur_core::ChunkResult<u32> = codec::decode(&out).unwrap();
         assert_eq!(back.into_vec(), vec![Ok(2), Ok(4), Ok(6)]);
     }
@@ -138,10 +130,10 @@ mod tests {
     fn panics_and_bad_arguments_fail_the_task() {
         let arg = codec::encode(&()).unwrap();
         // SAFETY: made by `call_ref` in this process.
-        let err = unsafe { invoke(call_ref(boom), &arg) }.unwrap_err();
+        let err = unsafe { invoke(call_ref(boom).unwrap(), &arg) }.unwrap_err();
         assert!(matches!(err, Error::Panicked { ref message, .. } if message == "boom"));
         // SAFETY: made by `call_ref` in this process.
-        let err = unsafe { invoke(call_ref(double), &[]) }.unwrap_err();
+        let err = unsafe { invoke(call_ref(double).unwrap(), &[]) }.unwrap_err();
         assert!(matches!(err, Error::Decode { .. }), "{err:?}");
     }
 }

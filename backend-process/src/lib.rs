@@ -34,19 +34,40 @@
 //!
 //! # What can be submitted
 //!
-//! A task is a plain function pointer `fn(A) -> R` whose argument and result are
-//! [`Payload`](concur_core::Payload)s (serde-serializable, owned): Python's
-//! "picklable function and arguments". The function travels as its address
-//! relative to a fixed function of the binary, which is valid in the worker
-//! because it runs the same binary, whatever ASLR did; nothing is registered by
-//! name. A closure that captures cannot become a `fn` pointer, so it is refused
-//! at compile time:
+//! A task is a plain function of up to four arguments — a `fn` item, a closure
+//! that captures nothing, or a fn pointer ([`TaskFn`](concur_core::TaskFn)) —
+//! whose arguments and result are [`Payload`](concur_core::Payload)s
+//! (serde-serializable, owned): Python's "picklable function and arguments".
+//! `submit(add, (1, 2))` calls `add(1, 2)`. The function travels as its address
+//! relative to a fixed function of the binary (nothing at all for a zero-sized
+//! fn item or closure), which is valid in the worker because it runs the same
+//! binary, whatever ASLR did; nothing is registered by name. A closure that
+//! captures values cannot travel: its future fails at submit with
+//! [`Error::Encode`](concur_core::Error::Encode), saying to pass the values as
+//! arguments —
 //!
-//! ```compile_fail,E0308
+//! ```
+//! use concur_core::{Error, Executor};
+//!
+//! fn add(a: u32, b: u32) -> u32 { a + b }
+//!
+//! let pool = concur_process::ProcessPool::builder().max_workers(1).build()?;
+//! assert_eq!(pool.submit(add, (1, 2)).result(None)?, 3);
+//! let offset = 10;
+//! let refused = pool.submit(move |x: u32| x + offset, 1).result(None);
+//! assert!(matches!(refused, Err(Error::Encode { .. })));
+//! assert_eq!(pool.submit(add, (offset, 1)).result(None)?, 11); // what to do instead
+//! # Ok::<(), Error>(())
+//! ```
+//!
+//! — and one that owns what it captured (a `String`) is not `Copy`, so it
+//! does not compile as a task at all:
+//!
+//! ```compile_fail,E0277
 //! use concur_core::Executor;
 //! let pool = concur_process::ProcessPool::builder().max_workers(1).build().unwrap();
-//! let offset = 10;
-//! let fut = pool.submit(move |x: u32| x + offset, 1); // error: expected fn pointer, found closure
+//! let name = String::from("x");
+//! let fut = pool.submit(move |x: u32| format!("{name}{x}"), 1); // error: not `Copy`
 //! ```
 //!
 //! An argument that cannot be encoded fails its own future at `submit`, on the

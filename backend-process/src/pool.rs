@@ -32,7 +32,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use concur_core::backend::{QueueBound, TaskObj};
-use concur_core::{ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter};
+use concur_core::{
+    ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter, TaskFn,
+};
 
 use crate::builder::{Builder, Config};
 use crate::codec::{self, CallRef};
@@ -216,19 +218,15 @@ impl ProcessPool {
     /// assert_eq!(fut.result(None), Err(Error::Timeout));
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn submit_with_timeout<A: Payload, R: Payload>(
+    pub fn submit_with_timeout<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(
         &self,
-        f: fn(A) -> R,
-        arg: A,
+        f: F,
+        args: A,
         timeout: Duration,
     ) -> Future<R> {
-        self.submit_call(
-            task::call_ref(f, self.shared.config.codec),
-            &arg,
-            Some(timeout),
-            false,
-        )
-        .unwrap_or_else(Future::failed)
+        task::call_ref(f, self.shared.config.codec)
+            .and_then(|call| self.submit_call(call, &args, Some(timeout), false))
+            .unwrap_or_else(Future::failed)
     }
 
     /// Sends `SIGTERM` to every worker after a `shutdown(wait = false,
@@ -324,41 +322,29 @@ impl Executor for ProcessPool {
         self.submit_erased(task, true)
     }
 
-    fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Future<R> {
-        self.submit_call(
-            task::call_ref(f, self.shared.config.codec),
-            &arg,
-            None,
-            false,
-        )
-        .unwrap_or_else(Future::failed)
+    fn submit<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(&self, f: F, args: A) -> Future<R> {
+        task::call_ref(f, self.shared.config.codec)
+            .and_then(|call| self.submit_call(call, &args, None, false))
+            .unwrap_or_else(Future::failed)
     }
 
-    fn try_submit<A: Payload, R: Payload>(
+    fn try_submit<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(
         &self,
-        f: fn(A) -> R,
-        arg: A,
+        f: F,
+        args: A,
     ) -> Result<Future<R>, Error> {
-        self.submit_call(
-            task::call_ref(f, self.shared.config.codec),
-            &arg,
-            None,
-            true,
-        )
+        task::call_ref(f, self.shared.config.codec)
+            .and_then(|call| self.submit_call(call, &args, None, true))
     }
 
-    fn submit_chunk<A: Payload, R: Payload>(
+    fn submit_chunk<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(
         &self,
-        f: fn(A) -> R,
+        f: F,
         items: Vec<A>,
     ) -> Future<ChunkResult<R>> {
-        self.submit_call(
-            task::chunk_ref(f, self.shared.config.codec),
-            &items,
-            None,
-            false,
-        )
-        .unwrap_or_else(Future::failed)
+        task::chunk_ref(f, self.shared.config.codec)
+            .and_then(|call| self.submit_call(call, &items, None, false))
+            .unwrap_or_else(Future::failed)
     }
 
     fn max_workers(&self) -> usize {

@@ -1,145 +1,126 @@
-//! Task identity: a plain `fn(A) -> R` travels as its address relative to a fixed
-//! function of the binary, the [`anchor`].
+//! Task identity: a task function ([`TaskFn`]: a `fn` item, a closure that
+//! captures nothing, a fn pointer) travels as an address relative to a fixed
+//! function of the binary, core's anchor ([`offset_of`]).
 //!
 //! A worker is the same executable as its pool (the handshake checks it), so
 //! every function sits at the same distance from the anchor in both processes,
 //! whatever address space layout randomisation did to the base address. Next to
-//! the function travels a monomorphized trampoline, [`call`]`::<A, R, W>`, also
-//! as an offset: it decodes `A` with the codec `W`, calls the function under
-//! [`catch_panic`] and encodes `R` with `W`. No name is registered anywhere; any
-//! non-capturing function works, and a worker needs no word of its pool's codec:
-//! the trampoline is that codec's.
+//! the function travels a trampoline monomorphized for the function's type and
+//! the pool's codec (core's `call_trampoline::<F, A, R, M, Wire<W>>`), also as
+//! an offset: it makes the function again from its address (a zero-sized one
+//! from nothing), decodes `A` (the argument, or the tuple of arguments) with the
+//! codec `W`, calls the function under [`catch_panic`](concur_core::catch_panic)
+//! and encodes `R` with `W`. No name is registered anywhere, and a worker needs
+//! no word of its pool's codec: the trampoline is that codec's. A closure that
+//! captures values cannot cross (`Error::Encode`, at submit).
 //!
 //! This is the part of core's task body (`concur_core::backend::task`) that
-//! runs in the worker: the body under core's [`catch_panic`], or a chunk under
-//! core's [`run_chunk`]. The rest of it — marking the future running, the
+//! runs in the worker: the body under core's `catch_panic`, or a chunk under
+//! core's `run_chunk`. The rest of it — marking the future running, the
 //! counters, completing the future — cannot run here: the promise and the
 //! stats live in the parent, which does it through core's `task::start` and
-//! `task::finish` (see `pool/job.rs`).
+//! `task::finish` (see `pool/job.rs`). The trampolines themselves are core's
+//! (`concur_core::backend::WorkerCodec`), shared with the MPI backend; this
+//! file gives them the pool's codecs.
 
-use concur_core::{Error, Payload, catch_panic, run_chunk};
+use std::marker::PhantomData;
 
-use crate::codec::{self, BincodeWire, CallRef, Codec, Encoded, MsgPackWire, Wire};
+use concur_core::backend::{self, WorkerCodec};
+use concur_core::{Error, Payload, TaskFn};
+use serde::Serialize;
+use serde::de::{DeserializeOwned, DeserializeSeed};
 
-/// The fixed point every task offset is measured from. Never inlined, so it has
-/// an address; its body is irrelevant.
-#[inline(never)]
-pub(crate) fn anchor() {
-    std::hint::black_box(());
+use crate::codec::{self, BincodeWire, CallRef, Codec, Encoded, MsgPackWire};
+
+pub(crate) use concur_core::backend::offset_of;
+
+/// The pool's codec `W` as core's trampolines use it: bounded decodes and
+/// the shared-memory threshold, whose panics in serde impls are errors.
+pub(crate) struct Wire<W>(PhantomData<W>);
+
+impl<W: codec::Wire> WorkerCodec for Wire<W> {
+    type Options = usize;
+    type Encoded = Encoded;
+
+    fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+        codec::read::<W, T>(bytes)
+    }
+
+    fn decode_seed<T, S: for<'de> DeserializeSeed<'de, Value = T>>(
+        seed: S,
+        bytes: &[u8],
+    ) -> Result<T, Error> {
+        codec::read_seed::<W, T, S>(seed, bytes)
+    }
+
+    fn encode<T: Serialize + ?Sized>(value: &T, shared_threshold: usize) -> Result<Encoded, Error> {
+        codec::encode_with::<W, T>(value, shared_threshold)
+    }
 }
 
-/// The shape of every trampoline: the task function's address, the encoded
-/// argument and the shared-memory threshold in, the encoded result (or the
-/// task's error) out.
-pub(crate) type Trampoline = fn(usize, &[u8], usize) -> Result<Encoded, Error>;
-
-fn anchor_addr() -> i64 {
-    anchor as fn() as usize as i64
-}
-
-fn to_rel(addr: usize) -> i64 {
-    (addr as i64).wrapping_sub(anchor_addr())
-}
-
-fn from_rel(rel: i64) -> usize {
-    anchor_addr().wrapping_add(rel) as usize
-}
-
-/// The offset of `addr` from the anchor (also used as a build fingerprint).
-pub(crate) fn offset_of(addr: usize) -> i64 {
-    to_rel(addr)
-}
-
-/// The address at offset `rel` from the anchor (the inverse of [`offset_of`]).
-pub(crate) fn address_of(rel: i64) -> usize {
-    from_rel(rel)
+fn call_ref_of((func, tramp): (i64, i64)) -> CallRef {
+    CallRef { func, tramp }
 }
 
 /// The wire form of a task `f` whose payloads travel in `codec`.
-pub(crate) fn call_ref<A: Payload, R: Payload>(f: fn(A) -> R, codec: Codec) -> CallRef {
-    let tramp: Trampoline = match codec {
-        Codec::Bincode => call::<A, R, BincodeWire>,
-        Codec::MessagePack => call::<A, R, MsgPackWire>,
-    };
-    CallRef {
-        func: to_rel(f as usize),
-        tramp: to_rel(tramp as usize),
+///
+/// # Errors
+///
+/// `Error::Encode` when `f` is a closure that captures values.
+pub(crate) fn call_ref<F, A, R, M>(f: F, codec: Codec) -> Result<CallRef, Error>
+where
+    F: TaskFn<A, R, M>,
+    A: Payload,
+    R: Payload,
+{
+    match codec {
+        Codec::Bincode => backend::call_trampoline::<F, A, R, M, Wire<BincodeWire>>(f),
+        Codec::MessagePack => backend::call_trampoline::<F, A, R, M, Wire<MsgPackWire>>(f),
     }
+    .map(call_ref_of)
 }
 
 /// The wire form of `f` run over a chunk of items (`submit_chunk`).
-pub(crate) fn chunk_ref<A: Payload, R: Payload>(f: fn(A) -> R, codec: Codec) -> CallRef {
-    let tramp: Trampoline = match codec {
-        Codec::Bincode => call_chunk::<A, R, BincodeWire>,
-        Codec::MessagePack => call_chunk::<A, R, MsgPackWire>,
-    };
-    CallRef {
-        func: to_rel(f as usize),
-        tramp: to_rel(tramp as usize),
+///
+/// # Errors
+///
+/// As [`call_ref`].
+pub(crate) fn chunk_ref<F, A, R, M>(f: F, codec: Codec) -> Result<CallRef, Error>
+where
+    F: TaskFn<A, R, M>,
+    A: Payload,
+    R: Payload,
+{
+    match codec {
+        Codec::Bincode => backend::chunk_trampoline::<F, A, R, M, Wire<BincodeWire>>(f),
+        Codec::MessagePack => backend::chunk_trampoline::<F, A, R, M, Wire<MsgPackWire>>(f),
     }
+    .map(call_ref_of)
 }
 
-/// The wire form of an initializer `f`.
+/// The wire form of an initializer `f` (a fn pointer: it always crosses).
 pub(crate) fn init_ref<A: Payload>(f: fn(A), codec: Codec) -> CallRef {
-    let tramp: Trampoline = match codec {
-        Codec::Bincode => call::<A, (), BincodeWire>,
-        Codec::MessagePack => call::<A, (), MsgPackWire>,
-    };
-    CallRef {
-        func: to_rel(f as usize),
-        tramp: to_rel(tramp as usize),
-    }
+    call_ref(f, codec).expect("a fn pointer crosses to a worker")
 }
 
 /// Runs a task received from the pool: the trampoline decodes, calls, encodes.
 ///
 /// # Safety
 ///
-/// `call` must have been made by [`call_ref`], [`chunk_ref`] or [`init_ref`] in a
-/// process running this very binary (the worker handshake checks the binary's
-/// identity), so that both offsets land on the functions they were taken from.
+/// `call` must have been made by [`call_ref`], [`chunk_ref`], [`init_ref`] or
+/// `pool/erased.rs` in a process running this very binary (the worker
+/// handshake checks the binary's identity), in the codec whose trampoline it
+/// names, so that both offsets land on the functions they were taken from.
 pub(crate) unsafe fn invoke(
     call: CallRef,
     arg: &[u8],
     shared_threshold: usize,
 ) -> Result<Encoded, Error> {
-    // SAFETY: by this function's contract `call.tramp` is the offset of a
-    // `call::<A, R>` or `call_chunk::<A, R>` instantiation of this binary, all of
-    // which have the `Trampoline` signature; fn pointers and usize have the same
-    // size on every supported target.
-    let tramp = unsafe { std::mem::transmute::<usize, Trampoline>(from_rel(call.tramp)) };
-    tramp(from_rel(call.func), arg, shared_threshold)
-}
-
-/// The trampoline of `fn(A) -> R` with the codec `W`. A panic of the task is
-/// `Error::Panicked`; one in `A`'s `Deserialize` or `R`'s `Serialize` is
-/// `Error::Decode` / `Error::Encode` (the codec catches those).
-fn call<A: Payload, R: Payload, W: Wire>(
-    fptr: usize,
-    arg: &[u8],
-    shared_threshold: usize,
-) -> Result<Encoded, Error> {
-    // SAFETY: this trampoline is only ever paired (by `call_ref`/`init_ref`) with
-    // the address of a `fn(A) -> R` of the same `A` and `R` in this binary, so the
-    // address is a valid function pointer of exactly this type.
-    let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(fptr) };
-    let arg = codec::read::<W, A>(arg)?;
-    let value = catch_panic(|| f(arg))?;
-    codec::encode_with::<W, R>(&value, shared_threshold)
-}
-
-/// The trampoline of `fn(A) -> R` over a chunk: decodes `Vec<A>`, runs each item
-/// alone, encodes its [`ChunkResult`](concur_core::ChunkResult) (the values, and the failed items'
-/// positions and errors).
-fn call_chunk<A: Payload, R: Payload, W: Wire>(
-    fptr: usize,
-    arg: &[u8],
-    shared_threshold: usize,
-) -> Result<Encoded, Error> {
-    // SAFETY: as in `call`: paired by `chunk_ref` with a `fn(A) -> R` of this binary.
-    let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(fptr) };
-    let items = codec::read::<W, Vec<A>>(arg)?;
-    codec::encode_with::<W, _>(&run_chunk(f, items), shared_threshold)
+    // The trampoline is the codec's, and every trampoline of either codec
+    // has the same signature (`Options = usize`, `Encoded`), so the
+    // bincode instance calls a MessagePack trampoline as well.
+    // SAFETY: by this function's contract, `backend::invoke`'s.
+    unsafe { backend::invoke::<Wire<BincodeWire>>(call.func, call.tramp, arg, shared_threshold) }
 }
 
 #[cfg(test)]
@@ -159,7 +140,7 @@ mod tests {
         let arg = codec::encode_value(&21u32).unwrap();
         // SAFETY: made by `call_ref` in this process.
         let Ok(Encoded::Inline(out)) =
-            (unsafe { invoke(call_ref(double, Codec::Bincode), &arg, 1024) })
+            (unsafe { invoke(call_ref(double, Codec::Bincode).unwrap(), &arg, 1024) })
         else {
             panic!("a small result travels inline")
         };
@@ -168,7 +149,7 @@ mod tests {
         let arg = codec::encode_value(&vec![1u32, 2, 3]).unwrap();
         // SAFETY: made by `chunk_ref` in this process.
         let Ok(Encoded::Shared(out)) =
-            (unsafe { invoke(chunk_ref(double, Codec::Bincode), &arg, 0) })
+            (unsafe { invoke(chunk_ref(double, Codec::Bincode).unwrap(), &arg, 0) })
         else {
             panic!("above the threshold, a result goes to shared memory")
         };
@@ -180,10 +161,12 @@ mod tests {
     fn panics_and_bad_arguments_fail_the_task() {
         let arg = codec::encode_value(&()).unwrap();
         // SAFETY: made by `call_ref` in this process.
-        let err = unsafe { invoke(call_ref(boom, Codec::Bincode), &arg, 1024) }.unwrap_err();
+        let err =
+            unsafe { invoke(call_ref(boom, Codec::Bincode).unwrap(), &arg, 1024) }.unwrap_err();
         assert!(matches!(err, Error::Panicked { ref message, .. } if message == "boom"));
         // SAFETY: made by `call_ref` in this process.
-        let err = unsafe { invoke(call_ref(double, Codec::Bincode), &[], 1024) }.unwrap_err();
+        let err =
+            unsafe { invoke(call_ref(double, Codec::Bincode).unwrap(), &[], 1024) }.unwrap_err();
         assert!(matches!(err, Error::Decode { .. }), "{err:?}");
     }
 }

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use concur_core::backend::TaskObj;
-use concur_core::{ChunkResult, Error, Executor, Future, Payload, Promise, Stats, run_chunk};
+use concur_core::{
+    ChunkResult, Error, Executor, Future, Payload, Promise, Stats, TaskFn, run_chunk,
+};
 
 use crate::Builder;
 use crate::job::{Action, Job};
@@ -179,24 +181,24 @@ impl Executor for ThreadPool {
         self.inject_task(task, true)
     }
 
-    fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Future<R> {
-        self.spawn_inner(move || f(arg), false)
+    fn submit<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(&self, f: F, args: A) -> Future<R> {
+        self.spawn_inner(move || f.call(args), false)
     }
 
-    fn try_submit<A: Payload, R: Payload>(
+    fn try_submit<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(
         &self,
-        f: fn(A) -> R,
-        arg: A,
+        f: F,
+        args: A,
     ) -> Result<Future<R>, Error> {
-        self.try_spawn(move || f(arg))
+        self.try_spawn(move || f.call(args))
     }
 
-    fn submit_chunk<A: Payload, R: Payload>(
+    fn submit_chunk<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(
         &self,
-        f: fn(A) -> R,
+        f: F,
         items: Vec<A>,
     ) -> Future<ChunkResult<R>> {
-        self.spawn_inner(move || run_chunk(f, items), false)
+        self.spawn_inner(move || run_chunk(|a| f.call(a), items), false)
     }
 
     fn max_workers(&self) -> usize {

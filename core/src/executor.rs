@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::{Error, Future, Map, MapOptions, Shutdown, Stats};
+use crate::{Error, Future, Map, MapOptions, Shutdown, Stats, TaskFn};
 
 /// What a task's argument and result must be to run on every backend, processes
 /// included (Python's rule: a picklable function and arguments): serializable,
@@ -19,9 +19,9 @@ use crate::backend::{ChunkResult, TaskObj};
 /// A pool that runs tasks and hands back [`Future`]s: the common interface of the
 /// thread, process and async backends (Python's `concurrent.futures.Executor`).
 ///
-/// A task is a plain function pointer `fn(A) -> R` with a [`Payload`] argument,
-/// so the same code runs on every backend, including one whose workers are other
-/// processes. Backends add closures (and scoped closures) as inherent methods
+/// A task is a plain function of up to four [`Payload`] arguments (a `fn`
+/// item, or a closure that captures nothing: [`TaskFn`]), so the same code
+/// runs on every backend, including one whose workers are other processes. Backends add closures (and scoped closures) as inherent methods
 /// where they can run them.
 ///
 /// Implementors provide [`submit_task`](Executor::submit_task) (and
@@ -134,17 +134,61 @@ pub trait Executor: Sync {
         self.submit_task(task)
     }
 
-    /// Schedules `f(arg)` and returns its future.
+    /// Schedules `f` called with `args` and returns its future: `args` is
+    /// the one argument of a one-argument function (`submit(square, 5)`) or
+    /// the tuple of a function of two to four (`submit(add, (1, 2))` calls
+    /// `add(1, 2)`), `()` for none ([`TaskFn`]).
+    ///
+    /// `f` is a `fn` item, a closure or a fn pointer (`Copy + Send + Sync +
+    /// 'static`; the third type parameter is inferred, never written).
+    /// Backends in this process call it as it is. A backend whose workers
+    /// are other processes (processes, MPI) sends it as an address in the
+    /// binary: fn items, closures that capture nothing and fn pointers
+    /// cross; a closure that captures values cannot (what it captured lives
+    /// here), so its future fails with [`Error::Encode`], whose message says
+    /// to pass the captured values as arguments.
     ///
     /// Never blocks on a full queue and never panics: a task that cannot be
     /// accepted gets a future that is already failed — [`Error::Shutdown`] after
     /// [`shutdown`](Executor::shutdown), [`Error::Encode`] when a process backend
-    /// cannot serialize `arg` (on the caller's thread, at submit time).
-    fn submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Future<R>
+    /// cannot serialize `args` (on the caller's thread, at submit time).
+    ///
+    /// ```
+    /// # use concur_core::backend::TaskObj;
+    /// # use concur_core::{Error, Stats, StatsCounter};
+    /// use concur_core::Executor;
+    /// # #[derive(Default)]
+    /// # struct Inline(StatsCounter);
+    /// # impl Executor for Inline {
+    /// #     fn submit_task(&self, task: TaskObj) -> Result<(), Error> {
+    /// #         task.run(&self.0);
+    /// #         Ok(())
+    /// #     }
+    /// #     fn max_workers(&self) -> usize { 1 }
+    /// #     fn stats(&self) -> Stats { self.0.snapshot(1) }
+    /// #     fn shutdown(&self, _wait: bool, _cancel: bool) {}
+    /// # }
+    ///
+    /// fn add(a: u64, b: u64) -> u64 { a + b }
+    /// fn square(x: u64) -> u64 { x * x }
+    /// fn volume(w: u64, h: u64, d: u64) -> u64 { w * h * d }
+    ///
+    /// # let pool = Inline::default();
+    /// assert_eq!(pool.submit(add, (1, 2)).result(None)?, 3);
+    /// assert_eq!(pool.submit(square, 5).result(None)?, 25);
+    /// assert_eq!(pool.submit(volume, (2, 3, 4)).result(None)?, 24);
+    /// let f: fn(u64, u64) -> u64 = add; // a fn pointer works too
+    /// assert_eq!(pool.submit(f, (4, 5)).result(None)?, 9);
+    /// # Ok::<(), Error>(())
+    /// ```
+    fn submit<F, A, R, M>(&self, f: F, args: A) -> Future<R>
     where
+        F: TaskFn<A, R, M>,
+        A: Payload,
+        R: Payload,
         Self: Sized,
     {
-        let (task, future) = TaskObj::new(f, arg);
+        let (task, future) = TaskObj::new(f, args);
         match self.submit_task(task) {
             Ok(()) => future,
             Err(e) => Future::failed(e),
@@ -157,23 +201,26 @@ pub trait Executor: Sync {
     /// # Errors
     ///
     /// [`Error::Full`] when the bound is reached, [`Error::Shutdown`] after shutdown.
-    fn try_submit<A: Payload, R: Payload>(&self, f: fn(A) -> R, arg: A) -> Result<Future<R>, Error>
+    fn try_submit<F, A, R, M>(&self, f: F, args: A) -> Result<Future<R>, Error>
     where
+        F: TaskFn<A, R, M>,
+        A: Payload,
+        R: Payload,
         Self: Sized,
     {
-        let (task, future) = TaskObj::new(f, arg);
+        let (task, future) = TaskObj::new(f, args);
         self.try_submit_task(task).map(|()| future)
     }
 
     /// Schedules `f` over every item of `items` as one task (what `map` does with a
     /// `chunksize`); each item fails alone. [`run_chunk`](crate::run_chunk) is the
-    /// body a backend runs.
-    fn submit_chunk<A: Payload, R: Payload>(
-        &self,
-        f: fn(A) -> R,
-        items: Vec<A>,
-    ) -> Future<ChunkResult<R>>
+    /// body a backend runs. An item is `f`'s argument, or the tuple of its
+    /// arguments, as for [`submit`](Executor::submit).
+    fn submit_chunk<F, A, R, M>(&self, f: F, items: Vec<A>) -> Future<ChunkResult<R>>
     where
+        F: TaskFn<A, R, M>,
+        A: Payload,
+        R: Payload,
         Self: Sized,
     {
         let (task, future) = TaskObj::chunk(f, items);
@@ -226,6 +273,11 @@ pub trait Executor: Sync {
     /// `Stream` on a multi-threaded runtime; a map over an input that is not
     /// `Send` (one that borrows an `Rc`) works too, on the thread that made it.
     ///
+    /// An item is `f`'s argument, or the tuple of its arguments, as for
+    /// [`submit`](Executor::submit) (Python's `map(fn, *iterables)` is
+    /// `map(add, xs.zip(ys), ..)`), and `f` crosses to worker processes as
+    /// it does there.
+    ///
     /// ```compile_fail,E0277
     /// # use concur_core::{Executor, MapOptions};
     /// # fn double(x: u64) -> u64 { 2 * x }
@@ -245,13 +297,14 @@ pub trait Executor: Sync {
     /// [`Error::Shutdown`] (or [`Error::Broken`]) when the executor no longer
     /// accepts work, as `try_submit` would say (an empty input submits nothing
     /// and is not refused).
-    fn map<'a, A, R, I>(
+    fn map<'a, F, A, R, M, I>(
         &'a self,
-        f: fn(A) -> R,
+        f: F,
         items: I,
         options: MapOptions,
     ) -> Result<Map<'a, R, I::IntoIter>, Error>
     where
+        F: TaskFn<A, R, M>,
         A: Payload,
         R: Payload,
         I: IntoIterator<Item = A>,

@@ -80,6 +80,7 @@ mod shutdown;
 mod state;
 mod stats;
 mod sync;
+mod task_fn;
 mod timer;
 mod wait;
 
@@ -96,4 +97,5 @@ pub use crate::panic::{catch_panic, payload_message};
 pub use crate::promise::Promise;
 pub use crate::shutdown::Shutdown;
 pub use crate::stats::{Stats, StatsCounter};
+pub use crate::task_fn::TaskFn;
 pub use crate::wait::{DoneAndNotDone, ReturnWhen, wait};

@@ -76,7 +76,7 @@ mod pool;
 pub use concur_core::{
     AnyFuture, AsCompleted, AsCompletedStream, ChunkResult, DoneAndNotDone, Error, Executor,
     ExitStatus, FlatError, Future, LostCause, Map, MapOptions, MapStream, Payload, ReturnWhen,
-    Shutdown, Stats, Waitable, as_completed, wait,
+    Shutdown, Stats, TaskFn, Waitable, as_completed, wait,
 };
 
 /// What a backend is built from: the producer side of a future

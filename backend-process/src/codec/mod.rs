@@ -30,8 +30,7 @@ use serde::{Deserialize, Serialize};
 use self::guard::Bounds;
 pub use self::payload::Codec;
 pub(crate) use self::payload::{
-    BincodeWire, MsgPackWire, Wire, decode_payload, decode_payload_seed, encode_with,
-    encode_with_codec, read, read_seed,
+    BincodeWire, MsgPackWire, Wire, decode_payload, encode_with, encode_with_codec, read, read_seed,
 };
 use crate::shm::Region;
 

@@ -280,6 +280,12 @@ macro_rules! suite {
                 non_string_panic_payload,
                 many_waiters_all_woken,
                 wait_and_as_completed_empty;
+            args:
+                two_to_four_arguments,
+                fn_pointers_and_closures_that_capture_nothing,
+                map_chunks_and_try_submit_spread_tuples,
+                multi_argument_failures_fail_alone,
+                capturing_closure_runs_or_is_refused;
         }
     };
 }
@@ -327,6 +333,7 @@ mod tests {
     /// The scenario functions of the area files, in file order.
     fn defined() -> Vec<(&'static str, String)> {
         let files = [
+            ("args", include_str!("scenarios/args.rs")),
             ("asyncs", include_str!("scenarios/asyncs.rs")),
             ("basics", include_str!("scenarios/basics.rs")),
             ("callbacks", include_str!("scenarios/callbacks.rs")),

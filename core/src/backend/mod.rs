@@ -19,6 +19,12 @@
 //! - [`TaskObj`]: one task with its types erased, what
 //!   [`Executor::submit_task`](crate::Executor::submit_task) takes — run in
 //!   process, or taken apart into a [`RemoteTask`] for a worker process;
+//! - for a backend whose workers are processes running this binary, over
+//!   its own [`WorkerCodec`]: task identity as offsets ([`offset_of`],
+//!   [`address_of`]), the trampolines ([`call_trampoline`],
+//!   [`chunk_trampoline`], [`erased_trampoline`], run by [`invoke`]) and
+//!   the erased task's two ends ([`ErasedWire`],
+//!   [`RemoteResult::finish_decoded`]);
 //! - and what the crate root also exports for backends: [`Promise`] (the
 //!   producer side of a future), [`StatsCounter`], [`catch_panic`],
 //!   [`set_wait_hook`].
@@ -68,7 +74,9 @@ pub use deadline::{deadline, expired, remaining};
 pub use padded::CachePadded;
 
 pub use crate::erased::{
-    ArgSeed, Encode, Prepared, RemoteCall, RemoteResult, RemoteTask, ResultSeed, TaskObj, WireArg,
+    ArgSeed, Encode, ErasedWire, Prepared, RemoteCall, RemoteResult, RemoteTask, ResultSeed,
+    TaskObj, Trampoline, WireArg, WorkerCodec, address_of, call_trampoline, chunk_trampoline,
+    erased_trampoline, fn_address, fn_from_address, invoke, offset_of, renamed,
 };
 /// The erased serde traits of [`RemoteTask`]'s argument and result, for an
 /// out-of-process backend's codec (the same version as concur-core's).

@@ -30,12 +30,19 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::backend::{ChunkResult, run_chunk, task};
-use crate::{AnyFuture, Error, Future, Payload, Promise, StatsCounter};
+use crate::{AnyFuture, Error, Future, Payload, Promise, StatsCounter, TaskFn};
 
 mod remote;
+mod trampoline;
 mod wire;
 
-pub use remote::{Encode, Prepared, RemoteCall, RemoteResult, RemoteTask};
+pub use remote::{
+    Encode, Prepared, RemoteCall, RemoteResult, RemoteTask, fn_address, fn_from_address,
+};
+pub use trampoline::{
+    ErasedWire, Trampoline, WorkerCodec, address_of, call_trampoline, chunk_trampoline,
+    erased_trampoline, invoke, offset_of, renamed,
+};
 pub use wire::{ArgSeed, ResultSeed, WireArg};
 
 /// What a task computes from its function: one call, or a chunk of calls
@@ -47,7 +54,7 @@ pub(crate) trait Shape<A: Payload, R: Payload>: Send + 'static {
     /// The value that comes back: an `R`, or a [`ChunkResult<R>`].
     type Output: Payload;
     /// Runs `f` over `input`; a panic of one call of a chunk fails that item only.
-    fn call(f: fn(A) -> R, input: Self::Input) -> Self::Output;
+    fn call(f: impl Fn(A) -> R, input: Self::Input) -> Self::Output;
 }
 
 /// `f(arg)`.
@@ -59,7 +66,7 @@ pub(crate) struct Chunk;
 impl<A: Payload, R: Payload> Shape<A, R> for One {
     type Input = A;
     type Output = R;
-    fn call(f: fn(A) -> R, input: A) -> R {
+    fn call(f: impl Fn(A) -> R, input: A) -> R {
         f(input)
     }
 }
@@ -67,7 +74,7 @@ impl<A: Payload, R: Payload> Shape<A, R> for One {
 impl<A: Payload, R: Payload> Shape<A, R> for Chunk {
     type Input = Vec<A>;
     type Output = ChunkResult<R>;
-    fn call(f: fn(A) -> R, input: Vec<A>) -> ChunkResult<R> {
+    fn call(f: impl Fn(A) -> R, input: Vec<A>) -> ChunkResult<R> {
         run_chunk(f, input)
     }
 }
@@ -78,23 +85,61 @@ trait Erased: Send {
     fn cancel(self: Box<Self>, stats: &StatsCounter);
     fn fail(self: Box<Self>, stats: &StatsCounter, error: Error);
     fn future(&self) -> AnyFuture;
-    fn into_remote(self: Box<Self>) -> RemoteTask;
+    fn into_remote(self: Box<Self>) -> Result<RemoteTask, Error>;
 }
 
-/// A task of known types: the function, its input, the promise of its output.
-struct Typed<A: Payload, R: Payload, S: Shape<A, R>> {
-    f: fn(A) -> R,
+/// A task of known types: the function, its input, the promise of its
+/// output, and the two uses of its [`TaskFn`] impl as fn pointers (so that
+/// the impl's marker, never `'static`-bounded, is not part of the type).
+struct Typed<F, A: Payload, R: Payload, S: Shape<A, R>> {
+    f: F,
     input: S::Input,
     promise: Promise<S::Output>,
+    call: fn(F, A) -> R,
+    remote: ToRemote<F, S::Input, S::Output>,
     _shape: PhantomData<fn() -> S>,
 }
 
-impl<A: Payload, R: Payload, S: Shape<A, R>> Erased for Typed<A, R, S> {
+/// [`RemoteTask::new`] for one function type and shape.
+type ToRemote<F, I, O> = fn(F, I, Promise<O>) -> Result<RemoteTask, Error>;
+
+/// The task of `f` over `input` in shape `S`, and its future.
+fn typed<F, A, R, M, S>(f: F, input: S::Input) -> (TaskObj, Future<S::Output>)
+where
+    F: TaskFn<A, R, M>,
+    A: Payload,
+    R: Payload,
+    S: Shape<A, R>,
+{
+    let promise = Promise::new();
+    let future = promise.future();
+    let inner: Box<dyn Erased> = Box::new(Typed::<F, A, R, S> {
+        f,
+        input,
+        promise,
+        call: F::call,
+        remote: RemoteTask::new::<F, A, R, M, S>,
+        _shape: PhantomData,
+    });
+    (TaskObj { inner }, future)
+}
+
+impl<F, A, R, S> Erased for Typed<F, A, R, S>
+where
+    F: Copy + Send + 'static,
+    A: Payload,
+    R: Payload,
+    S: Shape<A, R>,
+{
     fn run(self: Box<Self>, stats: &StatsCounter) -> bool {
         let Typed {
-            f, input, promise, ..
+            f,
+            input,
+            promise,
+            call,
+            ..
         } = *self;
-        task::run(promise, stats, move || S::call(f, input))
+        task::run(promise, stats, move || S::call(|a| call(f, a), input))
     }
 
     fn cancel(self: Box<Self>, stats: &StatsCounter) {
@@ -109,11 +154,15 @@ impl<A: Payload, R: Payload, S: Shape<A, R>> Erased for Typed<A, R, S> {
         self.promise.future().as_any()
     }
 
-    fn into_remote(self: Box<Self>) -> RemoteTask {
+    fn into_remote(self: Box<Self>) -> Result<RemoteTask, Error> {
         let Typed {
-            f, input, promise, ..
+            f,
+            input,
+            promise,
+            remote,
+            ..
         } = *self;
-        RemoteTask::new::<A, R, S>(f, input, promise)
+        remote(f, input, promise)
     }
 }
 
@@ -146,34 +195,26 @@ pub struct TaskObj {
 }
 
 impl TaskObj {
-    /// The task `f(arg)` and the future of its value.
-    pub fn new<A: Payload, R: Payload>(f: fn(A) -> R, arg: A) -> (TaskObj, Future<R>) {
-        let promise = Promise::new();
-        let future = promise.future();
-        let inner: Box<dyn Erased> = Box::new(Typed::<A, R, One> {
-            f,
-            input: arg,
-            promise,
-            _shape: PhantomData,
-        });
-        (TaskObj { inner }, future)
+    /// The task `f(args)` and the future of its value: `args` is the
+    /// function's one argument, or a tuple of its arguments ([`TaskFn`]).
+    pub fn new<F, A, R, M>(f: F, args: A) -> (TaskObj, Future<R>)
+    where
+        F: TaskFn<A, R, M>,
+        A: Payload,
+        R: Payload,
+    {
+        typed::<F, A, R, M, One>(f, args)
     }
 
     /// The task `f` over every item of `items`, each failing alone (what
     /// [`run_chunk`] does), and the future of the chunk's outcomes.
-    pub fn chunk<A: Payload, R: Payload>(
-        f: fn(A) -> R,
-        items: Vec<A>,
-    ) -> (TaskObj, Future<ChunkResult<R>>) {
-        let promise = Promise::new();
-        let future = promise.future();
-        let inner: Box<dyn Erased> = Box::new(Typed::<A, R, Chunk> {
-            f,
-            input: items,
-            promise,
-            _shape: PhantomData,
-        });
-        (TaskObj { inner }, future)
+    pub fn chunk<F, A, R, M>(f: F, items: Vec<A>) -> (TaskObj, Future<ChunkResult<R>>)
+    where
+        F: TaskFn<A, R, M>,
+        A: Payload,
+        R: Payload,
+    {
+        typed::<F, A, R, M, Chunk>(f, items)
     }
 
     /// Runs the task on this thread: marks it running (returning false,
@@ -203,7 +244,14 @@ impl TaskObj {
 
     /// The task taken apart for a worker in another process running this
     /// same binary: see [`RemoteTask`].
-    pub fn into_remote(self) -> RemoteTask {
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Encode`] when the task's function is a closure that captures
+    /// values (only fn items, closures that capture nothing and fn pointers
+    /// cross to another process): the task's future fails with the same
+    /// error, so the backend only has to refuse it.
+    pub fn into_remote(self) -> Result<RemoteTask, Error> {
         self.inner.into_remote()
     }
 }

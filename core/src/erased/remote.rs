@@ -22,7 +22,8 @@ use std::fmt;
 
 use super::Shape;
 use crate::backend::task;
-use crate::{AnyFuture, Error, Payload, Promise, StatsCounter, catch_panic};
+use crate::task_fn::{self, Crossing};
+use crate::{AnyFuture, Error, Payload, Promise, StatsCounter, TaskFn, catch_panic};
 
 /// The remote runner's signature: the function's address, an erased
 /// deserializer over the argument, and where to write the argument's type
@@ -33,26 +34,72 @@ type Runner = for<'de> unsafe fn(
     &mut &'static str,
 ) -> Result<Prepared, erased_serde::Error>;
 
-/// The remote runner of `fn(A) -> R` in shape `S`: decodes the input, and
-/// returns the call, ready to run.
+/// The address that stands for the task function `f` in a worker process
+/// running this binary, for [`fn_from_address`] there: `0` for a zero-sized
+/// function (a fn item, a closure that captures nothing: nothing travels),
+/// the function's address for a fn pointer.
+///
+/// Out-of-process backends send it (as an offset from their anchor) beside
+/// a trampoline monomorphized for `F`.
+///
+/// # Errors
+///
+/// [`Error::Encode`] for a closure that captures values: what it captured
+/// lives in this process only (a pointer, a `String`'s buffer...), and
+/// sending its bytes would be sending dangling pointers. The message says
+/// what to do instead.
+pub fn fn_address<F: TaskFn<A, R, M>, A, R, M>(f: F) -> Result<usize, Error> {
+    match task_fn::crossing(f) {
+        Some(Crossing::ZeroSized) => Ok(0),
+        Some(Crossing::Pointer(addr)) => Ok(addr),
+        None => Err(Error::Encode {
+            type_name: type_name::<F>().to_owned(),
+            message: "this task function is a closure that captures values, which cannot \
+                      be sent to a worker process; pass a `fn` item or a closure that \
+                      captures nothing, with the captured values as arguments \
+                      (`submit(f, (a, b))`), or run it on a thread or async pool"
+                .to_owned(),
+        }),
+    }
+}
+
+/// The task function again, in the worker, from what [`fn_address`] gave.
 ///
 /// # Safety
 ///
-/// `func` is the address of a `fn(A) -> R` of this binary.
-unsafe fn runner<A: Payload, R: Payload, S: Shape<A, R>>(
+/// `addr` is what [`fn_address`]`::<F, ..>` returned for a value of this
+/// very `F` in a process running this very binary, carried over unchanged
+/// (the backend's handshake checks the binary). For a zero-sized `F` the
+/// value is made from no bytes: it existed at submit (so `F` is inhabited),
+/// is `Copy`, `Send` and `'static`, and is one of Rust's own callables
+/// ([`TaskFn`] is sealed) of the same binary; the one thing those bounds
+/// leave open is a closure that captures a zero-sized token whose meaning
+/// belongs to one process (proof of a CPU feature, say), which should not
+/// be sent to another process (`TaskFn`'s docs say so).
+pub unsafe fn fn_from_address<F: TaskFn<A, R, M>, A, R, M>(addr: usize) -> F {
+    // SAFETY: this function's contract is `conjure`'s.
+    unsafe { task_fn::conjure(addr) }
+}
+
+/// The remote runner of the task function `F` in shape `S`: decodes the
+/// input, and returns the call, ready to run.
+///
+/// # Safety
+///
+/// `func` is what [`fn_address`] gave for a value of this very `F`, in a
+/// process running this binary.
+unsafe fn runner<F: TaskFn<A, R, M>, A: Payload, R: Payload, M, S: Shape<A, R>>(
     func: usize,
     arg: &mut dyn erased_serde::Deserializer<'_>,
     arg_type: &mut &'static str,
 ) -> Result<Prepared, erased_serde::Error> {
     *arg_type = type_name::<S::Input>();
-    // SAFETY: by this function's contract `func` is a `fn(A) -> R` of this
-    // binary; fn pointers and usize have the same size on every supported
-    // target.
-    let f = unsafe { std::mem::transmute::<usize, fn(A) -> R>(func) };
+    // SAFETY: by this function's contract, `fn_from_address`'s.
+    let f: F = unsafe { fn_from_address(func) };
     let input: S::Input = erased_serde::deserialize(arg)?;
     Ok(Prepared {
         call: Box::new(move |encode| {
-            let output = catch_panic(|| S::call(f, input))?;
+            let output = catch_panic(|| S::call(|a| f.call(a), input))?;
             encode(&output, type_name::<S::Output>())
         }),
     })
@@ -111,7 +158,8 @@ impl RemoteCall {
         // `runner::<A, R, S>` of this binary, all of which have the `Runner`
         // signature.
         let runner = unsafe { std::mem::transmute::<usize, Runner>(self.runner) };
-        // SAFETY: and `func` the `fn(A) -> R` that runner was made with.
+        // SAFETY: and `func` what `fn_address` gave for the `F` that runner
+        // was made with.
         unsafe { runner(self.func, arg, arg_type) }
     }
 }
@@ -314,7 +362,7 @@ impl fmt::Debug for RemoteResult {
 /// fn double(x: u32) -> u32 { 2 * x }
 ///
 /// let (task, future) = TaskObj::new(double, 21);
-/// let remote = task.into_remote();
+/// let remote = task.into_remote().expect("a fn item crosses to another process");
 /// // The pool encodes the argument with its codec (JSON here, for the example).
 /// let bytes = serde_json::to_vec(remote.arg()).unwrap();
 /// let call = remote.call();
@@ -349,15 +397,25 @@ pub struct RemoteTask {
 }
 
 impl RemoteTask {
-    pub(super) fn new<A: Payload, R: Payload, S: Shape<A, R>>(
-        f: fn(A) -> R,
+    /// The remote task of `f` over `input`, or, for a function that cannot
+    /// cross ([`fn_address`]), its error — with which `promise` fails.
+    pub(super) fn new<F: TaskFn<A, R, M>, A: Payload, R: Payload, M, S: Shape<A, R>>(
+        f: F,
         input: S::Input,
         promise: Promise<S::Output>,
-    ) -> RemoteTask {
-        let runner: Runner = runner::<A, R, S>;
-        RemoteTask {
+    ) -> Result<RemoteTask, Error> {
+        let func = match fn_address(f) {
+            Ok(func) => func,
+            Err(e) => {
+                // Never submitted, so counted nowhere.
+                task::fail(promise, &StatsCounter::default(), e.clone());
+                return Err(e);
+            }
+        };
+        let runner: Runner = runner::<F, A, R, M, S>;
+        Ok(RemoteTask {
             call: RemoteCall {
-                func: f as usize,
+                func,
                 runner: runner as usize,
             },
             arg: Box::new(input),
@@ -368,7 +426,7 @@ impl RemoteTask {
                     value: None,
                 }),
             },
-        }
+        })
     }
 
     /// The function and remote runner to send.

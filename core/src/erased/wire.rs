@@ -15,29 +15,29 @@ use super::{Prepared, RemoteCall, RemoteResult};
 
 /// A remote task's argument as it travels: the pair (the remote runner's
 /// offset from the backend's anchor, the argument), a 2-tuple in the codec.
-pub struct WireArg<'a> {
+pub struct WireArg {
     runner: i64,
-    arg: &'a (dyn erased_serde::Serialize + Send),
+    arg: Box<dyn erased_serde::Serialize + Send>,
 }
 
-impl<'a> WireArg<'a> {
+impl WireArg {
     /// The pair of `runner` (the offset of [`RemoteCall::runner`] from the
-    /// backend's anchor) and `arg` ([`RemoteTask::into_parts`](super::RemoteTask::into_parts)).
-    pub fn new(runner: i64, arg: &'a (dyn erased_serde::Serialize + Send)) -> Self {
+    /// anchor) and `arg` ([`RemoteTask::into_parts`](super::RemoteTask::into_parts)).
+    pub fn new(runner: i64, arg: Box<dyn erased_serde::Serialize + Send>) -> Self {
         WireArg { runner, arg }
     }
 }
 
-impl Serialize for WireArg<'_> {
+impl Serialize for WireArg {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut t = serializer.serialize_tuple(2)?;
         t.serialize_element(&self.runner)?;
-        t.serialize_element(self.arg)?;
+        t.serialize_element(&*self.arg)?;
         t.end()
     }
 }
 
-impl fmt::Debug for WireArg<'_> {
+impl fmt::Debug for WireArg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WireArg")
             .field("runner", &self.runner)

@@ -6,27 +6,12 @@
 
 use super::Task;
 use crate::backend::ChunkResult;
-use crate::{Executor, Future, Payload};
+use crate::{Executor, Future, Payload, TaskFn};
 
 /// What a map submits to, for one argument and result type.
 pub(crate) trait Submit<A, R>: Send {
     fn one(&mut self, arg: A) -> Future<R>;
     fn chunk(&mut self, items: Vec<A>) -> Future<ChunkResult<R>>;
-}
-
-/// An executor's `submit` and `submit_chunk` of `f`.
-struct ByExecutor<'a, E, A, R> {
-    executor: &'a E,
-    f: fn(A) -> R,
-}
-
-impl<A: Payload, R: Payload, E: Executor> Submit<A, R> for ByExecutor<'_, E, A, R> {
-    fn one(&mut self, arg: A) -> Future<R> {
-        self.executor.submit(self.f, arg)
-    }
-    fn chunk(&mut self, items: Vec<A>) -> Future<ChunkResult<R>> {
-        self.executor.submit_chunk(self.f, items)
-    }
 }
 
 /// A backend's own submitters (`map_with`).
@@ -57,22 +42,20 @@ pub(crate) struct Source<'a, R, I: Iterator> {
 }
 
 impl<'a, R, I: Iterator> Source<'a, R, I> {
-    pub(crate) fn new<E: Executor>(
-        executor: &'a E,
-        f: fn(I::Item) -> R,
-        input: I,
-        chunksize: usize,
-    ) -> Self
+    /// The source whose tasks are an executor's `submit` and `submit_chunk`
+    /// of `f`.
+    pub(crate) fn new<E: Executor, F, M>(executor: &'a E, f: F, input: I, chunksize: usize) -> Self
     where
+        F: TaskFn<I::Item, R, M>,
         I::Item: Payload,
         R: Payload,
     {
-        Source {
+        Source::with(
             input,
-            submit: Box::new(ByExecutor { executor, f }),
             chunksize,
-            spare: None,
-        }
+            move |arg| executor.submit(f, arg),
+            move |items| executor.submit_chunk(f, items),
+        )
     }
 
     /// The source whose tasks `submit` and `submit_chunk` start.

@@ -7,6 +7,7 @@
 //!   tasks — also on an early `Err` return or a panic;
 //! - tasks come from `tasks.rs`; nothing sleeps to order events.
 
+pub mod args;
 pub mod asyncs;
 pub mod basics;
 pub mod callbacks;
