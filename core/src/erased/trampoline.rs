@@ -29,7 +29,7 @@ use serde::Serialize;
 use serde::de::{DeserializeOwned, DeserializeSeed};
 
 use super::{ArgSeed, RemoteResult, TaskObj, WireArg, fn_address, fn_from_address};
-use crate::backend::run_chunk;
+use crate::backend::{ChunkResult, run_chunk};
 use crate::{Error, Payload, StatsCounter, TaskFn, catch_panic};
 
 /// An out-of-process backend's codec, as a trampoline uses it in the worker
@@ -133,7 +133,7 @@ where
     R: Payload,
     C: WorkerCodec,
 {
-    offsets::<F, A, R, M, C>(f, call::<F, A, R, M, C>)
+    offsets::<F, A, R, M, C>(f, typed::<Once, F, A, R, M, C>)
 }
 
 /// The offsets (function, trampoline) of `f` over a chunk of items in codec
@@ -149,7 +149,7 @@ where
     R: Payload,
     C: WorkerCodec,
 {
-    offsets::<F, A, R, M, C>(f, call_chunk::<F, A, R, M, C>)
+    offsets::<F, A, R, M, C>(f, typed::<Chunk, F, A, R, M, C>)
 }
 
 /// The offset of the trampoline of every erased task in codec `C`.
@@ -190,51 +190,67 @@ pub unsafe fn invoke<C: WorkerCodec>(
     unsafe { tramp(address_of(func), arg, options) }
 }
 
-/// The trampoline of the task function `F` in codec `C`.
+/// What a typed trampoline runs between decoding its input and encoding its
+/// output: the task once ([`Once`]) or over a chunk of items ([`Chunk`]).
+trait Body<F, A, R, M> {
+    /// What the parent encoded: the argument, or the chunk's items.
+    type In: DeserializeOwned;
+    /// What goes back: the result, or the chunk's results.
+    type Out: Serialize;
+
+    /// Runs `f` on `input`.
+    fn run(f: F, input: Self::In) -> Result<Self::Out, Error>;
+}
+
+/// The task `f(args)`, under [`catch_panic`] ([`call_trampoline`]).
+enum Once {}
+
+/// `f` over a chunk, each item failing alone, as [`run_chunk`]
+/// ([`chunk_trampoline`]).
+enum Chunk {}
+
+impl<F: TaskFn<A, R, M>, A: Payload, R: Payload, M> Body<F, A, R, M> for Once {
+    type In = A;
+    type Out = R;
+
+    #[inline(always)]
+    fn run(f: F, args: A) -> Result<R, Error> {
+        catch_panic(|| f.call(args))
+    }
+}
+
+impl<F: TaskFn<A, R, M>, A: Payload, R: Payload, M> Body<F, A, R, M> for Chunk {
+    type In = Vec<A>;
+    type Out = ChunkResult<R>;
+
+    #[inline(always)]
+    fn run(f: F, items: Vec<A>) -> Result<ChunkResult<R>, Error> {
+        Ok(run_chunk(|a| f.call(a), items))
+    }
+}
+
+/// The trampoline of the task function `F` with body `B` in codec `C`:
+/// makes `F` again, decodes `B::In`, runs `B`, encodes `B::Out`.
 ///
 /// # Safety
 ///
 /// `fptr` is what [`fn_address`] gave for an `F` (paired by
-/// [`call_trampoline`]), in a process running this binary.
-unsafe fn call<F, A, R, M, C>(
+/// [`call_trampoline`] or [`chunk_trampoline`]), in a process running this
+/// binary.
+unsafe fn typed<B, F, A, R, M, C>(
     fptr: usize,
     arg: &[u8],
     options: C::Options,
 ) -> Result<C::Encoded, Error>
 where
+    B: Body<F, A, R, M>,
     F: TaskFn<A, R, M>,
-    A: Payload,
-    R: Payload,
     C: WorkerCodec,
 {
     // SAFETY: this function's contract is `fn_from_address`'s.
     let f: F = unsafe { fn_from_address(fptr) };
-    let arg = C::decode::<A>(arg)?;
-    let value = catch_panic(|| f.call(arg))?;
-    C::encode(&value, options)
-}
-
-/// The trampoline of `F` over a chunk in codec `C`: decodes `Vec<A>`, runs
-/// each item alone, encodes its `ChunkResult`.
-///
-/// # Safety
-///
-/// As [`call`]'s, paired by [`chunk_trampoline`].
-unsafe fn call_chunk<F, A, R, M, C>(
-    fptr: usize,
-    arg: &[u8],
-    options: C::Options,
-) -> Result<C::Encoded, Error>
-where
-    F: TaskFn<A, R, M>,
-    A: Payload,
-    R: Payload,
-    C: WorkerCodec,
-{
-    // SAFETY: this function's contract is `fn_from_address`'s.
-    let f: F = unsafe { fn_from_address(fptr) };
-    let items = C::decode::<Vec<A>>(arg)?;
-    C::encode(&run_chunk(|a| f.call(a), items), options)
+    let input = C::decode::<B::In>(arg)?;
+    C::encode(&B::run(f, input)?, options)
 }
 
 /// The trampoline of every erased task in codec `C`: decodes (the runner's
@@ -366,7 +382,6 @@ impl RemoteResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::ChunkResult;
 
     /// JSON, as a backend's codec would be.
     struct Json;
