@@ -58,8 +58,44 @@ impl<W: codec::Wire> WorkerCodec for Wire<W> {
     }
 }
 
-fn call_ref_of((func, tramp): (i64, i64)) -> CallRef {
-    CallRef { func, tramp }
+/// Which of core's typed trampolines a task travels with.
+#[derive(Clone, Copy)]
+enum Body {
+    /// The task once (`call_trampoline`).
+    Call,
+    /// The task over a chunk of items (`chunk_trampoline`).
+    Chunk,
+}
+
+/// The wire form of `f` with `body`, in `codec`: the one place that pairs a
+/// body with a codec's trampoline.
+///
+/// # Errors
+///
+/// `Error::Encode` when `f` is a closure that captures values.
+fn wire_ref<F, A, R, M>(f: F, codec: Codec, body: Body) -> Result<CallRef, Error>
+where
+    F: TaskFn<A, R, M>,
+    A: Payload,
+    R: Payload,
+{
+    fn offsets<F, A, R, M, W>(f: F, body: Body) -> Result<(i64, i64), Error>
+    where
+        F: TaskFn<A, R, M>,
+        A: Payload,
+        R: Payload,
+        W: codec::Wire,
+    {
+        match body {
+            Body::Call => backend::call_trampoline::<F, A, R, M, Wire<W>>(f),
+            Body::Chunk => backend::chunk_trampoline::<F, A, R, M, Wire<W>>(f),
+        }
+    }
+    let (func, tramp) = match codec {
+        Codec::Bincode => offsets::<F, A, R, M, BincodeWire>(f, body),
+        Codec::MessagePack => offsets::<F, A, R, M, MsgPackWire>(f, body),
+    }?;
+    Ok(CallRef { func, tramp })
 }
 
 /// The wire form of a task `f` whose payloads travel in `codec`.
@@ -67,17 +103,11 @@ fn call_ref_of((func, tramp): (i64, i64)) -> CallRef {
 /// # Errors
 ///
 /// `Error::Encode` when `f` is a closure that captures values.
-pub(crate) fn call_ref<F, A, R, M>(f: F, codec: Codec) -> Result<CallRef, Error>
-where
-    F: TaskFn<A, R, M>,
-    A: Payload,
-    R: Payload,
-{
-    match codec {
-        Codec::Bincode => backend::call_trampoline::<F, A, R, M, Wire<BincodeWire>>(f),
-        Codec::MessagePack => backend::call_trampoline::<F, A, R, M, Wire<MsgPackWire>>(f),
-    }
-    .map(call_ref_of)
+pub(crate) fn call_ref<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(
+    f: F,
+    codec: Codec,
+) -> Result<CallRef, Error> {
+    wire_ref(f, codec, Body::Call)
 }
 
 /// The wire form of `f` run over a chunk of items (`submit_chunk`).
@@ -85,17 +115,11 @@ where
 /// # Errors
 ///
 /// As [`call_ref`].
-pub(crate) fn chunk_ref<F, A, R, M>(f: F, codec: Codec) -> Result<CallRef, Error>
-where
-    F: TaskFn<A, R, M>,
-    A: Payload,
-    R: Payload,
-{
-    match codec {
-        Codec::Bincode => backend::chunk_trampoline::<F, A, R, M, Wire<BincodeWire>>(f),
-        Codec::MessagePack => backend::chunk_trampoline::<F, A, R, M, Wire<MsgPackWire>>(f),
-    }
-    .map(call_ref_of)
+pub(crate) fn chunk_ref<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(
+    f: F,
+    codec: Codec,
+) -> Result<CallRef, Error> {
+    wire_ref(f, codec, Body::Chunk)
 }
 
 /// The wire form of an initializer `f` (a fn pointer: it always crosses).
