@@ -181,18 +181,11 @@ pub trait Executor: Sync {
     /// assert_eq!(pool.submit(f, (4, 5)).result(None)?, 9);
     /// # Ok::<(), Error>(())
     /// ```
-    fn submit<F, A, R, M>(&self, f: F, args: A) -> Future<R>
+    fn submit<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(&self, f: F, args: A) -> Future<R>
     where
-        F: TaskFn<A, R, M>,
-        A: Payload,
-        R: Payload,
         Self: Sized,
     {
-        let (task, future) = TaskObj::new(f, args);
-        match self.submit_task(task) {
-            Ok(()) => future,
-            Err(e) => Future::failed(e),
-        }
+        handed(TaskObj::new(f, args), |task| self.submit_task(task))
     }
 
     /// As [`submit`](Executor::submit), but refuses instead of queueing beyond the
@@ -201,11 +194,12 @@ pub trait Executor: Sync {
     /// # Errors
     ///
     /// [`Error::Full`] when the bound is reached, [`Error::Shutdown`] after shutdown.
-    fn try_submit<F, A, R, M>(&self, f: F, args: A) -> Result<Future<R>, Error>
+    fn try_submit<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(
+        &self,
+        f: F,
+        args: A,
+    ) -> Result<Future<R>, Error>
     where
-        F: TaskFn<A, R, M>,
-        A: Payload,
-        R: Payload,
         Self: Sized,
     {
         let (task, future) = TaskObj::new(f, args);
@@ -216,18 +210,15 @@ pub trait Executor: Sync {
     /// `chunksize`); each item fails alone. [`run_chunk`](crate::run_chunk) is the
     /// body a backend runs. An item is `f`'s argument, or the tuple of its
     /// arguments, as for [`submit`](Executor::submit).
-    fn submit_chunk<F, A, R, M>(&self, f: F, items: Vec<A>) -> Future<ChunkResult<R>>
+    fn submit_chunk<F: TaskFn<A, R, M>, A: Payload, R: Payload, M>(
+        &self,
+        f: F,
+        items: Vec<A>,
+    ) -> Future<ChunkResult<R>>
     where
-        F: TaskFn<A, R, M>,
-        A: Payload,
-        R: Payload,
         Self: Sized,
     {
-        let (task, future) = TaskObj::chunk(f, items);
-        match self.submit_task(task) {
-            Ok(()) => future,
-            Err(e) => Future::failed(e),
-        }
+        handed(TaskObj::chunk(f, items), |task| self.submit_task(task))
     }
 
     /// The most tasks this executor runs at once.
@@ -319,5 +310,20 @@ pub trait Executor: Sync {
             options,
         )
         .or_refused()
+    }
+}
+
+/// Hands a new task to `submit` (an executor's `submit_task`) and returns
+/// its future, or one already failed with the refusal (the executor dropped
+/// the task): what the provided `submit` and `submit_chunk` share.
+/// (`try_submit` hands the refusal back instead: `Result::map`.)
+#[inline(always)]
+fn handed<R: Send + 'static>(
+    (task, future): (TaskObj, Future<R>),
+    submit: impl FnOnce(TaskObj) -> Result<(), Error>,
+) -> Future<R> {
+    match submit(task) {
+        Ok(()) => future,
+        Err(e) => Future::failed(e),
     }
 }
