@@ -6,52 +6,19 @@
 //! are core's `closure_map` suite, run from `tests/conformance.rs`.
 
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use concur_async::AsyncPool;
+use concur_conformance::closure_map::{FetchError, Latch, fetch};
 use concur_core::{Error, Executor, MapOptions, Shutdown};
 use futures_lite::StreamExt;
 
 const LONG: Duration = Duration::from_secs(30);
 
-/// A latch a task blocks on until the test opens it.
-#[derive(Clone, Default)]
-struct Latch(Arc<(Mutex<bool>, Condvar)>);
-
-impl Latch {
-    fn open(&self) {
-        *self.0.0.lock().unwrap() = true;
-        self.0.1.notify_all();
-    }
-    fn wait(&self) {
-        let mut open = self.0.0.lock().unwrap();
-        while !*open {
-            open = self.0.1.wait(open).unwrap();
-        }
-    }
-}
-
-/// Like an HTTP client's error: not `Serialize`, not `Clone`, not `PartialEq`.
-#[derive(Debug)]
-struct FetchError {
-    url: String,
-    source: std::io::Error,
-}
-
 #[test]
 fn values_and_errors_need_no_serde_clone_or_sync_and_stream_from_async_code() {
     let pool = AsyncPool::new(2).unwrap();
-    let fetch = |url: String| -> Result<usize, FetchError> {
-        if url.ends_with(".invalid") {
-            Err(FetchError {
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such host"),
-                url,
-            })
-        } else {
-            Ok(url.len())
-        }
-    };
     let urls = ["http://a.test", "http://b.invalid"].map(String::from);
     let stream = pool
         .map(fetch, urls, MapOptions::new())

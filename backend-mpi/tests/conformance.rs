@@ -22,32 +22,11 @@ concur_conformance::suite!(make);
 /// a backend: every task takes the type-erased path (`submit_task`,
 /// `erased.rs`) instead of the typed one.
 mod through_dyn {
-    use concur_conformance::PoolConfig;
-    use concur_core::backend::TaskObj;
-    use concur_core::{Error, Executor, Stats};
+    use concur_conformance::{Erased, PoolConfig};
+    use concur_core::{Error, Executor};
 
-    struct Dyn(Box<dyn Executor + Send>);
-
-    impl Executor for Dyn {
-        fn submit_task(&self, task: TaskObj) -> Result<(), Error> {
-            self.0.submit_task(task)
-        }
-        fn try_submit_task(&self, task: TaskObj) -> Result<(), Error> {
-            self.0.try_submit_task(task)
-        }
-        fn max_workers(&self) -> usize {
-            self.0.max_workers()
-        }
-        fn stats(&self) -> Stats {
-            self.0.stats()
-        }
-        fn shutdown(&self, wait: bool, cancel_futures: bool) {
-            self.0.shutdown(wait, cancel_futures);
-        }
-    }
-
-    fn make(config: PoolConfig) -> Result<Dyn, Error> {
-        Ok(Dyn(Box::new(super::make(config)?)))
+    fn make(config: PoolConfig) -> Result<Erased<Box<dyn Executor + Send>>, Error> {
+        Ok(Erased(Box::new(super::make(config)?)))
     }
 
     concur_conformance::suite!(make);

@@ -4,29 +4,11 @@
 
 use std::fmt::Debug;
 
-use concur_core::backend::TaskObj;
-use concur_core::{Error, Executor, Payload, Stats};
+use concur_core::{Executor, Payload};
 
-/// `self.0`, seen only as a `dyn Executor`.
-pub(crate) struct Erased<'a>(pub(crate) &'a (dyn Executor + 'a));
-
-impl Executor for Erased<'_> {
-    fn submit_task(&self, task: TaskObj) -> Result<(), Error> {
-        self.0.submit_task(task)
-    }
-    fn try_submit_task(&self, task: TaskObj) -> Result<(), Error> {
-        self.0.try_submit_task(task)
-    }
-    fn max_workers(&self) -> usize {
-        self.0.max_workers()
-    }
-    fn stats(&self) -> Stats {
-        self.0.stats()
-    }
-    fn shutdown(&self, wait: bool, cancel_futures: bool) {
-        self.0.shutdown(wait, cancel_futures);
-    }
-}
+/// A pool seen only through `Executor`'s dyn-compatible base (core's
+/// conformance crate has it, for every backend's tests).
+pub(crate) use concur_conformance::Erased;
 
 /// `f(arg())` on `pool` itself and through [`Erased`]: the same outcome,
 /// error messages and type names included — erasing the argument and result

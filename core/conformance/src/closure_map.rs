@@ -19,16 +19,20 @@ use concur_core::{Error, MapOptions, Shutdown};
 /// Long enough for anything a scenario waits on to happen.
 const LONG: Duration = Duration::from_secs(30);
 
-/// A latch a task blocks on until the scenario opens it.
-#[derive(Clone, Default)]
-struct Latch(Arc<(Mutex<bool>, Condvar)>);
+/// A latch a task blocks on until the test opens it (shared with the
+/// backends' own closure-map tests).
+#[derive(Clone, Debug, Default)]
+pub struct Latch(Arc<(Mutex<bool>, Condvar)>);
 
 impl Latch {
-    fn open(&self) {
+    /// Opens the latch: every `wait`, now and later, returns.
+    pub fn open(&self) {
         *self.0.0.lock().expect("no panic under the lock") = true;
         self.0.1.notify_all();
     }
-    fn wait(&self) {
+
+    /// Blocks until the latch is open.
+    pub fn wait(&self) {
         let mut open = self.0.0.lock().expect("no panic under the lock");
         while !*open {
             open = self.0.1.wait(open).expect("no panic under the lock");
@@ -67,24 +71,29 @@ pub fn captures_and_counts<P: SpawnClosure>(make: impl Fn(usize) -> P) {
 
 /// Like an HTTP client's error: not `Serialize`, not `Clone`, not `PartialEq`.
 #[derive(Debug)]
-struct FetchError {
-    url: String,
-    source: std::io::Error,
+pub struct FetchError {
+    /// The URL that failed.
+    pub url: String,
+    /// Why.
+    pub source: std::io::Error,
+}
+
+/// A stand-in for an HTTP fetch: the URL's length, or a [`FetchError`]
+/// (`NotFound`) for a host ending in `.invalid`.
+pub fn fetch(url: String) -> Result<usize, FetchError> {
+    if url.ends_with(".invalid") {
+        Err(FetchError {
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such host"),
+            url,
+        })
+    } else {
+        Ok(url.len())
+    }
 }
 
 /// Values and errors need no serde, `Clone` or `Sync`, and come back as they were.
 pub fn values_need_no_serde_clone_or_sync<P: SpawnClosure>(make: impl Fn(usize) -> P) {
     let pool = make(2);
-    let fetch = |url: String| -> Result<usize, FetchError> {
-        if url.ends_with(".invalid") {
-            Err(FetchError {
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such host"),
-                url,
-            })
-        } else {
-            Ok(url.len())
-        }
-    };
     let urls = ["http://a.test", "http://b.invalid", "http://cc.test"].map(String::from);
     let out: Vec<Result<usize, FetchError>> = map_closure(&pool, fetch, urls, MapOptions::new())
         .expect("valid options")

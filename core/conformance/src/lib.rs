@@ -22,13 +22,15 @@
 //!   value types and pools; [`as_completed`](concur_core::as_completed) order, duplicates,
 //!   timeout, and as a `Stream`; awaiting futures from async code;
 //! - `map`: input order, completion order, `chunksize`, the lazy `buffersize`
-//!   window, `timeout`, a failed item, dropping the iterator, invalid options;
+//!   window, `timeout`, a failed item, dropping the iterator, invalid options,
+//!   an input that is not `Send` (it owns an `Rc`);
 //! - `shutdown` (wait, cancel_futures, idempotent, `Error::Shutdown` afterwards),
 //!   drop waits for queued work; `try_submit` and `Error::Full` at the
 //!   `max_queued` bound; `stats()` counts that add up; `max_workers` is honoured and
 //!   zero workers refused;
 //! - edges: `submit_chunk` directly, a payload that cannot be serialized fails its
-//!   own task only (a backend that never serializes just runs it), a panic
+//!   own task only (a backend that never serializes just runs it), a value
+//!   that is `Send` but not `Sync` is a payload, a panic
 //!   payload that is not a string, many threads blocked on one future, empty
 //!   inputs to `wait` and `as_completed`.
 //!
@@ -115,6 +117,7 @@
 #[macro_use]
 mod check;
 pub mod closure_map;
+mod erased;
 #[doc(hidden)]
 pub use concur_core::backend::SpawnClosure as __SpawnClosure;
 mod gate;
@@ -123,6 +126,7 @@ mod runner;
 pub mod scenarios;
 mod tasks;
 
+pub use erased::Erased;
 pub(crate) use runner::{Ctx, Outcome};
 
 /// What a scenario asks the factory for: a pool of `max_workers` workers, with an
@@ -257,7 +261,8 @@ macro_rules! suite {
                 map_continues_after_panic,
                 map_drop_cancels_unstarted,
                 map_empty_input,
-                map_invalid_options_refused;
+                map_invalid_options_refused,
+                map_input_that_is_not_send;
             shutdown:
                 shutdown_wait_finishes_queued,
                 shutdown_nowait_returns_then_wait_finishes,
@@ -279,7 +284,8 @@ macro_rules! suite {
                 unencodable_result_fails_alone,
                 non_string_panic_payload,
                 many_waiters_all_woken,
-                wait_and_as_completed_empty;
+                wait_and_as_completed_empty,
+                send_but_not_sync_payloads;
             args:
                 two_to_four_arguments,
                 fn_pointers_and_closures_that_capture_nothing,

@@ -1,6 +1,7 @@
 //! The task functions scenarios submit: plain `fn`s with serializable arguments,
 //! so they run unchanged in a worker thread or a worker process.
 
+use std::cell::Cell;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpStream};
 use std::time::Duration;
@@ -195,4 +196,21 @@ pub(crate) fn make_unencodable(x: u64) -> Unencodable {
 /// Panics with a payload that is not a string.
 pub(crate) fn panics_with_number(x: u64) -> u64 {
     std::panic::panic_any(x)
+}
+
+/// `2 * x`.
+pub(crate) fn double(x: u64) -> u64 {
+    2 * x
+}
+
+/// `Send` but not `Sync` (a `Cell` inside), and serializable: a `Payload`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(crate) struct Tally {
+    pub(crate) seen: Cell<u64>,
+}
+
+/// Counts one more in `t`, and hands it back.
+pub(crate) fn bump(t: Tally) -> Tally {
+    t.seen.set(t.seen.get() + 1);
+    t
 }

@@ -1,5 +1,8 @@
-//! Edges: chunks submitted directly, payloads that cannot be encoded, odd panic
-//! payloads, many waiters on one future, empty inputs.
+//! Edges: chunks submitted directly, payloads that cannot be encoded, a
+//! payload that is `Send` but not `Sync`, odd panic payloads, many waiters
+//! on one future, empty inputs.
+
+use std::cell::Cell;
 
 use super::prelude::*;
 
@@ -168,5 +171,33 @@ pub fn wait_and_as_completed_empty<E: Executor>(ctx: &Ctx<E>) -> Outcome {
         "and yields no Timeout"
     );
     ensure_eq!(pool.submit(ident, 1).result(Some(LONG)), Ok(1), "the pool");
+    Ok(())
+}
+
+/// A value that is `Send` but not `Sync` (a `Cell` inside) is a payload: an
+/// argument and a result of `submit`, `submit_chunk` and `map`.
+pub fn send_but_not_sync_payloads<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+    let pool = ctx.pool(2)?;
+    let tally = Tally {
+        seen: Cell::new(41),
+    };
+    let once = pool.submit(bump, tally).take(Some(LONG));
+    ensure_eq!(once.map(|t| t.seen.get()), Ok(42), "submit(bump, 41)");
+
+    let chunk = pool
+        .submit_chunk(bump, vec![Tally::default(), Tally::default()])
+        .into_result()
+        .check("submit_chunk(bump, [0, 0])")?;
+    let seen: Vec<Result<u64, Error>> =
+        chunk.into_iter().map(|r| r.map(|t| t.seen.get())).collect();
+    ensure_eq!(seen, [Ok(1), Ok(1)], "submit_chunk(bump, [0, 0])");
+
+    let input = (0..4).map(|i| Tally { seen: Cell::new(i) });
+    let mapped: Vec<Result<u64, Error>> = pool
+        .map(bump, input, MapOptions::new())
+        .check("map(bump, 0..4)")?
+        .map(|r| r.map(|t| t.seen.get()))
+        .collect();
+    ensure_eq!(mapped, [Ok(1), Ok(2), Ok(3), Ok(4)], "map(bump, 0..4)");
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `map`: order, completion order, chunks, the lazy window, timeout, failures,
-//! dropping the iterator, invalid options.
+//! dropping the iterator, invalid options, an input that is not `Send`.
 
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -361,5 +362,28 @@ pub fn map_invalid_options_refused<E: Executor>(ctx: &Ctx<E>) -> Outcome {
         squares(3),
         "the pool after refusals"
     );
+    Ok(())
+}
+
+/// A map over an input that is not `Send` (it owns an `Rc`) runs on the
+/// thread that made it, with and without chunks (the last one short).
+pub fn map_input_that_is_not_send<E: Executor>(ctx: &Ctx<E>) -> Outcome {
+    let pool = ctx.pool(2)?;
+    let shared = Rc::new(vec![1u64, 2, 3, 4, 5, 6, 7]);
+    let doubled: Vec<Result<u64, Error>> = (1..=7).map(|x| Ok(2 * x)).collect();
+    for chunksize in [1, 2, 3] {
+        // Owns a clone of the `Rc`: neither `Send` nor `Sync`.
+        let values = Rc::clone(&shared);
+        let input = (0..values.len()).map(move |i| values[i]);
+        let out: Vec<Result<u64, Error>> = pool
+            .map(double, input, MapOptions::new().chunksize(chunksize))
+            .check("map over an input that is not Send")?
+            .collect();
+        ensure_eq!(
+            out,
+            doubled,
+            "map(double) over an Rc's values, chunksize {chunksize}"
+        );
+    }
     Ok(())
 }
