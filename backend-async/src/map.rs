@@ -6,18 +6,22 @@
 //! item, cancellation on drop), on tasks spawned as `async` blocks that call
 //! the shared function. As an
 //! inherent method it is what an `AsyncPool` answers to even with
-//! [`Executor`](concur_core::Executor) in scope; it takes everything the trait's `map` takes, and
-//! code generic over `E: Executor` still calls the trait's.
+//! [`Executor`](concur_core::Executor) in scope; it takes everything the trait's `map` takes
+//! (every [`TaskFn`](concur_core::TaskFn), functions of up to four arguments
+//! included, is a [`ClosureFn`]), and code generic over `E: Executor` still
+//! calls the trait's.
 
 use concur_core::backend::{SpawnClosure, map_closure};
-use concur_core::{Error, Future, Map, MapOptions};
+use concur_core::{ClosureFn, Error, Future, Map, MapOptions};
 
 use crate::AsyncPool;
 
 impl AsyncPool {
     /// Applies `f` to every item on the executor threads, lazily: Python's
     /// `executor.map(f, items)` for any closure, capturing what it likes; its
-    /// argument and result need only be `Send`.
+    /// arguments and result need only be `Send`. `f` takes up to four
+    /// arguments, each item the tuple of them, as for the trait's `map`
+    /// ([`ClosureFn`]): `pool.map(add, pairs, ..)` calls `add(a, b)`.
     ///
     /// The semantics are [`Executor::map`](concur_core::Executor::map)'s: at most `buffersize` tasks in
     /// flight ahead of the consumer (default: 4 × `max_workers`), `chunksize`
@@ -49,16 +53,22 @@ impl AsyncPool {
     ///     .into_stream();
     /// let lines: Vec<String> = smol::block_on(lines.map(|r| r.unwrap()).collect());
     /// assert_eq!(lines, ["hello, ann", "hello, bo"]);
+    ///
+    /// // Several arguments: each item is their tuple, as for `Executor::map`.
+    /// fn add(a: u64, b: u64) -> u64 { a + b }
+    /// let sums = pool.map(add, [(1, 2), (3, 4)], MapOptions::new())?.into_stream();
+    /// let sums: Vec<u64> = smol::block_on(sums.map(|r| r.unwrap()).collect());
+    /// assert_eq!(sums, [3, 7]);
     /// # Ok::<(), concur_core::Error>(())
     /// ```
-    pub fn map<'a, A, R, F, I>(
+    pub fn map<'a, A, R, F, M, I>(
         &'a self,
         f: F,
         items: I,
         options: MapOptions,
     ) -> Result<Map<'a, R, I::IntoIter>, Error>
     where
-        F: Fn(A) -> R + Send + Sync + 'static,
+        F: ClosureFn<A, R, M>,
         A: Send + 'static,
         R: Send + 'static,
         I: IntoIterator<Item = A>,

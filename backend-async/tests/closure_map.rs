@@ -160,3 +160,34 @@ fn the_trait_map_and_the_closure_map_agree() {
         .collect();
     assert_eq!(doubled, [0, 2, 4, 6]);
 }
+
+/// `(a, b, c, d)` as one line, from a closure that captures a `String`.
+#[test]
+fn the_inherent_map_takes_functions_of_several_arguments() {
+    let pool = AsyncPool::new(2).unwrap();
+    let sums: Vec<Result<u64, Error>> = pool
+        .map(add_pair, [(1, 2), (30, 12)], MapOptions::new())
+        .unwrap()
+        .collect();
+    assert_eq!(sums, [Ok(3), Ok(42)]);
+    let through_trait = Executor::map(&pool, add_pair, [(1, 2), (30, 12)], MapOptions::new());
+    assert_eq!(through_trait.unwrap().collect::<Vec<_>>(), sums);
+
+    let sep = String::from("/");
+    let join =
+        move |a: u8, b: char, c: &'static str, d: bool| format!("{a}{sep}{b}{sep}{c}{sep}{d}");
+    let stream = pool
+        .map(
+            join,
+            [(1, 'x', "y", true), (2, 'z', "w", false)],
+            MapOptions::new().chunksize(2),
+        )
+        .unwrap()
+        .into_stream();
+    let lines: Vec<String> = smol::block_on(stream.map(|r| r.unwrap()).collect());
+    assert_eq!(lines, ["1/x/y/true", "2/z/w/false"]);
+}
+
+fn add_pair(a: u64, b: u64) -> u64 {
+    a + b
+}

@@ -7,12 +7,13 @@
 //! through one `Arc`, and a chunk runs it in one loop it is inlined into.
 //!
 //! Being inherent, it is the `map` a `ThreadPool` answers to even with
-//! [`Executor`](concur_core::Executor) in scope; it takes everything the trait's `map` takes (a
-//! `fn(A) -> R` is such a closure) and yields the same items. Code generic
+//! [`Executor`](concur_core::Executor) in scope; it takes everything the trait's `map` takes
+//! (every [`TaskFn`](concur_core::TaskFn), functions of up to four arguments
+//! included, is a [`ClosureFn`]) and yields the same items. Code generic
 //! over `E: Executor` still calls the trait's.
 
 use concur_core::backend::{SpawnClosure, map_closure};
-use concur_core::{Error, Future, Map, MapOptions};
+use concur_core::{ClosureFn, Error, Future, Map, MapOptions};
 
 use crate::ThreadPool;
 
@@ -20,7 +21,9 @@ impl ThreadPool {
     /// Applies `f` to every item on the pool, lazily: Python's
     /// `executor.map(f, items)` for any closure, capturing what it likes —
     /// its argument and result need only be `Send`, with no serde bound, so
-    /// an error type such as an HTTP client's comes back as it is.
+    /// an error type such as an HTTP client's comes back as it is. `f` takes
+    /// up to four arguments, each item the tuple of them, as for the trait's
+    /// `map` ([`ClosureFn`]): `pool.map(add, pairs, ..)` calls `add(a, b)`.
     ///
     /// The semantics are [`Executor::map`](concur_core::Executor::map)'s: at most `buffersize` tasks in
     /// flight ahead of the consumer (default: 4 × `max_workers`), `chunksize`
@@ -55,16 +58,29 @@ impl ThreadPool {
     ///     .map(|r| r.expect("the function does not panic"))
     ///     .collect();
     /// assert_eq!(found, [Ok(5), Err("no price for plum".to_owned()), Ok(3)]);
+    ///
+    /// // Several arguments: each item is their tuple, as for `Executor::map`.
+    /// fn add(a: u64, b: u64) -> u64 { a + b }
+    /// let sums: Vec<u64> = pool
+    ///     .map(add, [(1, 2), (3, 4)], MapOptions::new())?
+    ///     .collect::<Result<_, _>>()?;
+    /// assert_eq!(sums, [3, 7]);
+    /// let unit = String::from("kg"); // captured: a closure that is not `Copy`
+    /// let weigh = move |n: u32, each: u32| format!("{} {unit}", n * each);
+    /// let weights: Vec<String> = pool
+    ///     .map(weigh, [(2, 5), (3, 1)], MapOptions::new())?
+    ///     .collect::<Result<_, _>>()?;
+    /// assert_eq!(weights, ["10 kg", "3 kg"]);
     /// # Ok::<(), concur_core::Error>(())
     /// ```
-    pub fn map<'a, A, R, F, I>(
+    pub fn map<'a, A, R, F, M, I>(
         &'a self,
         f: F,
         items: I,
         options: MapOptions,
     ) -> Result<Map<'a, R, I::IntoIter>, Error>
     where
-        F: Fn(A) -> R + Send + Sync + 'static,
+        F: ClosureFn<A, R, M>,
         A: Send + 'static,
         R: Send + 'static,
         I: IntoIterator<Item = A>,
@@ -83,5 +99,42 @@ impl SpawnClosure for ThreadPool {
         F: FnOnce() -> R + Send + 'static,
     {
         self.spawn_inner(job, false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use concur_core::{Executor, MapOptions};
+
+    use crate::ThreadPool;
+
+    fn volume(w: u64, h: u64, d: u64) -> u64 {
+        w * h * d
+    }
+
+    /// The concrete pool's `map` takes what the trait's takes, functions of
+    /// several arguments included, and yields the same items.
+    #[test]
+    fn the_inherent_map_takes_every_task_fn_the_trait_map_takes() {
+        let pool = ThreadPool::new(2).expect("a pool");
+        let items = || (1..20u64).map(|i| (i, i + 1, 2));
+        for chunksize in [1, 4] {
+            let options = MapOptions::new().chunksize(chunksize);
+            let inherent: Vec<_> = pool.map(volume, items(), options).expect("valid").collect();
+            let trait_map = Executor::map(&pool, volume, items(), options).expect("valid");
+            assert_eq!(
+                inherent,
+                trait_map.collect::<Vec<_>>(),
+                "chunksize {chunksize}"
+            );
+            assert_eq!(inherent[2], Ok(3 * 4 * 2));
+        }
+        let base = String::from("100"); // not `Copy`: only the inherent map takes it
+        let offset = move |a: u64, b: u64| base.parse::<u64>().unwrap() + a * b;
+        let got: Vec<_> = pool
+            .map(offset, [(2, 3), (4, 5)], MapOptions::new())
+            .expect("valid")
+            .collect();
+        assert_eq!(got, [Ok(106), Ok(120)]);
     }
 }

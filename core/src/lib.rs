@@ -97,5 +97,5 @@ pub use crate::panic::{catch_panic, payload_message};
 pub use crate::promise::Promise;
 pub use crate::shutdown::Shutdown;
 pub use crate::stats::{Stats, StatsCounter};
-pub use crate::task_fn::TaskFn;
+pub use crate::task_fn::{ClosureFn, TaskFn};
 pub use crate::wait::{DoneAndNotDone, ReturnWhen, wait};

@@ -11,6 +11,9 @@
 //! zero-sized: there is nothing to send) and for fn pointers; a closure that
 //! captures values fails its task with [`Error::Encode`](crate::Error::Encode)
 //! there — see `erased/remote.rs`, [`fn_address`], for the argument.
+//!
+//! [`ClosureFn`] is the same shapes without `Copy`, called by reference:
+//! what the in-process pools' closure `map` takes.
 
 use std::any::TypeId;
 use std::mem::size_of;
@@ -20,6 +23,9 @@ mod sealed {
     /// Rust's own callables (fn items, fn pointers, closures) are task
     /// functions, which the out-of-process path relies on.
     pub trait Sealed<Args, R, Marker> {}
+
+    /// Keeps [`ClosureFn`](super::ClosureFn) to Rust's own callables.
+    pub trait SealedClosure<Args, R, Marker> {}
 }
 
 /// A task's function: `Fn(A) -> R` called with `A`, `Fn(A, B) -> R` called
@@ -75,6 +81,47 @@ pub trait TaskFn<Args, R, Marker>:
     fn call(self, args: Args) -> R;
 }
 
+/// A function an in-process `map` calls: `Fn(A) -> R` called with `A`,
+/// `Fn(A, B) -> R` with `(A, B)`, and so on up to four arguments (and
+/// `Fn() -> R` with `()`), as [`TaskFn`] — but any closure of those shapes
+/// that is `Send + Sync + 'static`, capturing what it likes (a `HashMap`, an
+/// `Arc`, a `String`), and called by reference, since one value serves every
+/// item.
+///
+/// It is what the thread and async pools' inherent `map` take (through
+/// [`map_closure`](crate::backend::map_closure)), so that `pool.map(add,
+/// pairs, ..)` calls `add(a, b)` there as it does through
+/// [`Executor::map`](crate::Executor::map). Every [`TaskFn`] is one. Sealed,
+/// like [`TaskFn`]; `Marker` tells the shapes apart and is always inferred.
+///
+/// The one thing the shape's freedom costs: a closure's parameter types come
+/// from the closure, not from the bound, so a closure whose body calls a
+/// method on its argument names the argument's type (`|s: &str| s.len()`),
+/// as for [`TaskFn`].
+///
+/// ```
+/// use concur_core::ClosureFn;
+///
+/// fn run<F: ClosureFn<Args, R, M>, Args, R, M>(f: &F, args: Args) -> R {
+///     f.call_ref(args)
+/// }
+/// let names = vec!["ann".to_owned(), "bo".to_owned()]; // not `Copy`
+/// let pick = move |i: usize, upper: bool| {
+///     if upper { names[i].to_uppercase() } else { names[i].clone() }
+/// };
+/// assert_eq!(run(&pick, (1, true)), "BO");
+/// assert_eq!(run(&pick, (0, false)), "ann");
+/// assert_eq!(run(&|x: u64| x * x, 5), 25);
+/// ```
+pub trait ClosureFn<Args, R, Marker>:
+    Send + Sync + 'static + sealed::SealedClosure<Args, R, Marker>
+{
+    /// Calls the function with `args` spread over its parameters.
+    fn call_ref(&self, args: Args) -> R;
+}
+
+/// The impls of [`TaskFn`] and [`ClosureFn`] for each shape: the same
+/// `Fn` bound, plus `Copy` for a task function.
 macro_rules! task_fn {
     ($(($($arg:ident $v:ident),*) => $args:ty, $pat:pat,)*) => {$(
         impl<F, $($arg,)* R> sealed::Sealed<$args, R, fn($($arg),*) -> R> for F
@@ -93,6 +140,23 @@ macro_rules! task_fn {
 
             #[inline(always)]
             fn call(self, args: $args) -> R {
+                let $pat = args;
+                self($($v),*)
+            }
+        }
+
+        impl<F, $($arg,)* R> sealed::SealedClosure<$args, R, fn($($arg),*) -> R> for F
+        where
+            F: Fn($($arg),*) -> R + Send + Sync + 'static,
+        {
+        }
+
+        impl<F, $($arg,)* R> ClosureFn<$args, R, fn($($arg),*) -> R> for F
+        where
+            F: Fn($($arg),*) -> R + Send + Sync + 'static,
+        {
+            #[inline(always)]
+            fn call_ref(&self, args: $args) -> R {
                 let $pat = args;
                 self($($v),*)
             }

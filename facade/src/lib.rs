@@ -74,9 +74,9 @@ mod pool;
 // `catch_panic`, `run_chunk`, `set_wait_hook`, `StatsCounter`, ...) is in
 // `concur::backend`.
 pub use concur_core::{
-    AnyFuture, AsCompleted, AsCompletedStream, ChunkResult, DoneAndNotDone, Error, Executor,
-    ExitStatus, FlatError, Future, LostCause, Map, MapOptions, MapStream, Payload, ReturnWhen,
-    Shutdown, Stats, TaskFn, Waitable, as_completed, wait,
+    AnyFuture, AsCompleted, AsCompletedStream, ChunkResult, ClosureFn, DoneAndNotDone, Error,
+    Executor, ExitStatus, FlatError, Future, LostCause, Map, MapOptions, MapStream, Payload,
+    ReturnWhen, Shutdown, Stats, TaskFn, Waitable, as_completed, wait,
 };
 
 /// What a backend is built from: the producer side of a future

@@ -3,7 +3,8 @@
 //! written once and made `#[test]`s by [`closure_map_suite!`](crate::closure_map_suite):
 //! captured state, values and errors that are neither `Serialize` nor `Sync`,
 //! input and completion order, chunks, a panic failing its item alone, the
-//! deadline, cancellation on drop, refusal after shutdown, invalid options.
+//! deadline, cancellation on drop, refusal after shutdown, invalid options,
+//! functions of zero to four arguments.
 //!
 //! Each scenario takes the factory, `Fn(max_workers) -> P`, and builds the
 //! pools it needs. Nothing sleeps to order events: a task that must stay
@@ -297,6 +298,69 @@ pub fn refused_after_shutdown_and_invalid_options<P: SpawnClosure>(make: impl Fn
     }
 }
 
+/// Functions and closures of zero to four arguments, each item the tuple of
+/// them (a closure that takes one tuple keeps it whole), capturing what is
+/// not `Copy`; chunked or not, a panic failing its item alone.
+pub fn zero_to_four_arguments<P: SpawnClosure>(make: impl Fn(usize) -> P) {
+    fn add(a: u64, b: u64) -> u64 {
+        a + b
+    }
+    let pool = make(2);
+    for chunksize in [1, 3] {
+        let pairs = (0..10u64).map(|i| (i, 10 * i));
+        let sums: Vec<u64> = map_closure(&pool, add, pairs, MapOptions::new().chunksize(chunksize))
+            .expect("valid options")
+            .collect::<Result<_, _>>()
+            .expect("add does not fail");
+        let expected: Vec<u64> = (0..10).map(|i| 11 * i).collect();
+        assert_eq!(sums, expected, "add, chunksize {chunksize}");
+    }
+    let product = |(a, b): (u64, u64)| a * b;
+    let out = map_closure(&pool, product, [(2, 3), (4, 5)], MapOptions::new()).expect("valid");
+    assert_eq!(
+        out.collect::<Vec<_>>(),
+        [Ok(6), Ok(20)],
+        "one tuple argument"
+    );
+    let sevens = map_closure(&pool, || 7u8, [(), ()], MapOptions::new()).expect("valid");
+    assert_eq!(sevens.collect::<Vec<_>>(), [Ok(7), Ok(7)], "no argument");
+
+    let label = String::from("box"); // captured, and not `Copy`
+    let volume = move |w: u32, h: u32, d: u32| format!("{label} {}", w * h * d);
+    let boxes: Vec<Result<String, Error>> =
+        map_closure(&pool, volume, [(1, 2, 3), (2, 2, 2)], MapOptions::new())
+            .expect("valid options")
+            .collect();
+    assert_eq!(boxes, [Ok("box 6".to_owned()), Ok("box 8".to_owned())]);
+    let words: Vec<String> = ["a", "b"].map(String::from).into();
+    let spell = move |i: usize, n: usize, sep: char, upper: bool| {
+        let word = words[i].repeat(n);
+        format!("{}{sep}", if upper { word.to_uppercase() } else { word })
+    };
+    let items = [(0, 2, '-', false), (1, 3, '+', true)];
+    let spelled: Vec<Result<String, Error>> =
+        map_closure(&pool, spell, items, MapOptions::new().chunksize(2))
+            .expect("valid options")
+            .collect();
+    assert_eq!(spelled, [Ok("aa-".to_owned()), Ok("BBB+".to_owned())]);
+
+    let divide = |a: u64, b: u64| {
+        assert!(b != 0, "{a} / 0");
+        a / b
+    };
+    let items = [(6, 3), (1, 0), (8, 2)];
+    let out: Vec<Result<u64, Error>> =
+        map_closure(&pool, divide, items, MapOptions::new().chunksize(2))
+            .expect("valid options")
+            .collect();
+    assert_eq!((&out[0], &out[2]), (&Ok(2), &Ok(4)));
+    assert!(
+        matches!(&out[1], Err(Error::Panicked { message, .. }) if message == "1 / 0"),
+        "{:?}",
+        out[1]
+    );
+}
+
 /// Makes every scenario of [`closure_map`](crate::closure_map) a `#[test]`
 /// of the file it is written in, in a module `closure_map`, run against the
 /// pools `$make` builds: `Fn(max_workers: usize) -> P` for a
@@ -349,6 +413,7 @@ macro_rules! closure_map_suite {
                 the_deadline_times_out_once_and_cancels,
                 dropping_the_map_cancels_what_has_not_started,
                 refused_after_shutdown_and_invalid_options,
+                zero_to_four_arguments,
             );
         }
     };

@@ -1,9 +1,11 @@
 //! [`map_closure`]: `map` over any closure, for a backend that runs closures
 //! in process (the thread and async pools), written once.
 //!
-//! [`Executor::map`](crate::Executor::map) takes a `fn(A) -> R` with serde
-//! types, because some backends send tasks to other processes. A pool whose
-//! workers share the caller's memory can run any `Fn(A) -> R`: it says how it
+//! [`Executor::map`](crate::Executor::map) takes a [`TaskFn`](crate::TaskFn)
+//! (a `Copy` function of up to four arguments) with serde types, because
+//! some backends send tasks to other processes. A pool whose workers share
+//! the caller's memory can run any closure of up to four arguments,
+//! capturing anything ([`ClosureFn`]): it says how it
 //! starts one closure ([`SpawnClosure`]), and [`map_closure`] builds core's
 //! [`Map`] on it — the same window, order, chunks, deadline, failure per item
 //! and cancellation on drop, from [`map_with`].
@@ -16,7 +18,7 @@
 use std::sync::Arc;
 
 use super::{Map, map_with};
-use crate::{Error, Executor, Future, MapOptions, run_chunk};
+use crate::{ClosureFn, Error, Executor, Future, MapOptions, run_chunk};
 
 /// A pool that runs closures in process: what [`map_closure`] needs of it.
 ///
@@ -64,8 +66,10 @@ pub trait SpawnClosure: Executor {
 
 /// Applies `f` to every item on `pool`, lazily: Python's
 /// `executor.map(f, items)` for any closure, capturing what it likes, whose
-/// argument and result need only be `Send` (no serde bound): the body of
-/// the thread and async pools' inherent `map`.
+/// arguments and result need only be `Send` (no serde bound): the body of
+/// the thread and async pools' inherent `map`. `f` takes up to four
+/// arguments, each item the tuple of them, as for [`Executor::map`]
+/// ([`ClosureFn`]).
 ///
 /// The semantics are [`Executor::map`]'s: at most `buffersize` tasks in
 /// flight ahead of the consumer (default: 4 × `max_workers`), `chunksize`
@@ -118,7 +122,7 @@ pub trait SpawnClosure: Executor {
 /// assert_eq!(lines, ["hello, ann", "hello, bo", "hello, cy"]);
 /// # Ok::<(), concur_core::Error>(())
 /// ```
-pub fn map_closure<'a, P, A, R, F, I>(
+pub fn map_closure<'a, P, A, R, F, M, I>(
     pool: &'a P,
     f: F,
     items: I,
@@ -126,7 +130,7 @@ pub fn map_closure<'a, P, A, R, F, I>(
 ) -> Result<Map<'a, R, I::IntoIter>, Error>
 where
     P: SpawnClosure,
-    F: Fn(A) -> R + Send + Sync + 'static,
+    F: ClosureFn<A, R, M>,
     A: Send + 'static,
     R: Send + 'static,
     I: IntoIterator<Item = A>,
@@ -140,11 +144,11 @@ where
         options,
         move |a| {
             let f = Arc::clone(&one);
-            pool.spawn_closure(move || f(a))
+            pool.spawn_closure(move || f.call_ref(a))
         },
         move |items| {
             let f = Arc::clone(&chunk);
-            pool.spawn_closure(move || run_chunk(&*f, items))
+            pool.spawn_closure(move || run_chunk(|a| f.call_ref(a), items))
         },
     )
 }
