@@ -124,6 +124,11 @@ pub enum Error {
         reason: String,
     },
     /// A payload could not be serialized. The task fails at `submit`, on the caller's thread.
+    ///
+    /// Also the refusal of a task function that is a closure capturing
+    /// values, sent to a pool of worker processes (what it captured lives in
+    /// this process only): `type_name` is the closure's, and the message,
+    /// and `Display`, say what to pass instead.
     Encode {
         /// The Rust type that failed to encode.
         type_name: String,
@@ -155,7 +160,25 @@ pub enum Error {
     },
 }
 
+/// The message of the [`Error::Encode`] that refuses a task function that
+/// is a closure capturing values ([`Error::capturing_closure`]); `Display`
+/// knows it by it, so the advice holds after the error crossed processes.
+const CAPTURING_CLOSURE: &str = "the task function is a closure that captures values, and \
+     what it captured lives in this process only; pass a `fn` item or a closure that \
+     captures nothing, with the captured values as arguments (`submit(f, (a, b))`), or \
+     run it on a thread or async pool";
+
 impl Error {
+    /// The refusal of a task function of type `type_name` that is a
+    /// closure capturing values, by a backend whose workers are other
+    /// processes: an [`Error::Encode`] whose message says what to do.
+    pub(crate) fn capturing_closure(type_name: &str) -> Self {
+        Error::Encode {
+            type_name: type_name.to_owned(),
+            message: CAPTURING_CLOSURE.to_owned(),
+        }
+    }
+
     /// Shorthand for [`Error::Panicked`], for backends that rebuild a panic
     /// reported elsewhere (a worker process).
     pub fn panicked(
@@ -336,6 +359,11 @@ impl fmt::Display for Error {
                 f,
                 "the executor is broken and accepts no more work: {reason}; create a \
                  new pool"
+            ),
+            Error::Encode { type_name, message } if message == CAPTURING_CLOSURE => write!(
+                f,
+                "could not send the task function `{type_name}` to a worker: {message}; \
+                 the task was not sent"
             ),
             Error::Encode { type_name, message } => write!(
                 f,

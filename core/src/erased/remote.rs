@@ -52,14 +52,7 @@ pub fn fn_address<F: TaskFn<A, R, M>, A, R, M>(f: F) -> Result<usize, Error> {
     match task_fn::crossing(f) {
         Some(Crossing::ZeroSized) => Ok(0),
         Some(Crossing::Pointer(addr)) => Ok(addr),
-        None => Err(Error::Encode {
-            type_name: type_name::<F>().to_owned(),
-            message: "this task function is a closure that captures values, which cannot \
-                      be sent to a worker process; pass a `fn` item or a closure that \
-                      captures nothing, with the captured values as arguments \
-                      (`submit(f, (a, b))`), or run it on a thread or async pool"
-                .to_owned(),
-        }),
+        None => Err(Error::capturing_closure(type_name::<F>())),
     }
 }
 

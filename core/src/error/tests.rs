@@ -89,6 +89,16 @@ fn every_message_says_what_and_what_to_do() {
             &["`Foo`", "nope", "`Serialize`"],
         ),
         (
+            Error::capturing_closure("app::main::{{closure}}"),
+            &[
+                "task function `app::main::{{closure}}`",
+                "captures values",
+                "pass a `fn` item",
+                "as arguments",
+                "thread or async pool",
+            ],
+        ),
+        (
             Error::Decode {
                 type_name: "Bar".into(),
                 message: "short".into(),
@@ -175,4 +185,34 @@ fn a_first_attempt_says_nothing_of_attempts() {
     let once = Error::worker_lost(1, ExitStatus::Signal(9)).to_string();
     assert!(!once.contains("times"), "{once}");
     assert!(!once.contains("each time"), "{once}");
+}
+
+/// The refusal of a capturing closure is an `Encode` whose advice is about
+/// the closure, not about a `Serialize` implementation, also after it
+/// crossed processes (serialized and back); any other `Encode` keeps the
+/// serde advice, whatever its message says.
+#[test]
+fn a_capturing_closure_is_refused_with_advice_that_fits_it() {
+    let refusal = Error::capturing_closure("app::main::{{closure}}");
+    assert!(
+        matches!(&refusal, Error::Encode { type_name, message }
+            if type_name == "app::main::{{closure}}" && message.contains("captures values")),
+        "{refusal:?}"
+    );
+    let shown = refusal.to_string();
+    assert!(!shown.contains("Serialize"), "{shown}");
+    assert!(!shown.contains("encode a value"), "{shown}");
+    let json = serde_json::to_string(&refusal).expect("an error serializes");
+    let back: Error = serde_json::from_str(&json).expect("and deserializes");
+    assert_eq!(back, refusal);
+    assert_eq!(back.to_string(), shown, "the same advice after crossing");
+
+    let Error::Encode { message, .. } = &refusal else {
+        unreachable!("checked above")
+    };
+    let other = Error::Encode {
+        type_name: "Foo".into(),
+        message: format!("{message} (and more)"),
+    };
+    assert!(other.to_string().contains("`Serialize`"), "{other}");
 }
