@@ -126,13 +126,9 @@ fn offsets<F: TaskFn<A, R, M>, A, R, M, C: WorkerCodec>(
 ///
 /// `Error::Encode` when `f` is a closure that captures values
 /// ([`fn_address`]).
-pub fn call_trampoline<F, A, R, M, C>(f: F) -> Result<(i64, i64), Error>
-where
-    F: TaskFn<A, R, M>,
-    A: Payload,
-    R: Payload,
-    C: WorkerCodec,
-{
+pub fn call_trampoline<F: TaskFn<A, R, M>, A: Payload, R: Payload, M, C: WorkerCodec>(
+    f: F,
+) -> Result<(i64, i64), Error> {
     offsets::<F, A, R, M, C>(f, typed::<Once, F, A, R, M, C>)
 }
 
@@ -142,13 +138,9 @@ where
 /// # Errors
 ///
 /// As [`call_trampoline`].
-pub fn chunk_trampoline<F, A, R, M, C>(f: F) -> Result<(i64, i64), Error>
-where
-    F: TaskFn<A, R, M>,
-    A: Payload,
-    R: Payload,
-    C: WorkerCodec,
-{
+pub fn chunk_trampoline<F: TaskFn<A, R, M>, A: Payload, R: Payload, M, C: WorkerCodec>(
+    f: F,
+) -> Result<(i64, i64), Error> {
     offsets::<F, A, R, M, C>(f, typed::<Chunk, F, A, R, M, C>)
 }
 
