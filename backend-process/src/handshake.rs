@@ -31,7 +31,7 @@ use crate::task;
 
 /// Bumped on any change to the messages of `codec/mod.rs`; the first field of
 /// `Hello`, checked before the rest is decoded.
-pub(crate) const PROTOCOL_VERSION: u32 = 8;
+pub(crate) const PROTOCOL_VERSION: u32 = 9;
 
 /// The environment variable holding the number of the descriptor a worker
 /// inherits (set only in a worker's environment).

@@ -1,0 +1,127 @@
+//! The worker's outbox: how a finished task's outcome reaches the pool.
+//!
+//! An outcome whose `Done` frame fits a record ([`ring::MAX_RECORD`]) and the
+//! room left is written to the result ring in the pool's beacon (`ring.rs`)
+//! and announced later, several at a time, by a doorbell message
+//! (`FromWorker::Results`); anything else (a result in shared memory, a
+//! longer one, a full ring, no beacon) is sent on the socket as before. The
+//! pool drains the ring before it handles any message, so a result sent on
+//! the socket never overtakes one written to the ring before it.
+//!
+//! The doorbell rings (at most once per batch):
+//!
+//! - when the main thread is about to wait for work (its queue is empty): a
+//!   worker never sleeps on unannounced results;
+//! - when [`BATCH`] results are unannounced, or the ring is half full: the
+//!   pool refills a window once it has drained to half (`pool/shared.rs`),
+//!   so it hears of that while the worker still has tasks queued;
+//! - at once after a task sent with `report_now` (it has a deadline: the
+//!   pool must not take a finished task for a running one);
+//! - from the reader thread, when the main thread has been busy for
+//!   [`LATE_AFTER`] with results unannounced (a short task followed by a long
+//!   one: the short one's result is not held for the long one's time).
+//!
+//! Whatever the worker holds unannounced when it dies is still in the ring,
+//! which the pool drains before it settles the worker's tasks.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use concur_core::Error;
+
+use crate::codec::{self, Body, Encoded, FromWorker};
+use crate::ring;
+use crate::shm::{Beacon, Region};
+use crate::transport::Channel;
+
+/// Unannounced results after which the doorbell rings.
+pub(crate) const BATCH: u64 = 8;
+
+/// How long the main thread may sit on unannounced results while it runs
+/// another task before the reader rings for it.
+pub(crate) const LATE_AFTER: Duration = Duration::from_millis(1);
+
+/// What the worker's two threads share to report results.
+#[derive(Debug)]
+pub(crate) struct Outbox {
+    chan: Arc<Channel>,
+    ring: Option<ring::Writer<'static>>,
+    /// Records written to the ring (by the main thread only).
+    written: AtomicU64,
+    /// Records announced (by whichever thread rang last).
+    announced: AtomicU64,
+}
+
+impl Outbox {
+    /// The outbox of a worker whose pool gave it `beacon` (no ring without one).
+    pub(crate) fn new(chan: Arc<Channel>, beacon: Option<&'static Beacon>) -> Self {
+        Outbox {
+            chan,
+            ring: beacon.map(|b| ring::Writer::new(b.words())),
+            written: AtomicU64::new(0),
+            announced: AtomicU64::new(0),
+        }
+    }
+
+    /// The worker's channel.
+    pub(crate) fn chan(&self) -> &Channel {
+        &self.chan
+    }
+
+    /// True if results written to the ring have not been announced.
+    pub(crate) fn pending(&self) -> bool {
+        // Acquire: pairs with the main thread's Release increment, so a ring
+        // seen pending has its records published.
+        self.written.load(Ordering::Acquire) != self.announced.load(Ordering::Acquire)
+    }
+
+    /// Rings the doorbell if results are unannounced.
+    pub(crate) fn flush(&self) {
+        let written = self.written.load(Ordering::Acquire);
+        if self.announced.swap(written, Ordering::AcqRel) != written {
+            send(&self.chan, &FromWorker::Results, &[], None);
+        }
+    }
+
+    /// Reports task `id`'s outcome (see the module docs); `report_now` rings
+    /// the doorbell at once. `frame` is the main thread's reused buffer.
+    pub(crate) fn report(
+        &self,
+        (id, report_now): (u64, bool),
+        outcome: Result<Encoded, Error>,
+        frame: &mut Vec<u8>,
+    ) {
+        let done = |outcome| FromWorker::Done { id, outcome };
+        let (header, tail) = match outcome {
+            Ok(Encoded::Shared(region)) => {
+                return send(&self.chan, &done(Ok(Body::Shared)), &[], Some(&region));
+            }
+            Ok(Encoded::Inline(bytes)) => (done(Ok(Body::Inline)), bytes),
+            Err(error) => (done(Err(error)), Vec::new()),
+        };
+        let Some(ring) = &self.ring else {
+            return send(&self.chan, &header, &tail, None);
+        };
+        frame.clear();
+        codec::encode_frame_into(&header, &tail, frame);
+        if !ring.push(frame) {
+            // The pool drains the ring before it reads this: nothing overtakes.
+            return send(&self.chan, &header, &tail, None);
+        }
+        // Release: the record is published (by `push`) before it is counted.
+        let written = self.written.fetch_add(1, Ordering::Release) + 1;
+        let unannounced = written - self.announced.load(Ordering::Acquire);
+        if report_now || unannounced >= BATCH || ring.used() >= ring::CAPACITY as u64 / 2 {
+            self.flush();
+        }
+    }
+}
+
+/// Sends one message to the pool; a failed send means the pool is gone.
+pub(crate) fn send(chan: &Channel, msg: &FromWorker, tail: &[u8], region: Option<&Region>) {
+    let frame = codec::encode_frame(msg, tail);
+    if chan.send(&frame, region).is_err() {
+        crate::worker::pool_gone();
+    }
+}
