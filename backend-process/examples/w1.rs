@@ -1,8 +1,9 @@
 //! W1 alone, for profiling: `submit(ident, i)` N times on a pool of W workers,
-//! then every result in order, R rounds, printing µs per task for each round.
+//! then every result in order, R rounds, printing µs per task for each round
+//! (`I`: `inflight_per_worker`, default the builder's).
 //!
 //! ```text
-//! cargo run --release -p concur-process --example w1 -- [N [W [R]]]
+//! cargo run --release -p concur-process --example w1 -- [N [W [R [I]]]]
 //! strace -f -c -o trace.txt target/release/examples/w1 20000 2 1
 //! ```
 
@@ -23,10 +24,11 @@ fn main() {
             .unwrap_or(default)
     };
     let (n, workers, rounds) = (arg(1, 20_000), arg(2, 2), arg(3, 5));
-    let pool = ProcessPool::builder()
-        .max_workers(workers as usize)
-        .build()
-        .expect("a process pool");
+    let mut builder = ProcessPool::builder().max_workers(workers as usize);
+    if let Some(window) = std::env::args().nth(4).and_then(|a| a.parse().ok()) {
+        builder = builder.inflight_per_worker(window);
+    }
+    let pool = builder.build().expect("a process pool");
     for i in 0..10 {
         assert_eq!(pool.submit(ident, i).into_result(), Ok(i));
     }

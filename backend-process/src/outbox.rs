@@ -12,9 +12,10 @@
 //!
 //! - when the main thread is about to wait for work (its queue is empty): a
 //!   worker never sleeps on unannounced results;
-//! - when [`BATCH`] results are unannounced, or the ring is half full: the
-//!   pool refills a window once it has drained to half (`pool/shared.rs`),
-//!   so it hears of that while the worker still has tasks queued;
+//! - when half its window of results is unannounced (the pool says how many
+//!   in `Welcome`), or the ring is half full: the pool refills a window once
+//!   it has drained to half (`pool/shared.rs`), so it hears of that while
+//!   the worker still has tasks queued;
 //! - at once after a task sent with `report_now` (it has a deadline: the
 //!   pool must not take a finished task for a running one);
 //! - from the reader thread, when the main thread has been busy for
@@ -25,7 +26,7 @@
 //! which the pool drains before it settles the worker's tasks.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use concur_core::Error;
@@ -34,9 +35,6 @@ use crate::codec::{self, Body, Encoded, FromWorker};
 use crate::ring;
 use crate::shm::{Beacon, Region};
 use crate::transport::Channel;
-
-/// Unannounced results after which the doorbell rings.
-pub(crate) const BATCH: u64 = 8;
 
 /// How long the main thread may sit on unannounced results while it runs
 /// another task before the reader rings for it.
@@ -51,17 +49,39 @@ pub(crate) struct Outbox {
     written: AtomicU64,
     /// Records announced (by whichever thread rang last).
     announced: AtomicU64,
+    /// Unannounced results after which the doorbell rings.
+    batch: u64,
+    /// Tasks queued or running: the reader's cue that the main thread is
+    /// busy (and may sit on results), read without the queue's lock.
+    outstanding: AtomicUsize,
 }
 
 impl Outbox {
     /// The outbox of a worker whose pool gave it `beacon` (no ring without one).
-    pub(crate) fn new(chan: Arc<Channel>, beacon: Option<&'static Beacon>) -> Self {
+    pub(crate) fn new(chan: Arc<Channel>, beacon: Option<&'static Beacon>, batch: u64) -> Self {
         Outbox {
             chan,
             ring: beacon.map(|b| ring::Writer::new(b.words())),
             written: AtomicU64::new(0),
             announced: AtomicU64::new(0),
+            batch: batch.max(1),
+            outstanding: AtomicUsize::new(0),
         }
+    }
+
+    /// The reader queued `n` tasks.
+    pub(crate) fn queued(&self, n: usize) {
+        self.outstanding.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// A queued task is done (reported, or given back unstarted).
+    pub(crate) fn done(&self) {
+        self.outstanding.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// True while tasks are queued or running.
+    pub(crate) fn busy(&self) -> bool {
+        self.outstanding.load(Ordering::Relaxed) != 0
     }
 
     /// The worker's channel.
@@ -112,7 +132,7 @@ impl Outbox {
         // Release: the record is published (by `push`) before it is counted.
         let written = self.written.fetch_add(1, Ordering::Release) + 1;
         let unannounced = written - self.announced.load(Ordering::Acquire);
-        if report_now || unannounced >= BATCH || ring.used() >= ring::CAPACITY as u64 / 2 {
+        if report_now || unannounced >= self.batch || ring.used() >= ring::CAPACITY as u64 / 2 {
             self.flush();
         }
     }

@@ -74,6 +74,9 @@ impl Job {
 struct Jobs {
     queue: VecDeque<Job>,
     running: Option<u64>,
+    /// The main thread waits on the condvar: only then does the reader
+    /// notify it (a notify is a system call, whoever listens).
+    waiting: bool,
 }
 
 type Queue = Arc<(Mutex<Jobs>, Condvar)>;
@@ -109,8 +112,9 @@ fn run() -> Result<i32, String> {
         initializer,
         max_memory,
         shared_threshold,
+        results_batch,
     } = join_pool()?;
-    let outbox = Arc::new(Outbox::new(chan.clone(), beacon));
+    let outbox = Arc::new(Outbox::new(chan.clone(), beacon, results_batch));
     // The reader first: it answers the pool's pings while the initializer
     // runs, however long that takes.
     let queue = start_reader(&outbox, inbox)?;
@@ -163,6 +167,8 @@ struct Joined {
     max_memory: Option<u64>,
     /// Results above this many bytes go through shared memory.
     shared_threshold: usize,
+    /// Results that may stay unannounced while tasks are queued.
+    results_batch: u64,
 }
 
 /// The worker's side of the handshake (see `handshake.rs`): takes the
@@ -200,6 +206,7 @@ fn join_pool() -> Result<Joined, String> {
             initializer,
             max_memory,
             shared_threshold,
+            results_batch,
         } => Ok(Joined {
             chan,
             inbox,
@@ -207,6 +214,7 @@ fn join_pool() -> Result<Joined, String> {
             initializer: initializer.map(|init| (init, tail.to_vec())),
             max_memory,
             shared_threshold: usize::try_from(shared_threshold).unwrap_or(usize::MAX),
+            results_batch,
         }),
         ToWorker::Refused { reason } => Err(format!("refused by the pool: {reason}")),
         other => Err(format!("unexpected first message {other:?}")),
@@ -268,6 +276,7 @@ fn serve(
         // From here on an `Abort` of this task finds it done.
         sync::lock(&queue.0).running = None;
         outbox.report(task, outcome, &mut frame);
+        outbox.done();
         if let Some(limit) = max_memory {
             let rss = resident_memory();
             if rss > limit {
@@ -298,7 +307,9 @@ fn next_job(queue: &Queue, beacon: Option<&Beacon>, outbox: &Outbox) -> Job {
             q = sync::lock(lock);
             continue;
         }
+        q.waiting = true;
         q = sync::wait(cv, q);
+        q.waiting = false;
     }
 }
 
@@ -341,11 +352,7 @@ fn read_loop(outbox: &Outbox, mut inbox: Inbox, queue: &Queue) {
     let chan = outbox.chan();
     let mut jobs = Vec::new();
     loop {
-        let busy = {
-            let q = sync::lock(lock);
-            q.running.is_some() || !q.queue.is_empty()
-        };
-        if (busy || outbox.pending()) && !readable_soon(chan) {
+        if (outbox.busy() || outbox.pending()) && !readable_soon(chan) {
             outbox.flush();
             continue;
         }
@@ -405,6 +412,9 @@ fn read_loop(outbox: &Outbox, mut inbox: Inbox, queue: &Queue) {
                     None => false,
                 };
                 drop(q);
+                if ok {
+                    outbox.done();
+                }
                 send(chan, &FromWorker::Revoked { id, ok }, &[], None);
                 continue;
             }
@@ -415,9 +425,17 @@ fn read_loop(outbox: &Outbox, mut inbox: Inbox, queue: &Queue) {
             ToWorker::Exit => jobs.push(Job::Exit),
             ToWorker::Welcome { .. } | ToWorker::Refused { .. } => continue,
         }
-        // The tasks of a batch are queued together: one lock, one wake-up.
-        sync::lock(lock).queue.extend(jobs.drain(..));
-        cv.notify_one();
+        // The tasks of a batch are queued together: one lock, at most one
+        // wake-up.
+        let tasks = jobs.iter().filter(|j| j.id().is_some()).count();
+        outbox.queued(tasks);
+        let mut q = sync::lock(lock);
+        q.queue.extend(jobs.drain(..));
+        let waiting = q.waiting;
+        drop(q);
+        if waiting {
+            cv.notify_one();
+        }
     }
 }
 

@@ -101,6 +101,8 @@ pub(crate) enum ToWorker {
         initializer: Option<CallRef>,
         max_memory: Option<u64>,
         shared_threshold: u64,
+        /// Results the worker may hold unannounced while it has tasks queued.
+        results_batch: u64,
     },
     /// Handshake refused; the worker exits.
     Refused { reason: String },
