@@ -20,13 +20,19 @@
 //!   pool must not take a finished task for a running one);
 //! - from the reader thread, when the main thread has been busy for
 //!   [`LATE_AFTER`] with results unannounced (a short task followed by a long
-//!   one: the short one's result is not held for the long one's time).
+//!   one: the short one's result is not held for the long one's time);
+//! - at once whenever the reader does not watch: it watches (polls with a
+//!   timeout) from the moment it queues tasks until [`LATE_AFTER`] passes
+//!   with no message and nothing pending (a long task runs, or the worker
+//!   is idle); so a worker running a long task costs its reader one
+//!   wake-up, not one per `LATE_AFTER`, and the result of a long task is
+//!   announced as soon as it is written.
 //!
 //! Whatever the worker holds unannounced when it dies is still in the ring,
 //! which the pool drains before it settles the worker's tasks.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use concur_core::Error;
@@ -51,9 +57,10 @@ pub(crate) struct Outbox {
     announced: AtomicU64,
     /// Unannounced results after which the doorbell rings.
     batch: u64,
-    /// Tasks queued or running: the reader's cue that the main thread is
-    /// busy (and may sit on results), read without the queue's lock.
-    outstanding: AtomicUsize,
+    /// The reader watches the ring (it polls with a timeout of
+    /// [`LATE_AFTER`]): only then may the main thread leave results
+    /// unannounced while it runs another task.
+    watched: AtomicBool,
 }
 
 impl Outbox {
@@ -65,23 +72,28 @@ impl Outbox {
             written: AtomicU64::new(0),
             announced: AtomicU64::new(0),
             batch: batch.max(1),
-            outstanding: AtomicUsize::new(0),
+            watched: AtomicBool::new(false),
         }
     }
 
-    /// The reader queued `n` tasks.
-    pub(crate) fn queued(&self, n: usize) {
-        self.outstanding.fetch_add(n, Ordering::Relaxed);
+    /// The reader watches the ring from now on (it is about to queue tasks).
+    pub(crate) fn watch(&self) {
+        self.watched.store(true, Ordering::SeqCst);
     }
 
-    /// A queued task is done (reported, or given back unstarted).
-    pub(crate) fn done(&self) {
-        self.outstanding.fetch_sub(1, Ordering::Relaxed);
-    }
-
-    /// True while tasks are queued or running.
-    pub(crate) fn busy(&self) -> bool {
-        self.outstanding.load(Ordering::Relaxed) != 0
+    /// The reader would stop watching (nothing came for [`LATE_AFTER`]);
+    /// false if results are pending, which it must watch (or announce).
+    ///
+    /// SeqCst with [`report`](Outbox::report)'s count and load: either the
+    /// reader sees the new result pending, or the main thread sees the ring
+    /// unwatched and announces it itself; never neither.
+    pub(crate) fn unwatch(&self) -> bool {
+        self.watched.store(false, Ordering::SeqCst);
+        if self.written.load(Ordering::SeqCst) != self.announced.load(Ordering::SeqCst) {
+            self.watched.store(true, Ordering::SeqCst);
+            return false;
+        }
+        true
     }
 
     /// The worker's channel.
@@ -129,10 +141,16 @@ impl Outbox {
             // The pool drains the ring before it reads this: nothing overtakes.
             return send(&self.chan, &header, &tail, None);
         }
-        // Release: the record is published (by `push`) before it is counted.
-        let written = self.written.fetch_add(1, Ordering::Release) + 1;
+        // SeqCst: the record is published (by `push`) before it is counted,
+        // and see `unwatch`.
+        let written = self.written.fetch_add(1, Ordering::SeqCst) + 1;
         let unannounced = written - self.announced.load(Ordering::Acquire);
-        if report_now || unannounced >= self.batch || ring.used() >= ring::CAPACITY as u64 / 2 {
+        let late = !self.watched.load(Ordering::SeqCst);
+        if report_now
+            || late
+            || unannounced >= self.batch
+            || ring.used() >= ring::CAPACITY as u64 / 2
+        {
             self.flush();
         }
     }

@@ -276,7 +276,6 @@ fn serve(
         // From here on an `Abort` of this task finds it done.
         sync::lock(&queue.0).running = None;
         outbox.report(task, outcome, &mut frame);
-        outbox.done();
         if let Some(limit) = max_memory {
             let rss = resident_memory();
             if rss > limit {
@@ -345,15 +344,23 @@ fn readable_soon(chan: &Channel) -> bool {
 }
 
 /// The reader: drains the pool's channel into the queue, answers pings and
-/// revokes; while the main thread runs tasks, it rings the doorbell for
-/// results left unannounced for [`LATE_AFTER`].
+/// revokes; from the moment it queues tasks until [`LATE_AFTER`] passes with
+/// no message and nothing pending, it watches the ring and rings the doorbell
+/// for results left unannounced that long (see `outbox.rs`).
 fn read_loop(outbox: &Outbox, mut inbox: Inbox, queue: &Queue) {
     let (lock, cv) = &**queue;
     let chan = outbox.chan();
     let mut jobs = Vec::new();
+    let mut watching = false;
     loop {
-        if (outbox.busy() || outbox.pending()) && !readable_soon(chan) {
-            outbox.flush();
+        if watching && !readable_soon(chan) {
+            // Quiet for `LATE_AFTER`: announce what is pending, or stop
+            // watching (the main thread then announces at once).
+            if outbox.pending() {
+                outbox.flush();
+            } else {
+                watching = !outbox.unwatch();
+            }
             continue;
         }
         let Ok(msg) = inbox.recv(chan) else {
@@ -412,9 +419,6 @@ fn read_loop(outbox: &Outbox, mut inbox: Inbox, queue: &Queue) {
                     None => false,
                 };
                 drop(q);
-                if ok {
-                    outbox.done();
-                }
                 send(chan, &FromWorker::Revoked { id, ok }, &[], None);
                 continue;
             }
@@ -427,8 +431,9 @@ fn read_loop(outbox: &Outbox, mut inbox: Inbox, queue: &Queue) {
         }
         // The tasks of a batch are queued together: one lock, at most one
         // wake-up.
-        let tasks = jobs.iter().filter(|j| j.id().is_some()).count();
-        outbox.queued(tasks);
+        // Watching before the main thread can take the tasks.
+        outbox.watch();
+        watching = true;
         let mut q = sync::lock(lock);
         q.queue.extend(jobs.drain(..));
         let waiting = q.waiting;

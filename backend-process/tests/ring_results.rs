@@ -6,12 +6,15 @@
 //!
 //! The deaths are arranged so that results are unannounced when they happen:
 //! on a 1-worker pool whose worker is fast (so tasks are sent ahead to it), a
-//! gate task holds the worker for 30 ms while `k` short tasks, a task that
-//! aborts its worker and more short tasks are sent ahead behind it; once the
-//! gate opens, the short tasks finish in microseconds, each result written to
-//! the ring and (fewer than 8, the worker still busy) left for the next
-//! doorbell, which the abort comes before. Each run appends a record to an
-//! `O_APPEND` log, so a task run twice shows.
+//! gate task holds the worker while `k` short tasks, a task that aborts its
+//! worker and more short tasks are sent ahead behind it; the gate opens as
+//! soon as they are submitted (while the worker's reader still watches its
+//! ring, having just received them), the short tasks finish in microseconds,
+//! each result written to the ring and (fewer than half a window, the worker
+//! still busy) left for the next doorbell, which the abort comes before.
+//! Each run appends a record to an `O_APPEND` log, so a task run twice
+//! shows. (Without the drain of a dead worker's ring, this fails: "task 5
+//! ran 2 times".)
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -27,6 +30,15 @@ fn work((x, ms, log): (u64, u64, String)) -> u64 {
     let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
     f.write_all(format!("#{x:014}\n").as_bytes()).unwrap();
     std::thread::sleep(Duration::from_millis(ms));
+    x * 2
+}
+
+/// Records its run, waits for the file `open` to exist, returns 2x.
+fn gate((x, open, log): (u64, String, String)) -> u64 {
+    work((x, 0, log));
+    while !std::path::Path::new(&open).exists() {
+        std::thread::sleep(Duration::from_micros(20));
+    }
     x * 2
 }
 
@@ -62,10 +74,18 @@ fn results_in_the_ring_of_a_dead_worker_are_delivered_exactly_once() {
             let (x, f) = submit(0);
             assert_eq!(f.result(LONG), Ok(x * 2));
         }
-        let mut before: Vec<(u64, Future<u64>)> = vec![submit(30)];
+        let open = dir.join(format!("{k}.open")).to_string_lossy().into_owned();
+        next += 1;
+        let mut before: Vec<(u64, Future<u64>)> =
+            vec![(next, pool.submit(gate, (next, open.clone(), log.clone())))];
+        let mut submit = |ms: u64| {
+            next += 1;
+            (next, pool.submit(work, (next, ms, log.clone())))
+        };
         before.extend((0..k).map(|_| submit(0)));
         let dead = pool.submit(die, ());
         let after: Vec<(u64, Future<u64>)> = (0..5).map(|_| submit(0)).collect();
+        std::fs::write(&open, "").unwrap();
         assert!(
             matches!(
                 dead.result(LONG),
