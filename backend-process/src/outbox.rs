@@ -163,3 +163,81 @@ pub(crate) fn send(chan: &Channel, msg: &FromWorker, tail: &[u8], region: Option
         crate::worker::pool_gone();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::{Inbox, RecvError};
+
+    /// The messages sent so far, without waiting for more: `report` and
+    /// `flush` send before they return, so what is not there was not sent.
+    fn sent(chan: &Channel, inbox: &mut Inbox) -> Vec<FromWorker> {
+        let mut out = Vec::new();
+        loop {
+            match inbox.recv(chan) {
+                Ok(msg) => out.push(codec::decode_frame::<FromWorker>(&msg.bytes).unwrap().0),
+                Err(RecvError::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => return out,
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn results_are_announced_when_the_rules_say_and_not_before() {
+        let (worker, pool) = Channel::pair().unwrap();
+        pool.set_recv_timeout(Some(Duration::from_micros(1)))
+            .unwrap();
+        let mut inbox = Inbox::default();
+        let beacon: &'static Beacon = Box::leak(Box::new(Beacon::new().unwrap()));
+        let outbox = Outbox::new(Arc::new(worker), Some(beacon), 3);
+        let mut frame = Vec::new();
+        let ok = |x: u8| Ok(Encoded::Inline(vec![x]));
+        let doorbell = [FromWorker::Results];
+
+        // Unwatched (the reader would not ring for it): at once.
+        outbox.report((0, false), ok(0), &mut frame);
+        assert_eq!(sent(&pool, &mut inbox), doorbell);
+        // Watched: at the batch only.
+        outbox.watch();
+        outbox.report((1, false), ok(1), &mut frame);
+        outbox.report((2, false), ok(2), &mut frame);
+        assert_eq!(sent(&pool, &mut inbox), []);
+        assert!(outbox.pending());
+        outbox.report((3, false), ok(3), &mut frame);
+        assert_eq!(sent(&pool, &mut inbox), doorbell);
+        assert!(!outbox.pending());
+        // A task with a deadline: at once.
+        outbox.report((4, true), ok(4), &mut frame);
+        assert_eq!(sent(&pool, &mut inbox), doorbell);
+        // The reader cannot stop watching over a pending result; it rings.
+        outbox.report((5, false), ok(5), &mut frame);
+        assert!(!outbox.unwatch(), "a result is pending");
+        outbox.flush();
+        assert_eq!(sent(&pool, &mut inbox), doorbell);
+        outbox.flush();
+        assert_eq!(sent(&pool, &mut inbox), [], "nothing new, no doorbell");
+        assert!(outbox.unwatch());
+        // Too large for a record: on the socket, whole.
+        let large = Ok(Encoded::Inline(vec![1; ring::MAX_RECORD]));
+        outbox.report((6, false), large, &mut frame);
+        let got = sent(&pool, &mut inbox);
+        assert!(
+            matches!(got[..], [FromWorker::Done { id: 6, .. }]),
+            "{got:?}"
+        );
+
+        // The ring holds the others, in order, each with its value.
+        let (mut reader, mut bytes) = (ring::Reader::default(), Vec::new());
+        let mut seen = Vec::new();
+        while let Some(range) = reader.pop(beacon.words(), &mut bytes).unwrap() {
+            let (header, tail) = codec::decode_frame::<FromWorker>(&bytes[range]).unwrap();
+            let FromWorker::Done { id, outcome } = header else {
+                panic!("{header:?}")
+            };
+            assert_eq!(outcome, Ok(Body::Inline));
+            seen.push((id, tail.to_vec()));
+        }
+        let expected: Vec<(u64, Vec<u8>)> = (0..6).map(|i| (i, vec![i as u8])).collect();
+        assert_eq!(seen, expected);
+    }
+}
