@@ -26,7 +26,8 @@ use crate::ring::{self, Reader};
 use crate::shm::Beacon;
 
 /// The most records one drain takes: a ring's worth, so a worker writing as
-/// fast as the pool reads cannot keep a drain going.
+/// fast as the pool reads cannot keep a drain going (nor, with the bound on
+/// bytes below, make it copy more than a ring's worth and one record).
 const MAX_RECORDS: usize = ring::CAPACITY / 16;
 
 /// A drained result: the task's id and its outcome (a range of
@@ -45,11 +46,15 @@ pub(super) struct Drain {
 
 impl Drain {
     /// Copies out and decodes every record published in `beacon`'s ring (up
-    /// to [`MAX_RECORDS`]). The results found before an error are kept.
+    /// to [`MAX_RECORDS`], or until a ring's worth of bytes is copied). The
+    /// results found before an error are kept.
     fn collect(&mut self, beacon: &Beacon, ready: bool) -> Result<(), String> {
         self.bytes.clear();
         self.found.clear();
         for _ in 0..MAX_RECORDS {
+            if self.bytes.len() >= ring::CAPACITY {
+                return Ok(());
+            }
             let Some(range) = self
                 .reader
                 .pop(beacon.words(), &mut self.bytes)
