@@ -13,8 +13,10 @@
 //!    [`identity`] of its binary and its pid — within [`CONNECT_TIMEOUT`];
 //! 3. the parent checks the sender's pid as the kernel reports it, the
 //!    version and the identity, and answers `Welcome` (with the worker's
-//!    beacon descriptor and the initializer) or `Refused`; a worker that could
-//!    not join exits with [`EXIT_NOT_JOINED`];
+//!    beacon descriptor — the beacon holds its result ring, `ring.rs` — the
+//!    initializer and how many results it may hold unannounced) or
+//!    `Refused`; a worker that could not join exits with
+//!    [`EXIT_NOT_JOINED`];
 //! 4. the worker runs the initializer and says `Ready` (or `InitFailed`);
 //!    from then on every send to it may wait at most [`SEND_TIMEOUT`].
 //!
@@ -31,7 +33,7 @@ use crate::task;
 
 /// Bumped on any change to the messages of `codec/mod.rs`; the first field of
 /// `Hello`, checked before the rest is decoded.
-pub(crate) const PROTOCOL_VERSION: u32 = 8;
+pub(crate) const PROTOCOL_VERSION: u32 = 9;
 
 /// The environment variable holding the number of the descriptor a worker
 /// inherits (set only in a worker's environment).

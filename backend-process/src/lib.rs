@@ -23,8 +23,13 @@
 //!    reports it (`SO_PASSCRED`) against the child it spawned; a worker of
 //!    another build or another process is refused, with an error that says which.
 //! 3. The worker runs the pool's initializer, then loops: take the next task,
-//!    run it, send `Done` with the encoded result. A reader thread drains the
-//!    pool's channel meanwhile, so the pool never waits on a busy worker.
+//!    run it, write `Done` with the encoded result into the result ring of
+//!    its beacon (shared memory the pool created and handed over with its
+//!    welcome), and ring the doorbell — one message — once per several
+//!    results (see [Scheduling](#scheduling)); a result above 32 KiB, or one
+//!    that finds the ring full, is sent on the socket instead. A reader
+//!    thread drains the pool's channel meanwhile, so the pool never waits on
+//!    a busy worker.
 //!    Messages are `serde` types: headers in `bincode` 2, payloads in the pool's
 //!    [codec](#codecs); payloads above 512 KiB travel in sealed shared memory.
 //!    The reader also answers the pool's pings.
@@ -82,9 +87,9 @@
 //! | what happens | what the futures see | the pool |
 //! |---|---|---|
 //! | a task panics | that task: `Error::Panicked { message }` (with the worker's backtrace when `RUST_BACKTRACE` is set) | the worker lives on |
-//! | a worker aborts, segfaults, calls `exit`, is killed — at any instant, its handshake included | the task it was running: `Error::WorkerLost { pid, status, attempts, cause }`; tasks sent to it and not started go back to the queue (the worker records each task it takes up in a shared word the pool reads, so a task is never reported lost unless it started) | a new worker takes the slot |
+//! | a worker aborts, segfaults, calls `exit`, is killed — at any instant, its handshake included | the task it was running: `Error::WorkerLost { pid, status, attempts, cause }`; tasks it finished complete with their results (read from its ring after its death); tasks sent to it and not started go back to the queue (the worker records each task it takes up in a shared word the pool reads, so a task is never reported lost unless it started) | a new worker takes the slot |
 //! | a replacement worker fails to start | — | retried with a fresh socket pair, back-off 10 ms doubling to 1 s; broken (`Error::Broken` naming what was seen) only after 5 failures in a row that were not an outside `SIGKILL` |
-//! | a worker breaks the protocol: bad framing, a length prefix of 2^40, a frame that does not decode, stray or wrong descriptors, an unsealed shared-memory region, a panic while its message is handled | the task it was running: `Error::WorkerLost` with `LostCause::Misbehaved` naming what it did; the rest requeued | the worker is killed and replaced; the parent allocates no more than twice what it received |
+//! | a worker breaks the protocol: bad framing, a length prefix of 2^40, a frame that does not decode, stray or wrong descriptors, an unsealed shared-memory region, a result ring out of bounds or holding what is not a result of its own tasks, a panic while its message is handled | the task it was running: `Error::WorkerLost` with `LostCause::Misbehaved` naming what it did; the rest requeued | the worker is killed and replaced; the parent allocates no more than twice what it received |
 //! | a worker whose reader stops answering (deaf), or that says it exits and does not | its running task: `Error::WorkerLost` (`LostCause::Misbehaved`, saying which) | killed and replaced within 6 s (deaf: ping every 1 s, 5 s to answer) or 2 s (exit grace); a send that finds a deaf worker's socket full waits up to 5 s (holding the pool's lock: the pool stalls that long) and loses it |
 //! | the same, with [`Builder::retries`]`(n)` | the lost task runs again on another worker, up to n more times, then `Error::WorkerLost` whose `attempts` says how many runs it had | as above |
 //! | [`ProcessPool::kill`]`(&future)` | that task: `Error::Cancelled` (or its result, if it finished first); the tasks sent ahead to the same worker run elsewhere | its worker ends itself and is replaced |
@@ -107,13 +112,20 @@
 //!
 //! Tasks wait in one queue in the parent and are sent to workers with room. A
 //! worker whose last task was short (under 1 ms) also gets tasks sent ahead, up
-//! to [`Builder::inflight_per_worker`] (16 by default), so it finds its next
+//! to [`Builder::inflight_per_worker`] (32 by default), so it finds its next
 //! task waiting instead of idling for a round trip; its window is topped up
 //! once it has drained to half, with the tasks of one scheduling step in one
 //! message: that is where small tasks get their throughput (a send and a
-//! wake-up of the worker per 8 tasks). Results are not held back to be
-//! batched: each is sent when its task ends, so that a worker killed at any
-//! instant costs only the task it was running. A
+//! wake-up of the worker per 16 tasks). Results come back the same way: each
+//! is written to the worker's result ring as its task ends, and the worker
+//! announces them with one message when half a window of them is waiting
+//! (when the pool refills), when it is about to wait for work, at once for a
+//! task with a timeout, and at the latest 1 ms after while it runs another
+//! task (its reader watches; so a short task's result does not wait for a
+//! long one behind it). A written result survives its worker: the pool
+//! drains a dead worker's ring before it settles the worker's tasks, so a
+//! worker killed at any instant still costs only the task it was running,
+//! and no finished task is lost or run again (`tests/ring_results.rs`). A
 //! task is marked running when it is sent (as Python marks the tasks it moves to
 //! its call queue): a future that reports pending has not reached any worker, so
 //! `cancel` on it is exact, and `shutdown(cancel_futures = true)` cancels exactly
@@ -142,8 +154,10 @@
 //!
 //! The parent trusts no byte a worker sends: the framing is checked (see
 //! `transport.rs`), a shared-memory result must be a memfd sealed against
-//! shrinking and writing, of the announced size, and anything wrong loses that
-//! worker, never the parent or its slot.
+//! shrinking and writing, of the announced size, a record of the result ring
+//! is bounds-checked and copied out before it is decoded (`ring.rs`), and
+//! anything wrong loses that worker, never the parent or its slot
+//! (`tests/hostile_worker.rs`, `tests/hostile_ring.rs`).
 //!
 //! # Large payloads
 //!
@@ -285,8 +299,10 @@ mod builder;
 mod codec;
 mod handshake;
 mod hook;
+mod outbox;
 mod overflow;
 mod pool;
+mod ring;
 mod shm;
 mod spawn;
 mod sync;

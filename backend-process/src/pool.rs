@@ -23,6 +23,7 @@
 //!   workers terminated);
 //! - `job.rs`: one accepted task and how it ends;
 //! - `link.rs`: the parent's side of one live worker;
+//! - `results.rs`: draining a worker's result ring;
 //! - `slot.rs`: the slot thread, one worker's life after another;
 //! - `watchdog.rs`: timeouts, rebalancing, pings and exit grace.
 
@@ -43,6 +44,7 @@ use crate::{sync, task};
 mod erased;
 mod job;
 mod link;
+mod results;
 mod shared;
 mod shutdown;
 mod slot;
@@ -179,8 +181,9 @@ impl ProcessPool {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let codec = self.shared.config.codec;
         let threshold = self.shared.config.spawn.shared_threshold;
-        let (frame, shm) = codec::encode_task(codec, id, call, arg, threshold)?;
         let timeout = timeout.or(self.shared.config.task_timeout);
+        let (frame, shm) =
+            codec::encode_task(codec, (id, timeout.is_some()), call, arg, threshold)?;
         let task = Task {
             id,
             frame,

@@ -111,13 +111,16 @@ fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
 impl RegionMut {
     /// A new zeroed region of `len` bytes.
     pub(crate) fn new(len: usize) -> io::Result<Self> {
-        // SAFETY: the name is a NUL-terminated literal; memfd_create returns a
-        // new descriptor (or -1) and touches no other memory.
+        Self::named(c"concur-payload", len)
+    }
+
+    /// A new zeroed region of `len` bytes, its memfd named `name` (as
+    /// `/proc/PID/fd` shows it).
+    fn named(name: &std::ffi::CStr, len: usize) -> io::Result<Self> {
+        // SAFETY: the name is NUL-terminated; memfd_create returns a new
+        // descriptor (or -1) and touches no other memory.
         let fd = check(unsafe {
-            libc::memfd_create(
-                c"concur-payload".as_ptr(),
-                libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
-            )
+            libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING)
         })?;
         // SAFETY: `fd` was just returned by memfd_create and is owned by nobody else.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
@@ -298,7 +301,9 @@ mod tests {
 /// sets it before it aborts), so the pool can report the cause.
 ///
 /// The pool creates it, sealed against shrinking and growing (so reading it
-/// cannot fault) but writable, and hands it over with `Welcome`.
+/// cannot fault) but writable, and hands it over with `Welcome`. Past its
+/// first words it holds the worker's result ring (`ring.rs`); its memfd is
+/// named `concur-beacon`.
 #[derive(Debug)]
 pub(crate) struct Beacon {
     fd: OwnedFd,
@@ -306,11 +311,11 @@ pub(crate) struct Beacon {
 }
 
 impl Beacon {
-    const LEN: usize = 4096;
+    const LEN: usize = crate::ring::WORDS * 8;
 
     /// A new beacon reading 0 (no task started).
     pub(crate) fn new() -> io::Result<Self> {
-        let RegionMut { fd, map } = RegionMut::new(Self::LEN)?;
+        let RegionMut { fd, map } = RegionMut::named(c"concur-beacon", Self::LEN)?;
         // SAFETY: fcntl with an integer argument on a descriptor we own.
         check(unsafe {
             libc::fcntl(
@@ -333,14 +338,24 @@ impl Beacon {
         &self.fd
     }
 
+    /// Every word of the beacon, the result ring's included.
+    pub(crate) fn words(&self) -> &[std::sync::atomic::AtomicU64] {
+        let p = self.map.ptr.expect("a beacon is never empty");
+        // SAFETY: the mapping is `LEN` bytes (a multiple of 8), page-aligned
+        // (so aligned for u64), lives as long as `self` (the borrow), and is
+        // only ever accessed through these atomics, in this process and the
+        // other one. The file is sealed against shrinking, so no access faults.
+        unsafe {
+            std::slice::from_raw_parts(
+                p.as_ptr().cast::<std::sync::atomic::AtomicU64>(),
+                Self::LEN / 8,
+            )
+        }
+    }
+
     /// The `i`-th word of the beacon ([`Self::STARTED`] or [`Self::OVERFLOWED`]).
     fn word(&self, i: usize) -> &std::sync::atomic::AtomicU64 {
-        assert!(i < Self::LEN / 8);
-        let p = self.map.ptr.expect("a beacon is never empty");
-        // SAFETY: the mapping is 4096 bytes, page-aligned (so aligned for u64),
-        // holds word `i` (checked above), lives as long as `self`, and is only
-        // ever accessed through these atomics, in this process and the other one.
-        unsafe { &*p.as_ptr().cast::<std::sync::atomic::AtomicU64>().add(i) }
+        &self.words()[i]
     }
 
     /// The word that names the task the worker last started.

@@ -49,6 +49,9 @@ pub(crate) struct SpawnConfig {
     pub(crate) max_memory: Option<u64>,
     /// Payloads above this many bytes go through shared memory.
     pub(crate) shared_threshold: usize,
+    /// Results the worker may leave unannounced in its ring while it has
+    /// tasks queued: half the window, when the pool refills it.
+    pub(crate) results_batch: u64,
 }
 
 /// A connected, welcomed worker.
@@ -269,6 +272,7 @@ pub(crate) fn spawn_worker(config: &SpawnConfig) -> Result<Spawned, SpawnFailure
         initializer,
         max_memory: config.max_memory,
         shared_threshold: config.shared_threshold as u64,
+        results_batch: config.results_batch,
     };
     let beacon = match Beacon::new() {
         Ok(b) => b,
@@ -300,6 +304,7 @@ mod tests {
             initializer: None,
             max_memory: None,
             shared_threshold: codec::SHARED_THRESHOLD,
+            results_batch: 1,
         }
     }
 

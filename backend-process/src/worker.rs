@@ -7,7 +7,9 @@
 //! died — ends the process at once, even while a task runs), and the main thread
 //! that runs tasks one at a time, in the order received, and reports `Done`.
 //! The reader also answers the pool's `Ping` at once, so the pool can tell a
-//! worker busy with a long task from one whose reader is gone.
+//! worker busy with a long task from one whose reader is gone. Outcomes go
+//! through the outbox (`outbox.rs`): into the pool's result ring, announced
+//! several at a time, or on the socket.
 
 use std::collections::VecDeque;
 use std::ops::Range;
@@ -15,11 +17,12 @@ use std::os::fd::{FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
-use crate::codec::{self, Body, CallRef, Encoded, FromWorker, Hello, ToWorker};
+use crate::codec::{self, Body, CallRef, FromWorker, Hello, ToWorker};
 use crate::handshake::{
     ENV_FD, ENV_PARENT, EXIT_ABORTED, EXIT_NOT_JOINED, PROTOCOL_VERSION, SELF_EXE, identity,
 };
 use crate::hook::inherited_fd;
+use crate::outbox::{LATE_AFTER, Outbox, send};
 use crate::shm::{Beacon, Region};
 use crate::transport::{Channel, Inbox};
 use crate::{sync, task};
@@ -45,11 +48,13 @@ enum Job {
         call: CallRef,
         message: Arc<Vec<u8>>,
         arg: Range<usize>,
+        report_now: bool,
     },
     RunShared {
         id: u64,
         call: CallRef,
         region: Region,
+        report_now: bool,
     },
     Exit,
 }
@@ -69,6 +74,9 @@ impl Job {
 struct Jobs {
     queue: VecDeque<Job>,
     running: Option<u64>,
+    /// The main thread waits on the condvar: only then does the reader
+    /// notify it (a notify is a system call, whoever listens).
+    waiting: bool,
 }
 
 type Queue = Arc<(Mutex<Jobs>, Condvar)>;
@@ -104,10 +112,12 @@ fn run() -> Result<i32, String> {
         initializer,
         max_memory,
         shared_threshold,
+        results_batch,
     } = join_pool()?;
+    let outbox = Arc::new(Outbox::new(chan.clone(), beacon, results_batch));
     // The reader first: it answers the pool's pings while the initializer
     // runs, however long that takes.
-    let queue = start_reader(&chan, inbox)?;
+    let queue = start_reader(&outbox, inbox)?;
     if let Some((init, arg)) = initializer {
         // SAFETY: the pool built `init` with `init_ref` and accepted this worker as
         // the same binary in the handshake.
@@ -117,7 +127,7 @@ fn run() -> Result<i32, String> {
         }
     }
     send(&chan, &FromWorker::Ready, &[], None);
-    Ok(serve(&chan, &queue, beacon, max_memory, shared_threshold))
+    Ok(serve(&outbox, &queue, beacon, max_memory, shared_threshold))
 }
 
 /// What Rust's `main` would have set up and a worker relies on (the hook runs
@@ -157,6 +167,8 @@ struct Joined {
     max_memory: Option<u64>,
     /// Results above this many bytes go through shared memory.
     shared_threshold: usize,
+    /// Results that may stay unannounced while tasks are queued.
+    results_batch: u64,
 }
 
 /// The worker's side of the handshake (see `handshake.rs`): takes the
@@ -194,6 +206,7 @@ fn join_pool() -> Result<Joined, String> {
             initializer,
             max_memory,
             shared_threshold,
+            results_batch,
         } => Ok(Joined {
             chan,
             inbox,
@@ -201,6 +214,7 @@ fn join_pool() -> Result<Joined, String> {
             initializer: initializer.map(|init| (init, tail.to_vec())),
             max_memory,
             shared_threshold: usize::try_from(shared_threshold).unwrap_or(usize::MAX),
+            results_batch,
         }),
         ToWorker::Refused { reason } => Err(format!("refused by the pool: {reason}")),
         other => Err(format!("unexpected first message {other:?}")),
@@ -208,13 +222,13 @@ fn join_pool() -> Result<Joined, String> {
 }
 
 /// Starts the reader thread, which drains the pool's channel into the queue.
-fn start_reader(chan: &Arc<Channel>, inbox: Inbox) -> Result<Queue, String> {
+fn start_reader(outbox: &Arc<Outbox>, inbox: Inbox) -> Result<Queue, String> {
     let queue: Queue = Arc::new((Mutex::new(Jobs::default()), Condvar::new()));
     let reader_queue = queue.clone();
-    let reader_chan = chan.clone();
+    let reader_outbox = outbox.clone();
     std::thread::Builder::new()
         .name("concur-worker-reader".into())
-        .spawn(move || read_loop(&reader_chan, inbox, &reader_queue))
+        .spawn(move || read_loop(&reader_outbox, inbox, &reader_queue))
         .map_err(|e| e.to_string())?;
     Ok(queue)
 }
@@ -222,31 +236,38 @@ fn start_reader(chan: &Arc<Channel>, inbox: Inbox) -> Result<Queue, String> {
 /// Runs tasks in the order received until told to exit (or, past
 /// `max_memory`, until it announces it retires); returns the exit code.
 fn serve(
-    chan: &Channel,
+    outbox: &Outbox,
     queue: &Queue,
     beacon: Option<&Beacon>,
     max_memory: Option<u64>,
     shared_threshold: usize,
 ) -> i32 {
+    let mut frame = Vec::new();
     loop {
-        let job = next_job(queue, beacon);
-        let (id, outcome) = match &job {
+        let job = next_job(queue, beacon, outbox);
+        let (task, outcome) = match &job {
             Job::Exit => return 0,
             Job::Run {
                 id,
                 call,
                 message,
                 arg,
+                report_now,
             } => {
                 // SAFETY: built by `call_ref`/`chunk_ref` in the pool, which
                 // checked in the handshake that this worker runs the same binary.
-                (*id, unsafe {
+                ((*id, *report_now), unsafe {
                     task::invoke(*call, &message[arg.clone()], shared_threshold)
                 })
             }
-            Job::RunShared { id, call, region } => {
+            Job::RunShared {
+                id,
+                call,
+                region,
+                report_now,
+            } => {
                 // SAFETY: as above.
-                (*id, unsafe {
+                ((*id, *report_now), unsafe {
                     task::invoke(*call, region, shared_threshold)
                 })
             }
@@ -254,11 +275,11 @@ fn serve(
         drop(job);
         // From here on an `Abort` of this task finds it done.
         sync::lock(&queue.0).running = None;
-        report(chan, id, outcome);
+        outbox.report(task, outcome, &mut frame);
         if let Some(limit) = max_memory {
             let rss = resident_memory();
             if rss > limit {
-                send(chan, &FromWorker::Retire { rss }, &[], None);
+                send(outbox.chan(), &FromWorker::Retire { rss }, &[], None);
                 return 0;
             }
         }
@@ -266,8 +287,9 @@ fn serve(
 }
 
 /// Waits for the next job and marks it running, in the queue (for `Abort`)
-/// and in the beacon (for the pool, should this worker die now).
-fn next_job(queue: &Queue, beacon: Option<&Beacon>) -> Job {
+/// and in the beacon (for the pool, should this worker die now). Before it
+/// waits, it announces the results the outbox holds.
+fn next_job(queue: &Queue, beacon: Option<&Beacon>, outbox: &Outbox) -> Job {
     let (lock, cv) = &**queue;
     let mut q = sync::lock(lock);
     loop {
@@ -278,29 +300,20 @@ fn next_job(queue: &Queue, beacon: Option<&Beacon>) -> Job {
             }
             return job;
         }
+        if outbox.pending() {
+            drop(q);
+            outbox.flush();
+            q = sync::lock(lock);
+            continue;
+        }
+        q.waiting = true;
         q = sync::wait(cv, q);
-    }
-}
-
-/// Sends a task's outcome: its result inline or in shared memory, or its error.
-fn report(chan: &Channel, id: u64, outcome: Result<Encoded, concur_core::Error>) {
-    let done = |outcome| FromWorker::Done { id, outcome };
-    match outcome {
-        Ok(Encoded::Shared(region)) => send(chan, &done(Ok(Body::Shared)), &[], Some(&region)),
-        Ok(Encoded::Inline(bytes)) => send(chan, &done(Ok(Body::Inline)), &bytes, None),
-        Err(error) => send(chan, &done(Err(error)), &[], None),
-    }
-}
-
-fn send(chan: &Channel, msg: &FromWorker, tail: &[u8], region: Option<&Region>) {
-    let frame = codec::encode_frame(msg, tail);
-    if chan.send(&frame, region).is_err() {
-        pool_gone();
+        q.waiting = false;
     }
 }
 
 /// The pool's end of the channel closed: the pool is gone, and so is this worker.
-fn pool_gone() -> ! {
+pub(crate) fn pool_gone() -> ! {
     exit_now(0)
 }
 
@@ -315,10 +328,41 @@ fn exit_now(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
-fn read_loop(chan: &Channel, mut inbox: Inbox, queue: &Queue) {
+/// True once the channel has a message to read; false if `LATE_AFTER`
+/// passed first.
+fn readable_soon(chan: &Channel) -> bool {
+    let mut fd = libc::pollfd {
+        fd: chan.raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ms = LATE_AFTER.as_millis() as libc::c_int;
+    // SAFETY: poll reads and writes the one pollfd it is given.
+    let n = unsafe { libc::poll(&mut fd, 1, ms) };
+    // An error (EINTR) counts as readable: the receive that follows decides.
+    n != 0
+}
+
+/// The reader: drains the pool's channel into the queue, answers pings and
+/// revokes; from the moment it queues tasks until [`LATE_AFTER`] passes with
+/// no message and nothing pending, it watches the ring and rings the doorbell
+/// for results left unannounced that long (see `outbox.rs`).
+fn read_loop(outbox: &Outbox, mut inbox: Inbox, queue: &Queue) {
     let (lock, cv) = &**queue;
+    let chan = outbox.chan();
     let mut jobs = Vec::new();
+    let mut watching = false;
     loop {
+        if watching && !readable_soon(chan) {
+            // Quiet for `LATE_AFTER`: announce what is pending, or stop
+            // watching (the main thread then announces at once).
+            if outbox.pending() {
+                outbox.flush();
+            } else {
+                watching = !outbox.unwatch();
+            }
+            continue;
+        }
         let Ok(msg) = inbox.recv(chan) else {
             pool_gone()
         };
@@ -331,6 +375,7 @@ fn read_loop(chan: &Channel, mut inbox: Inbox, queue: &Queue) {
                 id,
                 call,
                 body: Body::Inline,
+                report_now,
             } => {
                 let end = msg.bytes.len();
                 jobs.push(Job::Run {
@@ -338,17 +383,24 @@ fn read_loop(chan: &Channel, mut inbox: Inbox, queue: &Queue) {
                     call,
                     message: Arc::new(msg.bytes.into_owned()),
                     arg: tail_at..end,
+                    report_now,
                 });
             }
             ToWorker::Run {
                 id,
                 call,
                 body: Body::Shared,
+                report_now,
             } => {
                 let Some(region) = msg.region else {
                     pool_gone()
                 };
-                jobs.push(Job::RunShared { id, call, region });
+                jobs.push(Job::RunShared {
+                    id,
+                    call,
+                    region,
+                    report_now,
+                });
             }
             ToWorker::RunMany => {
                 let message = Arc::new(msg.bytes.into_owned());
@@ -377,9 +429,18 @@ fn read_loop(chan: &Channel, mut inbox: Inbox, queue: &Queue) {
             ToWorker::Exit => jobs.push(Job::Exit),
             ToWorker::Welcome { .. } | ToWorker::Refused { .. } => continue,
         }
-        // The tasks of a batch are queued together: one lock, one wake-up.
-        sync::lock(lock).queue.extend(jobs.drain(..));
-        cv.notify_one();
+        // The tasks of a batch are queued together: one lock, at most one
+        // wake-up.
+        // Watching before the main thread can take the tasks.
+        outbox.watch();
+        watching = true;
+        let mut q = sync::lock(lock);
+        q.queue.extend(jobs.drain(..));
+        let waiting = q.waiting;
+        drop(q);
+        if waiting {
+            cv.notify_one();
+        }
     }
 }
 
@@ -392,6 +453,7 @@ fn unbatch(message: &Arc<Vec<u8>>, at: usize, jobs: &mut Vec<Job>) {
                 id,
                 call,
                 body: Body::Inline,
+                report_now,
             },
             tail,
         )) = codec::decode_frame::<ToWorker>(record)
@@ -405,6 +467,7 @@ fn unbatch(message: &Arc<Vec<u8>>, at: usize, jobs: &mut Vec<Job>) {
             call,
             message: message.clone(),
             arg: end - tail.len()..end,
+            report_now,
         });
     }
 }

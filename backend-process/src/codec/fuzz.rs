@@ -212,6 +212,7 @@ fn seeds() -> Vec<Vec<u8>> {
             id: 1,
             call: CallRef { func: 5, tramp: -5 },
             body: Body::Inline,
+            report_now: false,
         },
         &[7, 7],
     ));

@@ -101,11 +101,20 @@ pub(crate) enum ToWorker {
         initializer: Option<CallRef>,
         max_memory: Option<u64>,
         shared_threshold: u64,
+        /// Results the worker may hold unannounced while it has tasks queued.
+        results_batch: u64,
     },
     /// Handshake refused; the worker exits.
     Refused { reason: String },
-    /// Run a task; the argument is the tail or shared memory.
-    Run { id: u64, call: CallRef, body: Body },
+    /// Run a task; the argument is the tail or shared memory. `report_now`:
+    /// announce its result as soon as it is written to the result ring (the
+    /// task has a deadline, which the pool must not see pass meanwhile).
+    Run {
+        id: u64,
+        call: CallRef,
+        body: Body,
+        report_now: bool,
+    },
     /// Give back a task not started yet (another worker is idle).
     Revoke { id: u64 },
     /// Drop a task not started yet (answered with `Revoked`), or, if it is
@@ -139,6 +148,10 @@ pub(crate) enum FromWorker {
     /// The initializer (if any) succeeded: tasks run from now on. Sent once,
     /// before any `Done`.
     Ready,
+    /// The doorbell: results were written to the result ring (`ring.rs`).
+    /// The pool drains the ring before it handles any message, so this one
+    /// asks for nothing more.
+    Results,
 }
 
 /// An encoded argument or result: inline bytes, or a shared-memory region for
@@ -151,7 +164,7 @@ pub(crate) enum Encoded {
     Shared(Region),
 }
 
-/// The bytes a task's [`Frame`] holds in place: a `Run` header (at most 30
+/// The bytes a task's [`Frame`] holds in place: a `Run` header (at most 31
 /// bytes) and an argument of up to 30 (a scalar, a short tuple).
 const FRAME_INLINE: usize = 62;
 
@@ -218,19 +231,20 @@ pub(crate) fn decode_value<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error
 /// [`Error::Encode`] naming `A` when the argument cannot be encoded.
 pub(crate) fn encode_task<A: Serialize + ?Sized>(
     codec: Codec,
-    id: u64,
+    (id, report_now): (u64, bool),
     call: CallRef,
     arg: &A,
     shared_threshold: usize,
 ) -> Result<(Frame, Option<Region>), Error> {
+    let task = (id, report_now);
     match codec {
-        Codec::Bincode => encode_task_with::<BincodeWire, A>(id, call, arg, shared_threshold),
-        Codec::MessagePack => encode_task_with::<MsgPackWire, A>(id, call, arg, shared_threshold),
+        Codec::Bincode => encode_task_with::<BincodeWire, A>(task, call, arg, shared_threshold),
+        Codec::MessagePack => encode_task_with::<MsgPackWire, A>(task, call, arg, shared_threshold),
     }
 }
 
 fn encode_task_with<W: Wire, A: Serialize + ?Sized>(
-    id: u64,
+    (id, report_now): (u64, bool),
     call: CallRef,
     arg: &A,
     shared_threshold: usize,
@@ -242,6 +256,7 @@ fn encode_task_with<W: Wire, A: Serialize + ?Sized>(
             id,
             call,
             body: Body::Shared,
+            report_now,
         };
         return Ok((encode_frame(&header, &[]).into(), Some(region)));
     }
@@ -249,8 +264,9 @@ fn encode_task_with<W: Wire, A: Serialize + ?Sized>(
         id,
         call,
         body: Body::Inline,
+        report_now,
     };
-    // A `Run` header is at most 30 bytes (three varints, two tags).
+    // A `Run` header is at most 31 bytes (three varints, two tags, a bool).
     if 32 + size <= FRAME_INLINE {
         let mut buf = [0; FRAME_INLINE];
         let used = bincode::serde::encode_into_slice(&header, &mut buf, CONFIG)
@@ -281,6 +297,13 @@ pub(crate) fn encode_frame<H: Serialize>(header: &H, tail: &[u8]) -> Vec<u8> {
         bincode::serde::encode_to_vec(header, CONFIG).expect("protocol headers always encode");
     out.extend_from_slice(tail);
     out
+}
+
+/// A frame, as [`encode_frame`] makes it, appended to `out` (a reused buffer).
+pub(crate) fn encode_frame_into<H: Serialize>(header: &H, tail: &[u8], out: &mut Vec<u8>) {
+    bincode::serde::encode_into_std_write(header, out, CONFIG)
+        .expect("protocol headers always encode");
+    out.extend_from_slice(tail);
 }
 
 /// Splits a frame into its header and tail.
@@ -323,6 +346,7 @@ mod tests {
                 tramp: 40,
             },
             body: Body::Inline,
+            report_now: true,
         };
         let tail = encode_value(&(1u32, "two".to_owned())).unwrap();
         let frame = encode_frame(&header, &tail);
@@ -365,10 +389,12 @@ mod tests {
             id,
             call,
             body: Body::Inline,
+            report_now: false,
         };
         for len in [0, 1, 20, 30, 31, 64, 1000] {
             let arg = vec![9u8; len];
-            let (frame, shm) = encode_task(Codec::Bincode, u64::MAX, call, &arg, 1 << 20).unwrap();
+            let (frame, shm) =
+                encode_task(Codec::Bincode, (u64::MAX, false), call, &arg, 1 << 20).unwrap();
             assert!(shm.is_none());
             let inline = matches!(frame.0, FrameBytes::Inline { .. });
             if len <= 10 || len > 30 {
@@ -390,7 +416,7 @@ mod tests {
             first: 2,
             then: 200,
         };
-        let (frame, _) = encode_task(Codec::Bincode, 5, call, &shifty, 1 << 20).unwrap();
+        let (frame, _) = encode_task(Codec::Bincode, (5, false), call, &shifty, 1 << 20).unwrap();
         assert!(matches!(frame.0, FrameBytes::Heap(_)), "{frame:?}");
         let (_, tail) = run_header(&frame);
         assert_eq!(decode_value::<Vec<u8>>(&tail).unwrap(), vec![7; 200]);

@@ -301,16 +301,25 @@ impl Link {
             .and_then(|next| Some((next.id, backend::deadline(next.timeout)?)));
     }
 
-    /// Task `id` is done: takes it out of the window. Returns it (if it was
-    /// there) and whether a new deadline runs.
-    pub(super) fn take_done(&mut self, id: u64) -> (Option<Task>, bool) {
-        let Some(pos) = self.inflight.iter().position(|t| t.id == id) else {
-            return (None, false);
-        };
-        let task = self.inflight.remove(pos);
-        self.fast = Instant::now().duration_since(self.front_since) < FAST_TASK;
+    /// Task `id` is done: takes it out of the window (if it was there). Once
+    /// a batch of results is taken, [`finished`](Link::finished) says how many.
+    pub(super) fn take_finished(&mut self, id: u64) -> Option<Task> {
+        let pos = self.inflight.iter().position(|t| t.id == id)?;
+        self.inflight.remove(pos)
+    }
+
+    /// `n` results arrived together (at least one): the worker counts as fast
+    /// if they took less than [`FAST_TASK`] each on average since the front
+    /// of the window started, and the next task's deadline runs. Returns
+    /// whether a new deadline runs.
+    pub(super) fn finished(&mut self, n: usize) -> bool {
+        if n == 0 {
+            return false;
+        }
+        let each = Instant::now().duration_since(self.front_since) / n as u32;
+        self.fast = each < FAST_TASK;
         self.front_started();
-        (task, self.deadline.is_some())
+        self.deadline.is_some()
     }
 
     /// The answer to a `Revoke`: the task, if the worker gave it back unstarted.

@@ -129,7 +129,18 @@ impl Shared {
         for link in workers.iter_mut().flatten() {
             link.open_if_below(low_water);
         }
-        'levels: for level in 0..self.config.window {
+        // The levels worth a look (a step of W1's submit loop, every window
+        // full, looks at none): from the lowest window that can take a task,
+        // up to the window's size if some window takes tasks sent ahead.
+        let live = || workers.iter().flatten().filter(|l| !l.exiting);
+        let top = if live().any(|l| l.fast && l.open) {
+            self.config.window
+        } else {
+            1
+        };
+        let bottom = live().map(|l| l.inflight.len()).min().unwrap_or(top);
+        let levels = if queue.is_empty() { 0..0 } else { bottom..top };
+        'levels: for level in levels {
             for link in workers.iter_mut().flatten() {
                 if link.exiting
                     || link.inflight.len() != level

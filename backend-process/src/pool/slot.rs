@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use concur_core::{Error, ExitStatus, LostCause};
 
 use super::link::Link;
+use super::results::{Drain, deliver_to_window};
 use super::shared::{POOL_THREAD, Shared};
 use crate::codec::{self, Body, FromWorker};
 use crate::handshake::EXIT_ABORTED;
@@ -108,8 +109,10 @@ impl Shared {
         if let Some(tx) = ready {
             let _ = tx.send(Ok(()));
         }
-        let lost = self.serve(slot, &chan, &mut inbox);
-        self.settle(slot, child, &beacon, lost);
+        let mut drain = Drain::default();
+        let mut ready = false;
+        let lost = self.serve(slot, (&chan, &mut inbox), (&beacon, &mut drain), &mut ready);
+        self.settle(slot, child, (&beacon, &mut drain, ready), lost);
     }
 
     /// Puts a joined worker's link in its slot and gives it work.
@@ -129,10 +132,16 @@ impl Shared {
     /// Handles the worker's messages until its channel closes. Anything else —
     /// a receive error, broken framing, a frame that does not decode, a message
     /// out of place, a panic anywhere in receiving or handling — loses the
-    /// worker: it is killed, and the reason is returned.
-    fn serve(&self, slot: usize, chan: &Channel, inbox: &mut Inbox) -> Option<String> {
-        // The worker said `Ready`: its initializer succeeded.
-        let mut ready = false;
+    /// worker: it is killed, and the reason is returned. Before each message
+    /// is handled, the worker's result ring is drained. `ready`: the worker
+    /// said `Ready` (its initializer succeeded).
+    fn serve(
+        &self,
+        slot: usize,
+        (chan, inbox): (&Channel, &mut Inbox),
+        (beacon, drain): (&Beacon, &mut Drain),
+        ready: &mut bool,
+    ) -> Option<String> {
         loop {
             // The message borrows the inbox's buffer: the closure takes the
             // reborrow by value, so that what it returns may outlive its call.
@@ -142,7 +151,10 @@ impl Shared {
                 inbox.recv(chan)
             })) {
                 Ok(Ok(msg)) => {
-                    match catch_unwind(AssertUnwindSafe(|| self.handle(slot, msg, &mut ready))) {
+                    let handled = catch_unwind(AssertUnwindSafe(|| {
+                        self.handle(slot, msg, (beacon, &mut *drain), ready)
+                    }));
+                    match handled {
                         Ok(Ok(())) => continue,
                         Ok(Err(reason)) => reason,
                         Err(_) => "a panic while handling its message".to_owned(),
@@ -157,10 +169,20 @@ impl Shared {
         }
     }
 
-    /// Handles one message of the worker of `slot`.
-    fn handle(&self, slot: usize, msg: Message<'_>, ready: &mut bool) -> Result<(), String> {
+    /// Handles one message of the worker of `slot`, after the results its
+    /// ring holds (written before the message was sent: after `Ready`, if
+    /// this is `Ready`).
+    fn handle(
+        &self,
+        slot: usize,
+        msg: Message<'_>,
+        (beacon, drain): (&Beacon, &mut Drain),
+        ready: &mut bool,
+    ) -> Result<(), String> {
         let (header, tail) = codec::decode_frame::<FromWorker>(&msg.bytes)
             .map_err(|e| format!("an undecodable frame: {e}"))?;
+        let running = *ready || header == FromWorker::Ready;
+        self.drain(slot, beacon, drain, running)?;
 
         if msg.region.is_some() && !matches!(header, FromWorker::Done { .. }) {
             return Err("a shared-memory region with a control message".into());
@@ -184,6 +206,9 @@ impl Shared {
                     }
                 };
                 self.on_done(slot, id, bytes)?;
+            }
+            FromWorker::Results => {
+                // The ring was drained before this message was handled.
             }
             FromWorker::InitFailed { error } => {
                 if *ready {
@@ -215,45 +240,18 @@ impl Shared {
         }
     }
 
-    /// Task `id` finished on the worker of `slot`: refill its window, then
-    /// complete the future (outside the lock).
+    /// Task `id` finished on the worker of `slot` (its result came on the
+    /// socket): refill its window, then complete the future (outside the
+    /// lock).
     ///
     /// # Errors
     ///
-    /// A result for a task not in the worker's window: an honest worker
-    /// reports only what it was sent (a task given back or aborted is never
-    /// reported), so it is lying, and it may be naming a task of another
-    /// worker's; that task is left alone and this worker is lost.
+    /// A result for a task not in the worker's window (see
+    /// [`Shared::take_results`]).
     fn on_done(&self, slot: usize, id: u64, outcome: Result<&[u8], Error>) -> Result<(), String> {
-        let mut dead = Vec::new();
-        let task = {
-            let mut st = self.lock();
-            let Some(link) = st.workers[slot].as_mut() else {
-                return Ok(());
-            };
-            // A result is a sign of life too (a worker busy sending a large one
-            // may answer a ping late).
-            link.heard(Instant::now());
-            let (task, timed) = link.take_done(id);
-            if timed {
-                self.timer_cv.notify_all();
-            }
-            if task.is_none() {
-                return Err(format!("a result for task {id}, which it was not given"));
-            }
-            self.pump(&mut st, &mut dead);
-            let idle = st.workers[slot]
-                .as_ref()
-                .is_some_and(|l| l.inflight.is_empty());
-            if idle && st.workers.iter().flatten().any(|l| l.inflight.len() >= 2) {
-                // The watchdog may give this worker a task stuck behind a long
-                // one elsewhere.
-                self.timer_cv.notify_all();
-            }
-            task
-        };
-        drop(dead);
-        if let Some(task) = task {
+        let mut task = Vec::with_capacity(1);
+        self.take_results(slot, std::iter::once(id), &mut task)?;
+        if let Some(task) = task.pop() {
             task.sink.finish(outcome, &self.stats);
         }
         Ok(())
@@ -290,8 +288,14 @@ impl Shared {
     /// The worker's channel closed: reap it, fail the task it was running,
     /// requeue the ones it had not started (the first of its window too, if
     /// its beacon says it never took it up), break the pool if so configured.
-    fn settle(&self, slot: usize, mut child: Child, beacon: &Beacon, why_lost: Option<String>) {
-        let (link, abandoned) = {
+    fn settle(
+        &self,
+        slot: usize,
+        mut child: Child,
+        (beacon, drain, ready): (&Beacon, &mut Drain, bool),
+        why_lost: Option<String>,
+    ) {
+        let (mut link, abandoned) = {
             let mut st = self.lock();
             (
                 st.workers[slot].take().expect("the slot's link"),
@@ -301,6 +305,11 @@ impl Shared {
         let pid = link.pid;
         let why_lost = why_lost.or_else(|| link.lost_because.map(str::to_owned));
         let status = spawn::reap(&mut child, REAP_GRACE);
+        // Dead and reaped: what it wrote to its ring is all there is. Its
+        // results complete their tasks before the rest of its window is
+        // settled (a result written is never lost, nor its task run again).
+        let bad_ring = deliver_to_window(&mut link, beacon, drain, ready, &self.stats);
+        let why_lost = why_lost.or(bad_ring);
         let clean = why_lost.is_none() && link.exiting && status == ExitStatus::Code(0);
         let cause = match (&why_lost, beacon.overflowed()) {
             (Some(reason), _) => LostCause::Misbehaved {
