@@ -78,7 +78,7 @@ where
     // instead would skip it for good).
     for (i, s) in slots.iter_mut().enumerate() {
         if !already[i] {
-            match s.any.inner.listen(collector.clone(), i) {
+            match s.any.listen(collector.clone(), i) {
                 Some(id) => s.listen_id = Some(id),
                 None => collector.push(i),
             }
@@ -118,7 +118,7 @@ impl<F> AsCompleted<F> {
     fn unlisten(&mut self) {
         for s in &mut self.slots {
             if let Some(id) = s.listen_id.take() {
-                s.any.inner.unlisten(id);
+                s.any.unlisten(id);
             }
         }
     }

@@ -6,15 +6,13 @@ use std::collections::VecDeque;
 use std::task::{Context, Waker};
 use std::time::Instant;
 
-use crate::state::Listener;
-
 #[derive(Default)]
 struct Ready {
     tokens: VecDeque<usize>,
     waker: Option<Waker>,
 }
 
-/// Receives `notify(token)` from completing futures.
+/// Receives `notify(token)` from completing futures (their `Waiter::Listener`).
 #[derive(Default)]
 pub(crate) struct Collector {
     ready: Mutex<Ready>,
@@ -70,10 +68,10 @@ impl Collector {
             }
         }
     }
-}
 
-impl Listener for Collector {
-    fn notify(&self, token: usize) {
+    /// Queues `token` and wakes the one waiting: called once, on the
+    /// completing thread, with the token given at registration.
+    pub(crate) fn notify(&self, token: usize) {
         let waker = {
             let mut ready = self.lock();
             ready.tokens.push_back(token);

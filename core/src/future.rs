@@ -2,11 +2,11 @@
 
 use std::fmt;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use crate::state::{self, Inner, Registered, Waiter};
+use crate::handle::Handle;
+use crate::state::{self, Registered, Waiter};
 use crate::{AnyFuture, Error};
 
 /// A handle to the outcome of one task, as Python's `concurrent.futures.Future`.
@@ -47,7 +47,8 @@ use crate::{AnyFuture, Error};
 /// ```
 #[must_use = "the task runs from `submit` on; dropping its future throws its result and error away unread"]
 pub struct Future<T> {
-    inner: Arc<Inner<T>>,
+    /// One counted handle to the shared cell (`handle.rs`).
+    inner: Handle<T>,
 }
 
 impl<T> Clone for Future<T> {
@@ -59,7 +60,7 @@ impl<T> Clone for Future<T> {
 }
 
 impl<T: Send + 'static> Future<T> {
-    pub(crate) fn from_inner(inner: Arc<Inner<T>>) -> Self {
+    pub(crate) fn from_inner(inner: Handle<T>) -> Self {
         Future { inner }
     }
 
@@ -85,7 +86,7 @@ impl<T: Send + 'static> Future<T> {
     }
 
     fn completed(outcome: Result<T, Error>) -> Self {
-        let inner = Arc::new(Inner::new());
+        let inner = Handle::boxed();
         if inner.complete(outcome).is_err() {
             unreachable!("a fresh future cannot be completed twice");
         }
@@ -232,7 +233,7 @@ impl<T: Send + 'static> Future<T> {
             // A timeout too large to represent is no timeout.
             return self.wait_timeout(None);
         }
-        crate::blocking::wait_until(self.inner.as_ref(), deadline)
+        crate::blocking::wait_until(&self.inner, deadline)
     }
 
     /// Registers `f` to run once the future is done, with the future as argument.
@@ -268,7 +269,7 @@ impl<T: Send + 'static> Future<T> {
 
     /// True when both handles refer to the same future.
     pub fn same_as(&self, other: &Future<T>) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
+        std::ptr::eq(self.inner.as_ptr(), other.inner.as_ptr())
     }
 
     /// True once done; otherwise `cx`'s waker is registered (once: a waker it
@@ -304,7 +305,7 @@ impl<T: Send + 'static> Future<T> {
 /// ```
 impl<T> PartialEq for Future<T> {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.inner, &other.inner)
+        std::ptr::eq(self.inner.as_ptr(), other.inner.as_ptr())
     }
 }
 
@@ -318,7 +319,7 @@ impl<T> Eq for Future<T> {}
 /// `#[allow(clippy::mutable_key_type)]` is the answer.
 impl<T> std::hash::Hash for Future<T> {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        std::ptr::hash(Arc::as_ptr(&self.inner), state)
+        std::ptr::hash(self.inner.as_ptr(), state)
     }
 }
 
@@ -327,7 +328,7 @@ impl<T> std::hash::Hash for Future<T> {
 /// says nothing about submission or completion order.
 impl<T> Ord for Future<T> {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        Arc::as_ptr(&self.inner).cmp(&Arc::as_ptr(&other.inner))
+        self.inner.as_ptr().cmp(&other.inner.as_ptr())
     }
 }
 

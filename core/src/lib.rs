@@ -72,6 +72,7 @@ mod error;
 mod executor;
 mod flat;
 mod future;
+mod handle;
 mod hook;
 mod map;
 mod panic;

@@ -1,9 +1,9 @@
 //! The producer side: how a backend completes a future.
 
 use std::fmt;
-use std::sync::Arc;
 
-use crate::state::{self, Inner};
+use crate::handle::Handle;
+use crate::state;
 use crate::{Error, Future};
 
 /// The producer side of a [`Future`]: the one handle that can complete it.
@@ -32,18 +32,26 @@ use crate::{Error, Future};
 /// assert_eq!(fut.result(None), Err::<u8, _>(Error::Timeout));
 /// ```
 pub struct Promise<T: Send + 'static> {
-    inner: Option<Arc<Inner<T>>>,
+    /// The cell's one producer handle, until a completing call consumes it.
+    inner: Option<Handle<T>>,
 }
 
 impl<T: Send + 'static> Promise<T> {
-    /// A new pending future and its producer.
+    /// A new pending future and its producer: one allocation, the cell,
+    /// freed when its last handle drops. A backend can put the cell in an
+    /// allocation of its own instead: [`FutureCell`](crate::backend::FutureCell).
     pub fn new() -> Self {
+        Self::from_handle(Handle::boxed())
+    }
+
+    /// The promise holding `handle` (the cell's first).
+    pub(crate) fn from_handle(handle: Handle<T>) -> Self {
         Promise {
-            inner: Some(Arc::new(Inner::new())),
+            inner: Some(handle),
         }
     }
 
-    fn inner(&self) -> &Arc<Inner<T>> {
+    fn inner(&self) -> &Handle<T> {
         self.inner.as_ref().expect("present until consumed")
     }
 
@@ -103,7 +111,7 @@ impl<T: Send + 'static> Drop for Promise<T> {
 impl<T: Send + 'static> fmt::Debug for Promise<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.inner {
-            Some(inner) => f.debug_struct("Promise").field("state", inner).finish(),
+            Some(inner) => f.debug_struct("Promise").field("state", &**inner).finish(),
             None => f.write_str("Promise(consumed)"),
         }
     }

@@ -45,14 +45,19 @@
 //!
 //! # The cell's size
 //!
-//! Every task allocates one `Inner` (behind the `Arc` its handles share) and
-//! keeps it until its result is read, so a program holding many futures — a
-//! submit loop followed by a result loop — holds many cells at once, and the
-//! cell's size is memory the allocator must find, and the kernel fault in and
-//! zero, per task. The slot keeps a failure's [`Error`] (72 bytes inline)
-//! boxed, so the `Arc` of an `Inner<u64>` is 120 bytes instead of 176: a third
-//! fewer page faults in the bench's W1 (100 000 futures held at once), for one
-//! more allocation when a task fails.
+//! Every task has one `Inner` (boxed by `Promise::new`, or inside a backend's
+//! own allocation: `backend::FutureCell`) and keeps it until its result is
+//! read, so a program holding many futures — a submit loop followed by a
+//! result loop — holds many cells at once, and the cell's size is memory the
+//! allocator must find, and the kernel fault in and zero, per task. The slot
+//! keeps a failure's [`Error`] (72 bytes inline) boxed: an `Inner<u64>` is
+//! 120 bytes instead of 176, a third fewer page faults in the bench's W1
+//! (100 000 futures held at once), for one more allocation when a task fails.
+//! The cell counts its own handles and holds the hook its last handle calls
+//! (`handle.rs`: three words, as `Arc`'s two counts were plus one), and a
+//! waiter entry is 32 bytes because a listener is an `Arc<Collector>` (one
+//! word) rather than an `Arc<dyn _>` (two): together the same 120 bytes the
+//! `Arc<Inner<u64>>` took.
 //!
 //! # Why values need `Send`, not `Sync`
 //!
@@ -72,6 +77,8 @@ use std::task::Waker;
 
 use crate::Error;
 use crate::Future;
+use crate::collector::Collector;
+use crate::handle::{Handle, Head};
 use crate::sync::thread::{self, Thread};
 use crate::sync::{self, AtomicUsize, Mutex, MutexGuard, Ordering, UnsafeCell};
 
@@ -85,13 +92,6 @@ const TAKEN: usize = 0b1000;
 /// A cloning read in progress (they are exclusive, see "Why values need `Send`").
 const READING: usize = 0b1_0000;
 
-/// Something that wants to hear about a completion (a `wait` or `as_completed`
-/// call watching many futures at once).
-pub(crate) trait Listener: Send + Sync {
-    /// Called once, on the completing thread, with the token given at registration.
-    fn notify(&self, token: usize);
-}
-
 type Callback<T> = Box<dyn FnOnce(&Future<T>) + Send>;
 
 pub(crate) enum Waiter<T> {
@@ -100,7 +100,11 @@ pub(crate) enum Waiter<T> {
     /// is the thread's handle alone: a blocking wait allocates nothing.
     Thread(Thread),
     Waker(Waker),
-    Listener(Arc<dyn Listener>, usize),
+    /// A `wait`, `as_completed` or unordered `map` watching many futures,
+    /// told the token given at registration. A concrete `Arc` (one word, not
+    /// a `dyn` pointer's two) keeps the entry at 24 bytes: see "The cell's
+    /// size".
+    Listener(Arc<Collector>, usize),
     Callback(Callback<T>),
 }
 
@@ -160,10 +164,16 @@ impl<T> WaiterList<T> {
     }
 }
 
-/// The heap cell shared by every handle of one future.
+/// The cell shared by every handle of one future: boxed by `Promise::new`,
+/// or in a backend's own allocation (`backend::FutureCell`).
+///
+/// `repr(C)` with the head first: a type-erased handle reaches the handle
+/// count and the state word through a pointer to the head (`handle.rs`).
+#[repr(C)]
 pub(crate) struct Inner<T> {
-    /// Phase and flags, see the module docs.
-    state: AtomicUsize,
+    /// The handle count, the release hook, and the state word (phase and
+    /// flags, see the module docs).
+    pub(crate) head: Head,
     /// Written once while RUNNING, read after FINISHED. A failure's error is
     /// boxed, see "The cell's size".
     value: UnsafeCell<Option<Result<T, Box<Error>>>>,
@@ -191,7 +201,7 @@ pub(crate) enum Registered<T> {
 impl<T> Inner<T> {
     pub(crate) fn new() -> Self {
         Inner {
-            state: AtomicUsize::new(PENDING),
+            head: Head::new(),
             value: UnsafeCell::new(None),
             waiters: Mutex::new(Waiters {
                 next_id: 0,
@@ -204,7 +214,7 @@ impl<T> Inner<T> {
     /// caller that sees FINISHED may read the value.
     #[inline]
     pub(crate) fn phase(&self) -> usize {
-        self.state.load(Ordering::Acquire) & PHASE
+        self.head.phase()
     }
 
     #[inline]
@@ -228,7 +238,7 @@ impl<T> Inner<T> {
         w.next_id += 1;
         w.list.push((id, waiter));
         // Pairs with the completer's fetch_add: see "Why no wake-up is missed".
-        let prev = self.state.fetch_or(WAITERS, Ordering::AcqRel);
+        let prev = self.head.state.fetch_or(WAITERS, Ordering::AcqRel);
         if prev & PHASE >= FINISHED {
             let (_, waiter) = w.list.pop().expect("just pushed");
             return Registered::AlreadyDone(waiter);
@@ -267,7 +277,8 @@ impl<T> Inner<T> {
 
     /// PENDING -> RUNNING. False if the future was cancelled (or already left PENDING).
     pub(crate) fn set_running(&self) -> bool {
-        self.state
+        self.head
+            .state
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
                 (s & PHASE == PENDING).then_some((s & !PHASE) | RUNNING)
             })
@@ -275,11 +286,12 @@ impl<T> Inner<T> {
     }
 
     /// PENDING -> CANCELLED. True also when already cancelled.
-    pub(crate) fn cancel(self: &Arc<Self>) -> bool
+    pub(crate) fn cancel(&self) -> bool
     where
         T: Send + 'static,
     {
         let res = self
+            .head
             .state
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |s| {
                 (s & PHASE == PENDING).then_some((s & !PHASE) | CANCELLED)
@@ -297,20 +309,17 @@ impl<T> Inner<T> {
 
     /// Stores the outcome and wakes the waiters. Returns the outcome back when
     /// the future was cancelled or already completed.
-    pub(crate) fn complete(
-        self: &Arc<Self>,
-        outcome: Result<T, Error>,
-    ) -> Result<(), Result<T, Error>>
+    pub(crate) fn complete(&self, outcome: Result<T, Error>) -> Result<(), Result<T, Error>>
     where
         T: Send + 'static,
     {
         // Claim the slot: from PENDING we move to RUNNING first, so a concurrent
         // cancel cannot win once we write.
-        let mut s = self.state.load(Ordering::Acquire);
+        let mut s = self.head.state.load(Ordering::Acquire);
         loop {
             match s & PHASE {
                 RUNNING => break,
-                PENDING => match self.state.compare_exchange_weak(
+                PENDING => match self.head.state.compare_exchange_weak(
                     s,
                     (s & !PHASE) | RUNNING,
                     Ordering::AcqRel,
@@ -330,7 +339,10 @@ impl<T> Inner<T> {
         });
         // RUNNING (1) -> FINISHED (2). Release publishes the value; Acquire pairs
         // with a waiter's fetch_or of WAITERS.
-        let prev = self.state.fetch_add(FINISHED - RUNNING, Ordering::AcqRel);
+        let prev = self
+            .head
+            .state
+            .fetch_add(FINISHED - RUNNING, Ordering::AcqRel);
         debug_assert_eq!(prev & PHASE, RUNNING);
         if prev & WAITERS != 0 {
             self.wake_all();
@@ -339,7 +351,11 @@ impl<T> Inner<T> {
     }
 
     /// Wakes every registered waiter and runs the callbacks, in registration order.
-    fn wake_all(self: &Arc<Self>)
+    ///
+    /// Called by `cancel` and `complete`, whose callers hold a handle (every
+    /// `&Inner` is borrowed from one), so the callbacks' future can count
+    /// itself in.
+    fn wake_all(&self)
     where
         T: Send + 'static,
     {
@@ -353,7 +369,10 @@ impl<T> Inner<T> {
                 Waiter::Waker(w) => w.wake(),
                 Waiter::Listener(l, token) => l.notify(token),
                 Waiter::Callback(cb) => {
-                    let fut = handle.get_or_insert_with(|| Future::from_inner(self.clone()));
+                    let fut = handle.get_or_insert_with(|| {
+                        // SAFETY: `self` is borrowed from the caller's handle.
+                        Future::from_inner(unsafe { Handle::from_ref(self) })
+                    });
                     run_callback(cb, fut);
                 }
             }
@@ -373,17 +392,17 @@ impl<T> Inner<T> {
         // Take the READING bit while neither TAKEN nor READING is set.
         // Acquire pairs with the completer's Release (the value is visible)
         // and with the previous reader's Release clear (its access is over).
-        let mut s = self.state.load(Ordering::Acquire);
+        let mut s = self.head.state.load(Ordering::Acquire);
         loop {
             if s & TAKEN != 0 {
                 return Err(taken());
             }
             if s & READING != 0 {
                 thread::yield_now();
-                s = self.state.load(Ordering::Acquire);
+                s = self.head.state.load(Ordering::Acquire);
                 continue;
             }
-            match self.state.compare_exchange_weak(
+            match self.head.state.compare_exchange_weak(
                 s,
                 s | READING,
                 Ordering::Acquire,
@@ -402,7 +421,7 @@ impl<T> Inner<T> {
                 self.0.fetch_and(!READING, Ordering::Release);
             }
         }
-        let _release = Release(&self.state);
+        let _release = Release(&self.head.state);
         self.value.with(|slot| {
             // SAFETY: FINISHED was observed with Acquire, so the write is
             // visible and final; we hold READING, set in a read-modify-write
@@ -423,13 +442,13 @@ impl<T> Inner<T> {
             _ => return Err(Error::invalid_state("the future is not done")),
         }
         // AcqRel: the same word the readers count themselves in (module docs).
-        let prev = self.state.fetch_or(TAKEN, Ordering::AcqRel);
+        let prev = self.head.state.fetch_or(TAKEN, Ordering::AcqRel);
         if prev & TAKEN != 0 {
             return Err(taken());
         }
         // A reader that got in before TAKEN finishes its clone; wait for it.
         // Acquire pairs with the reader's Release clear.
-        while self.state.load(Ordering::Acquire) & READING != 0 {
+        while self.head.state.load(Ordering::Acquire) & READING != 0 {
             thread::yield_now();
         }
         self.value.with_mut(|slot| {
@@ -486,9 +505,22 @@ mod size {
 
     #[test]
     fn the_cell_of_a_word_sized_value_keeps_its_error_boxed() {
-        // The `Arc`'s two counts plus the cell (see "The cell's size"); an
-        // inline `Error` would make it 176.
-        let arc = 2 * size_of::<usize>() + size_of::<Inner<u64>>();
-        assert!(arc <= 120, "Arc<Inner<u64>> grew to {arc} bytes");
+        // The whole allocation of `Promise::new`, its handle count and
+        // release hook included (see "The cell's size"); an inline `Error`
+        // would make it 176.
+        let cell = size_of::<Inner<u64>>();
+        assert!(cell <= 120, "Inner<u64> grew to {cell} bytes");
+    }
+
+    #[test]
+    fn handles_are_as_small_as_the_arcs_they_replace() {
+        use crate::{AnyFuture, Future, Promise};
+        let word = size_of::<usize>();
+        assert_eq!(size_of::<Future<u64>>(), word);
+        assert_eq!(size_of::<Option<Future<u64>>>(), word);
+        assert_eq!(size_of::<Promise<u64>>(), word);
+        // A pointer and a table, as the `Arc<dyn _>` it was.
+        assert_eq!(size_of::<AnyFuture>(), 2 * word);
+        assert_eq!(size_of::<Option<AnyFuture>>(), 2 * word);
     }
 }

@@ -11,20 +11,21 @@
 //! value, and [`lock`], [`wait`] and [`wait_timeout`] take it as it is instead
 //! of spreading one panic to every later caller.
 //!
-//! `Arc` stays std's under loom too: loom's cannot hold a `dyn Listener`, and
-//! the models check the state word, the waiter list, the value slot and
-//! parking — not reference counting.
+//! `Arc` stays std's under loom too (for the collector a listener waiter
+//! holds, and in the models' own code): the models check the state word, the
+//! waiter list, the value slot, parking, and the count of a future's handles
+//! with its release (`handle.rs`), which are built on this module's atomics.
 
 use std::sync::PoisonError;
 use std::time::Duration;
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicUsize, Ordering, fence};
 #[cfg(not(loom))]
 pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering, fence};
 #[cfg(loom)]
 pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
 

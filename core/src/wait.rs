@@ -78,7 +78,7 @@ where
                 all || entries
                     .iter()
                     .zip(done)
-                    .any(|((_, a), d)| *d && a.inner.is_failed())
+                    .any(|((_, a), d)| *d && a.is_failed())
             }
         }
     };
@@ -93,7 +93,7 @@ where
     if !satisfied(&done) && timeout != Some(Duration::ZERO) {
         for (i, (_, any)) in entries.iter().enumerate() {
             if !done[i] {
-                match any.inner.listen(collector.clone(), i) {
+                match any.listen(collector.clone(), i) {
                     Some(id) => ids[i] = Some(id),
                     None => done[i] = true,
                 }
@@ -110,7 +110,7 @@ where
         }
         for (i, id) in ids.iter().enumerate() {
             if let Some(id) = id {
-                entries[i].1.inner.unlisten(*id);
+                entries[i].1.unlisten(*id);
             }
         }
     }

@@ -8,12 +8,15 @@
 //! wakes (a lost wake-up is a deadlock loom reports); a callback runs exactly
 //! once; a consuming read and a clone's read never both see the value moved
 //! and never race on it (loom checks the value slot's accesses); dropping the
-//! last promise handle ends every waiter.
+//! last promise handle ends every waiter; the release hook of an embedded
+//! cell runs once, after every handle's last use of it, whichever handle
+//! drops last.
 #![cfg(loom)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use concur_core::backend::{FutureCell, ReleaseHook};
 use concur_core::{Error, Promise, ReturnWhen, as_completed, wait};
 use loom::thread;
 
@@ -229,5 +232,121 @@ fn completion_wakes_a_parked_thread_and_runs_a_callback_registered_at_once() {
         assert_eq!(waiter.join().unwrap(), Ok(6));
         registrar.join().unwrap();
         assert_eq!(runs.load(Ordering::SeqCst), 1);
+    });
+}
+
+/// A backend's task with the future's cell embedded (`backend::FutureCell`),
+/// and a field of its own that every handle holder reads and the release
+/// hook writes: loom reports a data race unless every holder's read happens
+/// before the hook (the count's Release decrements and the last one's
+/// Acquire fence).
+struct Job {
+    own: loom::cell::UnsafeCell<u32>,
+    cell: FutureCell<u32>,
+    released: Arc<AtomicUsize>,
+}
+
+/// # Safety
+///
+/// `data` is a `Box<Job>` from `Box::into_raw` whose cell has no handle left.
+unsafe fn free_job(data: *const ()) {
+    // SAFETY: as the contract says.
+    let job = unsafe { Box::from_raw(data as *mut Job) };
+    // SAFETY: loom checks this write against every holder's read.
+    job.own.with_mut(|p| unsafe { *p = 0 });
+    job.released.fetch_add(1, Ordering::SeqCst);
+}
+
+/// A job (as an address, to cross threads) and its promise.
+fn job(released: &Arc<AtomicUsize>) -> (usize, Promise<u32>) {
+    let job = Box::into_raw(Box::new(Job {
+        own: loom::cell::UnsafeCell::new(7),
+        cell: FutureCell::new(),
+        released: released.clone(),
+    }));
+    // SAFETY: the job stays in its box until `free_job` frees it, once, on
+    // any thread, after the last handle; one promise per cell.
+    let promise = unsafe {
+        (*job)
+            .cell
+            .promise(ReleaseHook::new(free_job, job as *const ()))
+    };
+    (job as usize, promise)
+}
+
+/// What a handle holder does with the job: reads its own field.
+///
+/// # Safety
+///
+/// The caller holds a handle of the job's cell.
+unsafe fn touch(job: usize) -> u32 {
+    // SAFETY: the caller's handle keeps the job alive.
+    let job = unsafe { &*(job as *const Job) };
+    // SAFETY: only the release hook writes it, after the last handle.
+    job.own.with(|p| unsafe { *p })
+}
+
+#[test]
+fn the_last_handle_dropped_by_the_completer_or_a_reader_releases_once() {
+    model(|| {
+        let released = Arc::new(AtomicUsize::new(0));
+        let (job, p) = job(&released);
+        let f = p.future();
+        let reader = thread::spawn(move || {
+            let r = f.result(None);
+            // SAFETY: `f` is a handle of the job's cell.
+            assert_eq!(unsafe { touch(job) }, 7);
+            drop(f);
+            r
+        });
+        // SAFETY: `p` is a handle of the job's cell.
+        assert_eq!(unsafe { touch(job) }, 7);
+        assert!(p.set_result(2));
+        assert_eq!(reader.join().unwrap(), Ok(2));
+        assert_eq!(released.load(Ordering::SeqCst), 1);
+    });
+}
+
+#[test]
+fn an_erased_handle_and_a_dropped_promise_race_to_release() {
+    model(|| {
+        let released = Arc::new(AtomicUsize::new(0));
+        let (job, p) = job(&released);
+        let any = p.future().as_any();
+        let dropper = thread::spawn(move || {
+            // SAFETY: `any` is a handle of the job's cell.
+            assert_eq!(unsafe { touch(job) }, 7);
+            let cancelled = any.is_cancelled();
+            drop(any);
+            cancelled
+        });
+        // The promise dropped uncompleted: the future is cancelled.
+        drop(p);
+        dropper.join().unwrap();
+        assert_eq!(released.load(Ordering::SeqCst), 1);
+    });
+}
+
+#[test]
+fn a_callback_holding_a_clone_while_the_others_drop_releases_once() {
+    model(|| {
+        let released = Arc::new(AtomicUsize::new(0));
+        let (job, p) = job(&released);
+        let f = p.future();
+        let registrar = thread::spawn(move || {
+            let kept = f.clone();
+            // Runs here (already done) or on the completer; either way it
+            // holds `kept` and its argument while the others drop theirs.
+            f.add_done_callback(move |g| {
+                assert_eq!(g.result(None), Ok(3));
+                // SAFETY: `kept` is a handle of the job's cell.
+                assert_eq!(unsafe { touch(job) }, 7);
+                drop(kept);
+            });
+            drop(f);
+        });
+        assert!(p.set_result(3));
+        registrar.join().unwrap();
+        assert_eq!(released.load(Ordering::SeqCst), 1);
     });
 }

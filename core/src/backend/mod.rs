@@ -12,6 +12,9 @@
 //! - [`deadline`], [`remaining`], [`expired`]: a timeout turned into an instant
 //!   and back;
 //! - [`CachePadded`]: a value on cache lines of its own;
+//! - [`FutureCell`]: a future's shared state placed in the backend's own
+//!   per-task allocation (one allocation per task instead of two), with the
+//!   [`ReleaseHook`] its last handle calls;
 //! - [`map_with`]: core's lazy, windowed `map` over tasks the backend submits
 //!   its own way, and [`map_closure`] on it: `map` over any closure for a
 //!   pool that runs closures in process ([`SpawnClosure`]: the thread and
@@ -59,6 +62,7 @@
 //! ```
 
 mod admission;
+mod cell;
 mod chunk;
 mod config;
 mod cursor;
@@ -67,6 +71,7 @@ mod padded;
 pub mod task;
 
 pub use admission::{Gate, QueueBound};
+pub use cell::{FutureCell, ReleaseHook};
 pub use chunk::{ChunkIter, ChunkResult, run_chunk};
 pub use config::{check_max_queued, check_max_workers, check_thread_name_prefix};
 pub(crate) use cursor::reuse;

@@ -259,7 +259,7 @@ impl<'a, R: Send + 'static, I: Iterator> Map<'a, R, I> {
                 Some(task) => {
                     let token = self.next_token;
                     self.next_token += 1;
-                    let id = task.any().inner.listen(self.collector.clone(), token);
+                    let id = task.any().listen(self.collector.clone(), token);
                     if id.is_none() {
                         self.collector.push(token);
                     }
@@ -338,7 +338,7 @@ impl<'a, R: Send + 'static, I: Iterator> Map<'a, R, I> {
         }
         for (_, (task, id)) in self.by_token.drain() {
             if let Some(id) = id {
-                task.any().inner.unlisten(id);
+                task.any().unlisten(id);
             }
             task.cancel();
         }
