@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use crate::collector::Collector;
 use crate::handle::{Handle, Head};
-use crate::state::{self, Inner, Registered, Waiter};
+use crate::state::{self, Inner, Registered};
+use crate::waiter::Waiter;
 use crate::{Error, Future};
 
 /// What an erased handle does that depends on `T`: one static table per

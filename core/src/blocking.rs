@@ -3,8 +3,9 @@
 
 use std::time::Instant;
 
-use crate::state::{Inner, Registered, Waiter};
+use crate::state::{Inner, Registered};
 use crate::sync::thread;
+use crate::waiter::Waiter;
 
 /// Parks the current thread until `inner` is done or `deadline` passes; true
 /// if it is done.

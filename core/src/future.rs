@@ -6,7 +6,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::handle::Handle;
-use crate::state::{self, Registered, Waiter};
+use crate::state::{self, Registered};
+use crate::waiter::Waiter;
 use crate::{AnyFuture, Error};
 
 /// A handle to the outcome of one task, as Python's `concurrent.futures.Future`.

@@ -84,6 +84,7 @@ mod sync;
 mod task_fn;
 mod timer;
 mod wait;
+mod waiter;
 
 pub use crate::any::{AnyFuture, Waitable};
 pub use crate::as_completed::{AsCompleted, AsCompletedStream, as_completed};

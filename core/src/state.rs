@@ -72,15 +72,14 @@
 //! the earlier one is done.
 
 use std::fmt;
-use std::sync::Arc;
 use std::task::Waker;
 
 use crate::Error;
 use crate::Future;
-use crate::collector::Collector;
 use crate::handle::{Handle, Head};
-use crate::sync::thread::{self, Thread};
+use crate::sync::thread;
 use crate::sync::{self, AtomicUsize, Mutex, MutexGuard, Ordering, UnsafeCell};
+use crate::waiter::{Callback, Waiter, WaiterList, Waiters};
 
 pub(crate) const PHASE: usize = 0b11;
 pub(crate) const PENDING: usize = 0;
@@ -91,78 +90,6 @@ const WAITERS: usize = 0b100;
 const TAKEN: usize = 0b1000;
 /// A cloning read in progress (they are exclusive, see "Why values need `Send`").
 const READING: usize = 0b1_0000;
-
-type Callback<T> = Box<dyn FnOnce(&Future<T>) + Send>;
-
-pub(crate) enum Waiter<T> {
-    /// A thread blocked on this one future. It re-reads the phase after each
-    /// wake-up (the phase is done before any waiter is woken), so the entry
-    /// is the thread's handle alone: a blocking wait allocates nothing.
-    Thread(Thread),
-    Waker(Waker),
-    /// A `wait`, `as_completed` or unordered `map` watching many futures,
-    /// told the token given at registration. A concrete `Arc` (one word, not
-    /// a `dyn` pointer's two) keeps the entry at 24 bytes: see "The cell's
-    /// size".
-    Listener(Arc<Collector>, usize),
-    Callback(Callback<T>),
-}
-
-struct Waiters<T> {
-    next_id: u64,
-    list: WaiterList<T>,
-}
-
-/// Registered waiters in registration order. The first one lives inline: the
-/// common case — one `.await` or one blocking `result` — allocates nothing.
-struct WaiterList<T> {
-    first: Option<(u64, Waiter<T>)>,
-    rest: Vec<(u64, Waiter<T>)>,
-}
-
-impl<T> WaiterList<T> {
-    const fn new() -> Self {
-        WaiterList {
-            first: None,
-            rest: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, entry: (u64, Waiter<T>)) {
-        if self.first.is_none() && self.rest.is_empty() {
-            self.first = Some(entry);
-        } else {
-            self.rest.push(entry);
-        }
-    }
-
-    fn pop(&mut self) -> Option<(u64, Waiter<T>)> {
-        self.rest.pop().or_else(|| self.first.take())
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &(u64, Waiter<T>)> {
-        self.first.iter().chain(self.rest.iter())
-    }
-
-    fn remove(&mut self, id: u64) {
-        if self.first.as_ref().is_some_and(|(i, _)| *i == id) {
-            self.first = None;
-        } else if let Some(pos) = self.rest.iter().position(|(i, _)| *i == id) {
-            self.rest.remove(pos);
-        }
-    }
-
-    #[allow(clippy::type_complexity)]
-    fn take(
-        &mut self,
-    ) -> std::iter::Chain<
-        std::option::IntoIter<(u64, Waiter<T>)>,
-        std::vec::IntoIter<(u64, Waiter<T>)>,
-    > {
-        let first = self.first.take();
-        first.into_iter().chain(std::mem::take(&mut self.rest))
-    }
-}
 
 /// The cell shared by every handle of one future: boxed by `Promise::new`,
 /// or in a backend's own allocation (`backend::FutureCell`).
