@@ -42,8 +42,8 @@ const MAX_HANDLES: usize = isize::MAX as usize;
 pub(crate) struct Head {
     /// Live handles (promise, futures, erased futures) of this cell.
     handles: AtomicUsize,
-    /// Written once, while the cell has its first handle and no other
-    /// (`Handle::boxed`, `FutureCell::promise`), read once by the last
+    /// Written once, when the cell is made (`Handle::boxed`) or while it has
+    /// its first handle and no other (`FutureCell::promise`), read once by the last
     /// handle after its `Acquire` fence. Every other handle is made after the
     /// write on the thread that wrote it, or reaches another thread through a
     /// synchronizing hand-over, so the write happens before the read.
@@ -69,6 +69,16 @@ impl Head {
         self.state.load(Ordering::Acquire) & PHASE
     }
 
+    /// The head of a pending cell that counts one handle already, its
+    /// first, and has `release` as its hook (see `Handle::boxed`).
+    fn first(release: ReleaseHook) -> Self {
+        Head {
+            handles: AtomicUsize::new(1),
+            release: UnsafeCell::new(Some(release)),
+            state: AtomicUsize::new(PENDING),
+        }
+    }
+
     /// True while some handle counts in this cell.
     pub(crate) fn has_handles(&self) -> bool {
         // Relaxed: a check for a backend's bug (a cell dropped under live
@@ -78,6 +88,7 @@ impl Head {
 
     /// Counts one more handle. The caller holds one, which keeps the count
     /// above zero meanwhile.
+    #[inline]
     pub(crate) fn acquire(&self) {
         // Relaxed: see "The protocol" — an existing handle keeps the cell
         // alive, and the new one is handed over by synchronizing means.
@@ -122,6 +133,7 @@ impl Head {
     ///
     /// `head` points at the head of a live cell, and the caller gives up a
     /// handle counted in it (it must not use the cell afterwards).
+    #[inline]
     pub(crate) unsafe fn release(head: NonNull<Head>) {
         // SAFETY: the caller's handle, counted until the decrement below,
         // keeps the cell alive.
@@ -179,16 +191,17 @@ impl<T> Handle<T> {
     /// A new pending cell in a box of its own (what `Promise::new` makes): one
     /// allocation, freed by the last handle.
     pub(crate) fn boxed() -> Self {
-        let ptr = NonNull::from(Box::leak(Box::new(Inner::<T>::new())));
-        let hook = ReleaseHook::new(free_box::<T>, ptr.as_ptr() as *const ());
-        // SAFETY: `free_box::<T>` frees exactly this box, which is sound once
-        // its last handle is gone, on any thread (`Inner<T>` is `Send` for
-        // the `T: Send` every handle needs); the cell stays in its box until
-        // then.
-        let claimed = unsafe { ptr.as_ref().head.claim(hook) };
-        debug_assert!(claimed, "a fresh cell has no handles");
-        // SAFETY: `claim` counted this handle.
-        unsafe { Handle::adopt(ptr) }
+        // The hook needs the box's address, so the box is allocated first and
+        // the cell written into it already counting this handle: no atomic
+        // operation, no second write of the hook.
+        let mut slot = Box::<Inner<T>>::new_uninit();
+        let hook = ReleaseHook::new(free_box::<T>, slot.as_mut_ptr() as *const ());
+        let cell = Box::write(slot, Inner::with_head(Head::first(hook)));
+        // SAFETY: the cell counts this handle (`Head::first`); it stays in
+        // its box until `free_box::<T>` frees exactly that box, which is
+        // sound once its last handle is gone, on any thread (the value is
+        // `Send` wherever a handle can reach another thread).
+        unsafe { Handle::adopt(NonNull::from(Box::leak(cell))) }
     }
 
     /// A handle the cell already counts (its first, after `Head::claim`).

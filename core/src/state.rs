@@ -126,9 +126,15 @@ pub(crate) enum Registered<T> {
 }
 
 impl<T> Inner<T> {
+    /// A pending cell without handles.
     pub(crate) fn new() -> Self {
+        Self::with_head(Head::new())
+    }
+
+    /// A pending cell with `head`.
+    pub(crate) fn with_head(head: Head) -> Self {
         Inner {
-            head: Head::new(),
+            head,
             value: UnsafeCell::new(None),
             waiters: Mutex::new(Waiters {
                 next_id: 0,

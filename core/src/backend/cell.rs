@@ -45,6 +45,7 @@ impl ReleaseHook {
     /// # Safety
     ///
     /// As the hook's owner promised: once, after the cell's last handle.
+    #[inline]
     pub(crate) unsafe fn call(self) {
         // SAFETY: the caller's contract is the hook's.
         unsafe { (self.hook)(self.data) }
