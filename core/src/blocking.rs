@@ -1,12 +1,10 @@
 //! Blocking on a future from a plain thread: the wait hook first (a pool
 //! worker runs other tasks meanwhile), then the parking loop.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use crate::state::{Inner, Registered, ThreadSignal, Waiter};
+use crate::state::{Inner, Registered, Waiter};
 use crate::sync::thread;
-use crate::sync::{AtomicBool, Ordering};
 
 /// Parks the current thread until `inner` is done or `deadline` passes; true
 /// if it is done.
@@ -25,18 +23,19 @@ pub(crate) fn wait_until<T>(inner: &Inner<T>, deadline: Option<Instant>) -> bool
 
 /// The parking loop: registers this thread as a waiter, parks until the
 /// completer's wake-up (or the deadline), and deregisters on a timeout.
+///
+/// The waiter is the thread's handle (a reference count, no allocation). A
+/// wake-up is recognised by the phase itself: the completer makes it done
+/// (Release) before it unparks anyone, and `is_done` reads it (Acquire), so a
+/// spurious wake-up, or a stale unpark token from an earlier wait, only
+/// costs another look.
 fn park_until<T>(inner: &Inner<T>, deadline: Option<Instant>) -> bool {
-    let sig = Arc::new(ThreadSignal {
-        done: AtomicBool::new(false),
-        thread: thread::current(),
-    });
-    let id = match inner.register(Waiter::Thread(sig.clone())) {
+    let id = match inner.register(Waiter::Thread(thread::current())) {
         Registered::Id(id) => id,
         Registered::AlreadyDone(_) => return true,
     };
     loop {
-        // Acquire pairs with the Release store in `wake_all`.
-        if sig.done.load(Ordering::Acquire) {
+        if inner.is_done() {
             return true;
         }
         match deadline {

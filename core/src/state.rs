@@ -73,7 +73,7 @@ use std::task::Waker;
 use crate::Error;
 use crate::Future;
 use crate::sync::thread::{self, Thread};
-use crate::sync::{self, AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering, UnsafeCell};
+use crate::sync::{self, AtomicUsize, Mutex, MutexGuard, Ordering, UnsafeCell};
 
 pub(crate) const PHASE: usize = 0b11;
 pub(crate) const PENDING: usize = 0;
@@ -92,16 +92,13 @@ pub(crate) trait Listener: Send + Sync {
     fn notify(&self, token: usize);
 }
 
-/// A blocked thread waiting for one future.
-pub(crate) struct ThreadSignal {
-    pub(crate) done: AtomicBool,
-    pub(crate) thread: Thread,
-}
-
 type Callback<T> = Box<dyn FnOnce(&Future<T>) + Send>;
 
 pub(crate) enum Waiter<T> {
-    Thread(Arc<ThreadSignal>),
+    /// A thread blocked on this one future. It re-reads the phase after each
+    /// wake-up (the phase is done before any waiter is woken), so the entry
+    /// is the thread's handle alone: a blocking wait allocates nothing.
+    Thread(Thread),
     Waker(Waker),
     Listener(Arc<dyn Listener>, usize),
     Callback(Callback<T>),
@@ -350,11 +347,9 @@ impl<T> Inner<T> {
         let mut handle: Option<Future<T>> = None;
         for (_, waiter) in list {
             match waiter {
-                Waiter::Thread(sig) => {
-                    // Release pairs with the Acquire load in the parked thread's loop.
-                    sig.done.store(true, Ordering::Release);
-                    sig.thread.unpark();
-                }
+                // The phase was made done (Release) before this call; the
+                // parked thread reads it (Acquire) after it wakes.
+                Waiter::Thread(thread) => thread.unpark(),
                 Waiter::Waker(w) => w.wake(),
                 Waiter::Listener(l, token) => l.notify(token),
                 Waiter::Callback(cb) => {
