@@ -1,0 +1,163 @@
+//! [`Sched`]: the async pool's own scheduler on `async-task`. One FIFO queue
+//! of [`Runnable`]s that every executor thread pops from, and the idle
+//! threads' sleep.
+//!
+//! # Waking an idle thread
+//!
+//! A thread that finds the queue empty listens on `idle` (an
+//! `event-listener` `Event`), looks at the queue and the stop flag once more,
+//! and only then waits; a push notifies after it queued the runnable. Both
+//! sides go through the event's full fence, so either the push sees the
+//! listener or the listener's second look sees the runnable: no task is left
+//! queued with every thread asleep.
+//!
+//! Every notification is `notify(1)`, which is not additive: it wakes a
+//! listener only when none is notified and not yet awake. So at most one
+//! woken thread is on its way at a time, and a burst of spawns pays one
+//! wake-up, not one per task; with no thread listening a notification is a
+//! fence and a load. A thread that pops a runnable and leaves more in the
+//! queue notifies again before it runs its task, so a long task does not
+//! hold up the ones behind it while another thread sleeps. A listener
+//! dropped after it was notified (it found work on its second look) hands
+//! the notification on to another one.
+//!
+//! # The reactor
+//!
+//! Each executor thread runs [`Sched::run`] under `smol::block_on`, which
+//! drives the I/O reactor and the timers while the thread waits, so
+//! `smol::Timer` and `smol::Async` work inside tasks. A busy thread yields
+//! to `block_on` every [`BATCH`] tasks so that it also polls the reactor when
+//! the queue never empties.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use concurrent_queue::ConcurrentQueue;
+use event_listener::{Event, listener};
+
+use super::meta::TaskMeta;
+
+/// A task of the pool, ready to be polled.
+pub(super) type Runnable = async_task::Runnable<TaskMeta>;
+
+/// Tasks a busy thread runs between two looks at the reactor.
+const BATCH: u32 = 128;
+
+/// The run queue and the idle threads (see module docs).
+pub(super) struct Sched {
+    queue: ConcurrentQueue<Runnable>,
+    /// Idle executor threads listen here.
+    idle: Event,
+    /// Set once the pool is shut down and no task is live: the threads return.
+    stopping: AtomicBool,
+}
+
+impl Sched {
+    pub(super) fn new() -> Self {
+        Sched {
+            queue: ConcurrentQueue::unbounded(),
+            idle: Event::new(),
+            stopping: AtomicBool::new(false),
+        }
+    }
+
+    /// Queues `runnable` and wakes an idle thread, unless one is woken already.
+    pub(super) fn push(&self, runnable: Runnable) {
+        if let Err(refused) = self.queue.push(runnable) {
+            // The queue is unbounded and never closed.
+            drop(refused);
+            unreachable!("the run queue is unbounded and never closed");
+        }
+        self.idle.notify(1);
+    }
+
+    /// Takes the next runnable, and hands the queue on to an idle thread when
+    /// more are waiting.
+    fn pop(&self) -> Option<Runnable> {
+        let runnable = self.queue.pop().ok()?;
+        if !self.queue.is_empty() {
+            self.idle.notify(1);
+        }
+        Some(runnable)
+    }
+
+    /// Runs one queued task, if any (a task that blocks on a concur future
+    /// lends its thread this way); false when the queue was empty.
+    pub(super) fn try_run_one(&self) -> bool {
+        match self.pop() {
+            Some(runnable) => {
+                runnable.run();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The body of an executor thread: runs tasks until [`stop`](Sched::stop).
+    ///
+    /// A task never panics out of `run`: its polls are under `catch_panic`
+    /// and its drop catches the user future's panic (`RunTask`).
+    pub(super) async fn run(&self) {
+        let mut ran = 0;
+        loop {
+            if let Some(runnable) = self.pop() {
+                runnable.run();
+                ran += 1;
+                if ran == BATCH {
+                    ran = 0;
+                    smol::future::yield_now().await;
+                }
+                continue;
+            }
+            if self.stopping.load(Ordering::SeqCst) {
+                return;
+            }
+            listener!(self.idle => woken);
+            if !self.queue.is_empty() || self.stopping.load(Ordering::SeqCst) {
+                continue;
+            }
+            woken.await;
+        }
+    }
+
+    /// Lets every executor thread return once the queue is empty. Called when
+    /// the pool is shut down and no task is live, so none will be queued again.
+    pub(super) fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.idle.notify(usize::MAX);
+    }
+
+    /// `shutdown(cancel_futures)`: drops the runnable of every queued task that
+    /// no thread has picked up yet, which cancels its future unpolled (the
+    /// task's guard), and queues the others again (tasks that started and were
+    /// woken: they run to the end).
+    ///
+    /// The drops run the user's code (a future's `Drop`, the callbacks of the
+    /// cancelled future) on this thread; a panic there is caught and dropped,
+    /// as an executor thread would.
+    pub(super) fn cancel_queued(&self) {
+        let mut started = Vec::new();
+        while let Ok(runnable) = self.queue.pop() {
+            if runnable.metadata().is_picked_up() {
+                started.push(runnable);
+            } else {
+                let _ = panic::catch_unwind(AssertUnwindSafe(|| drop(runnable)));
+            }
+        }
+        for runnable in started {
+            self.push(runnable);
+        }
+    }
+}
+
+/// The schedule function of every task: a wake queues the task again on its
+/// pool. (The first schedule is the spawner's own [`Sched::push`].)
+///
+/// The clone keeps the pool alive until the push has notified: once the
+/// runnable is queued, another thread may run the task to its end and the
+/// pool may go away with it.
+pub(super) fn schedule(runnable: Runnable) {
+    let shared = Arc::clone(&runnable.metadata().shared);
+    shared.sched.push(runnable);
+}
