@@ -59,6 +59,7 @@ mod erased;
 mod live;
 mod meta;
 mod sched;
+mod sleepers;
 mod thread;
 mod wrapper;
 

@@ -5,21 +5,15 @@
 //! # Waking an idle thread
 //!
 //! A thread that finds the queue empty listens on `idle` (an
-//! `event-listener` `Event`), looks at the queue and the stop flag once more,
-//! and only then waits; a push notifies after it queued the runnable. Both
-//! sides go through the event's full fence, so either the push sees the
-//! listener or the listener's second look sees the runnable: no task is left
-//! queued with every thread asleep.
-//!
-//! Every notification is `notify(1)`, which is not additive: it wakes a
-//! listener only when none is notified and not yet awake. So at most one
-//! woken thread is on its way at a time, and a burst of spawns pays one
-//! wake-up, not one per task; with no thread listening a notification is a
-//! fence and a load. A thread that pops a runnable and leaves more in the
-//! queue notifies again before it runs its task, so a long task does not
-//! hold up the ones behind it while another thread sleeps. A listener
-//! dropped after it was notified (it found work on its second look) hands
-//! the notification on to another one.
+//! `event-listener` `Event`), counts itself asleep in [`Sleepers`], looks at
+//! the queue and the stop flag once more, and only then waits. A push asks
+//! `Sleepers` whether to notify: only when a thread sleeps and no
+//! notification is on its way already (the protocol and why no wake-up is
+//! lost are in `sleepers.rs`). So a burst of spawns while the threads sleep
+//! pays one wake-up, and a spawn while they work a fence and a load, not the
+//! event's lock. A thread that pops a runnable and leaves more in the queue
+//! asks the same before it runs its task, so a long task does not hold up
+//! the ones behind it while another thread sleeps.
 //!
 //! # The reactor
 //!
@@ -34,9 +28,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use concurrent_queue::ConcurrentQueue;
-use event_listener::{Event, listener};
+use event_listener::{Event, IntoNotification, listener};
 
 use super::meta::TaskMeta;
+use super::sleepers::Sleepers;
 
 /// A task of the pool, ready to be polled.
 pub(super) type Runnable = async_task::Runnable<TaskMeta>;
@@ -49,6 +44,8 @@ pub(super) struct Sched {
     queue: ConcurrentQueue<Runnable>,
     /// Idle executor threads listen here.
     idle: Event,
+    /// Who sleeps, and whether a notification is on its way (`sleepers.rs`).
+    sleepers: Sleepers,
     /// Set once the pool is shut down and no task is live: the threads return.
     stopping: AtomicBool,
 }
@@ -58,6 +55,7 @@ impl Sched {
         Sched {
             queue: ConcurrentQueue::unbounded(),
             idle: Event::new(),
+            sleepers: Sleepers::default(),
             stopping: AtomicBool::new(false),
         }
     }
@@ -69,7 +67,18 @@ impl Sched {
             drop(refused);
             unreachable!("the run queue is unbounded and never closed");
         }
-        self.idle.notify(1);
+        self.wake_one();
+    }
+
+    /// Wakes a sleeping thread for work just queued, unless none sleeps or
+    /// one is being woken already.
+    #[inline]
+    fn wake_one(&self) {
+        if self.sleepers.wake_one() {
+            // `Sleepers` has already made it at most one on its way: the
+            // fence is `wake_one`'s.
+            self.idle.notify(1.relaxed());
+        }
     }
 
     /// Takes the next runnable, and hands the queue on to an idle thread when
@@ -77,7 +86,7 @@ impl Sched {
     fn pop(&self) -> Option<Runnable> {
         let runnable = self.queue.pop().ok()?;
         if !self.queue.is_empty() {
-            self.idle.notify(1);
+            self.wake_one();
         }
         Some(runnable)
     }
@@ -113,11 +122,15 @@ impl Sched {
             if self.stopping.load(Ordering::SeqCst) {
                 return;
             }
-            listener!(self.idle => woken);
-            if !self.queue.is_empty() || self.stopping.load(Ordering::SeqCst) {
-                continue;
+            {
+                listener!(self.idle => woken);
+                self.sleepers.sleep();
+                if self.queue.is_empty() && !self.stopping.load(Ordering::SeqCst) {
+                    woken.await;
+                }
+                // The listener goes before the thread counts itself out.
             }
-            woken.await;
+            self.sleepers.wake_up();
         }
     }
 
