@@ -36,9 +36,10 @@
 //! half on lines of their own); the stats' counters (the spawner's and the
 //! threads' on lines of their own); the queue bound; a push on the run queue
 //! and a wake-up only when a thread sleeps and none is on its way already
-//! (otherwise a fence and a load: `sleepers.rs`). Getting to one allocation takes the future's cell
-//! inside the task's header, where the metadata is (`meta.rs`): that needs a
-//! core cell that can live in memory core did not allocate.
+//! (otherwise a fence and a load: `sleepers.rs`). Getting to one
+//! allocation takes the future's cell inside the task's header, where the
+//! metadata is (`meta.rs`): that needs a core cell that can live in memory
+//! core did not allocate.
 
 use std::cell::Cell;
 use std::fmt;
