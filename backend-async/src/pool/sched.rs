@@ -96,7 +96,7 @@ impl Sched {
     pub(super) fn try_run_one(&self) -> bool {
         match self.pop() {
             Some(runnable) => {
-                runnable.run();
+                run(runnable);
                 true
             }
             None => false,
@@ -104,14 +104,11 @@ impl Sched {
     }
 
     /// The body of an executor thread: runs tasks until [`stop`](Sched::stop).
-    ///
-    /// A task never panics out of `run`: its polls are under `catch_panic`
-    /// and its drop catches the user future's panic (`RunTask`).
     pub(super) async fn run(&self) {
         let mut ran = 0;
         loop {
             if let Some(runnable) = self.pop() {
-                runnable.run();
+                run(runnable);
                 ran += 1;
                 if ran == BATCH {
                     ran = 0;
@@ -162,6 +159,15 @@ impl Sched {
             self.push(runnable);
         }
     }
+}
+
+/// Polls a task once. Its own panics are caught inside it (`RunTask` polls
+/// the user's future under `catch_panic` and catches a panic of its drop);
+/// what else may unwind out of a poll — a waker of the task's future that
+/// panics when the task completes it — is caught here, so that it does not
+/// end the executor thread (async-task has closed the task by then).
+fn run(runnable: Runnable) {
+    let _ = panic::catch_unwind(AssertUnwindSafe(|| runnable.run()));
 }
 
 /// The schedule function of every task: a wake queues the task again on its
