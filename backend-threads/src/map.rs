@@ -100,6 +100,15 @@ impl SpawnClosure for ThreadPool {
     {
         self.spawn_inner(job, false)
     }
+
+    /// Yes: the consumer of a map runs a chunk no worker has started rather
+    /// than wait for one to wake up or be scheduled (see BENCH.md, "W2 and
+    /// the consumer's waits"). It then does what a worker does, on the
+    /// same items, with the same failure per item.
+    #[inline]
+    fn caller_runs_unstarted_chunks(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

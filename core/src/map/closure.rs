@@ -17,7 +17,10 @@
 
 use std::sync::Arc;
 
-use super::{Map, map_with};
+use super::claim::Claim;
+use super::custom::window;
+use super::source::{Submit, Submitted};
+use super::{Map, Source, map_with};
 use crate::{ClosureFn, Error, Executor, Future, MapOptions, run_chunk};
 
 /// A pool that runs closures in process: what [`map_closure`] needs of it.
@@ -62,6 +65,53 @@ pub trait SpawnClosure: Executor {
     where
         R: Send + 'static,
         F: FnOnce() -> R + Send + 'static;
+
+    /// Whether the thread iterating a [`map_closure`] may run, itself, a
+    /// chunk no worker of this pool has started yet, instead of waiting for
+    /// one to start it (false unless the pool says so).
+    ///
+    /// With true, a consumer whose next chunk is not done takes it back
+    /// and runs it, if no worker has started it; while a worker runs it,
+    /// the consumer runs the window's farthest chunk nobody has started.
+    /// Each item still runs once, fails alone, and comes back in order. Only
+    /// the blocking iterator without a `timeout` does this (a chunk run
+    /// there cannot be cut short at the deadline); the stream never does.
+    /// A pool whose consumer then shares the workers' cores (the thread
+    /// pool) gains the wait for a worker's wake-up and scheduling: the
+    /// caller is one more worker, as in a work-stealing `join`.
+    fn caller_runs_unstarted_chunks(&self) -> bool {
+        false
+    }
+}
+
+/// A [`map_closure`]'s submitter when the caller may run chunks: each chunk's
+/// items in a [`Claim`] the pool's task and the map share. `G` calls the
+/// user's function (a closure over it, with the function's own type).
+struct Claims<'a, P, G> {
+    pool: &'a P,
+    f: Arc<G>,
+}
+
+impl<A, R, P, G> Submit<A, R> for Claims<'_, P, G>
+where
+    P: SpawnClosure,
+    G: Fn(A) -> R + Send + Sync + 'static,
+    A: Send + 'static,
+    R: Send + 'static,
+{
+    fn one(&mut self, arg: A) -> Future<R> {
+        let f = Arc::clone(&self.f);
+        self.pool.spawn_closure(move || f(arg))
+    }
+
+    fn chunk(&mut self, items: Vec<A>) -> Submitted<R> {
+        let claim = Arc::new(Claim::new(Arc::clone(&self.f), items));
+        let queued = Arc::clone(&claim);
+        // One `Arc` in the task (not the function and the items): the task is
+        // as large as a pointer, and the claim's allocation replaces its box.
+        let future = self.pool.spawn_closure(move || queued.run_queued());
+        (future, Some(claim))
+    }
 }
 
 /// Applies `f` to every item on `pool`, lazily: Python's
@@ -136,6 +186,15 @@ where
     I: IntoIterator<Item = A>,
     I::IntoIter: 'a,
 {
+    if pool.caller_runs_unstarted_chunks() {
+        options.validate()?;
+        let claims = Claims {
+            pool,
+            f: Arc::new(move |a| f.call_ref(a)),
+        };
+        let source = Source::with_submit(items.into_iter(), options.chunksize, Box::new(claims));
+        return Map::new(source, window(options, pool.max_workers()), options).or_refused();
+    }
     let one = Arc::new(f);
     let chunk = Arc::clone(&one);
     map_with(

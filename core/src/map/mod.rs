@@ -19,7 +19,9 @@ use std::time::Instant;
 use crate::backend::{ChunkIter, ChunkResult};
 use crate::collector::Collector;
 use crate::{Error, Future};
+use claim::Reclaim;
 
+mod claim;
 mod closure;
 mod custom;
 mod options;
@@ -30,35 +32,49 @@ pub use custom::map_with;
 pub use options::MapOptions;
 pub(crate) use source::Source;
 
+/// How many times the iterator looks at the head task again, with a spin-loop
+/// hint in between, before it yields: about a microsecond or two, the rest
+/// of a chunk a worker is running — shorter than a trip through the
+/// scheduler, and short enough not to hold a core a worker is queued on.
+const SPINS_BEFORE_YIELD: usize = 64;
+
 /// How many times the iterator looks at the head task again (yielding in
 /// between) before it parks on it.
-const SPINS_BEFORE_PARK: usize = 16;
+const YIELDS_BEFORE_PARK: usize = 16;
 
 /// One submitted unit of a map: a single item or a chunk of `len` items.
 pub(crate) enum Task<R: Send + 'static> {
     Single(Future<R>),
-    Chunk(Future<ChunkResult<R>>, usize),
+    /// A chunk, and the claim on its items while the consumer may still take
+    /// them back ([`Task::reclaim`]).
+    Chunk(Future<ChunkResult<R>>, usize, Option<Arc<dyn Reclaim<R>>>),
+    /// A chunk the consumer took back and ran itself: its outcomes (the
+    /// future's task, when a worker gets to it, finds no items).
+    Ran(Future<ChunkResult<R>>, ChunkResult<R>),
 }
 
 impl<R: Send + 'static> Task<R> {
     fn any(&self) -> crate::AnyFuture {
         match self {
             Task::Single(f) => f.as_any(),
-            Task::Chunk(f, _) => f.as_any(),
+            Task::Chunk(f, ..) | Task::Ran(f, _) => f.as_any(),
         }
     }
 
     fn cancel(&self) {
         match self {
             Task::Single(f) => f.cancel(),
-            Task::Chunk(f, _) => f.cancel(),
+            Task::Chunk(f, ..) => f.cancel(),
+            // Already run: its outcomes are the map's to yield or drop.
+            Task::Ran(..) => false,
         };
     }
 
     fn is_done(&self) -> bool {
         match self {
             Task::Single(f) => f.is_done(),
-            Task::Chunk(f, _) => f.is_done(),
+            Task::Chunk(f, ..) => f.is_done(),
+            Task::Ran(..) => true,
         }
     }
 
@@ -66,7 +82,13 @@ impl<R: Send + 'static> Task<R> {
         // A task of a map is short and usually about to finish: look again a
         // few times, giving the core away in between, before parking — a park
         // costs this thread a registration and the completer a wake-up call.
-        for _ in 0..SPINS_BEFORE_PARK {
+        for _ in 0..SPINS_BEFORE_YIELD {
+            if self.is_done() {
+                return true;
+            }
+            std::hint::spin_loop();
+        }
+        for _ in 0..YIELDS_BEFORE_PARK {
             if self.is_done() {
                 return true;
             }
@@ -75,14 +97,38 @@ impl<R: Send + 'static> Task<R> {
         let timeout = crate::backend::remaining(deadline);
         match self {
             Task::Single(f) => f.wait_timeout(timeout),
-            Task::Chunk(f, _) => f.wait_timeout(timeout),
+            Task::Chunk(f, ..) => f.wait_timeout(timeout),
+            Task::Ran(..) => true,
         }
     }
 
     fn poll_done(&self, cx: &mut Context<'_>) -> bool {
         match self {
             Task::Single(f) => f.poll_done(cx),
-            Task::Chunk(f, _) => f.poll_done(cx),
+            Task::Chunk(f, ..) => f.poll_done(cx),
+            Task::Ran(..) => true,
+        }
+    }
+
+    /// Runs this chunk on the calling thread if no worker has started it:
+    /// true if it did (the task is [`Task::Ran`] now). A chunk that is done,
+    /// or that a worker took, gives its claim up: it is not tried again.
+    fn reclaim(&mut self) -> bool {
+        let Task::Chunk(f, _, claim) = self else {
+            return false;
+        };
+        let Some(claim) = claim.take() else {
+            return false;
+        };
+        if f.is_done() {
+            return false;
+        }
+        match claim.run_here() {
+            Some(items) => {
+                *self = Task::Ran(f.clone(), items);
+                true
+            }
+            None => false,
         }
     }
 
@@ -90,7 +136,8 @@ impl<R: Send + 'static> Task<R> {
     fn outcomes(self) -> Outcomes<R> {
         match self {
             Task::Single(f) => Outcomes::One(Some(f.into_result())),
-            Task::Chunk(f, len) => match f.into_result() {
+            Task::Ran(_, items) => Outcomes::Chunk(items.into_iter()),
+            Task::Chunk(f, len, _) => match f.into_result() {
                 Ok(items) if items.is_well_formed(len) => Outcomes::Chunk(items.into_iter()),
                 // Not one outcome per item (a chunk decoded from a process that
                 // lied): no item is trusted.
@@ -322,6 +369,10 @@ impl<'a, R: Send + 'static, I: Iterator> Map<'a, R, I> {
     /// The next finished task, blocking until one is or the deadline passes.
     fn wait_task(&mut self) -> Option<Task<R>> {
         if self.ordered {
+            // Without a deadline: a chunk run here cannot make the wait late.
+            if self.deadline.is_none() {
+                self.run_unstarted();
+            }
             if !self.queue[0].wait(self.deadline) {
                 return None;
             }
@@ -329,6 +380,20 @@ impl<'a, R: Send + 'static, I: Iterator> Map<'a, R, I> {
         } else {
             let token = self.collector.next_blocking(self.deadline)?;
             Some(self.by_token.remove(&token).expect("a live token").0)
+        }
+    }
+
+    /// While the head task is not done, runs here the chunks no worker has
+    /// started (when the backend offers them, see [`Reclaim`]): the head
+    /// itself first, whose outcomes are next; else, while a worker runs the
+    /// head, the chunk farthest back, the last one a worker would reach.
+    /// The consumer then never waits for a worker to start a chunk, only for
+    /// one to finish it.
+    fn run_unstarted(&mut self) {
+        while !self.queue[0].is_done() && !self.queue[0].reclaim() {
+            if !self.queue.iter_mut().skip(1).rev().any(Task::reclaim) {
+                return;
+            }
         }
     }
 
