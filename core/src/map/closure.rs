@@ -211,3 +211,122 @@ where
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::TaskObj;
+    use crate::{Promise, Stats};
+    use std::sync::Mutex;
+    use std::sync::mpsc;
+    use std::thread::{self, ThreadId};
+
+    type Held = Box<dyn FnOnce() + Send>;
+
+    /// A pool whose first task runs on a thread of its own, and has started
+    /// when `spawn_closure` returns; every later task is held, unstarted,
+    /// until the test runs it.
+    #[derive(Default)]
+    struct FirstOnly {
+        spawned: Mutex<usize>,
+        held: Mutex<Vec<Held>>,
+        started: Mutex<Option<mpsc::Receiver<()>>>,
+        worker: Mutex<Option<thread::JoinHandle<()>>>,
+    }
+
+    impl Executor for FirstOnly {
+        fn submit_task(&self, _task: TaskObj) -> Result<(), Error> {
+            unreachable!("only closures are spawned")
+        }
+        fn max_workers(&self) -> usize {
+            1
+        }
+        fn stats(&self) -> Stats {
+            Stats::default()
+        }
+        fn shutdown(&self, _wait: bool, _cancel_futures: bool) {}
+    }
+
+    impl SpawnClosure for FirstOnly {
+        fn spawn_closure<R, F>(&self, job: F) -> Future<R>
+        where
+            R: Send + 'static,
+            F: FnOnce() -> R + Send + 'static,
+        {
+            let promise = Promise::new();
+            let future = promise.future();
+            let run = move || {
+                promise.set_result(job());
+            };
+            let mut spawned = self.spawned.lock().unwrap();
+            *spawned += 1;
+            if *spawned == 1 {
+                *self.worker.lock().unwrap() = Some(thread::spawn(run));
+                // The task's first item tells when it runs.
+                let started = self.started.lock().unwrap().take().expect("a signal");
+                started.recv().unwrap();
+            } else {
+                self.held.lock().unwrap().push(Box::new(run));
+            }
+            future
+        }
+
+        fn caller_runs_unstarted_chunks(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn the_consumer_runs_the_farthest_unstarted_chunk_while_a_worker_runs_the_head() {
+        let pool = FirstOnly::default();
+        let (started, on_start) = mpsc::channel();
+        *pool.started.lock().unwrap() = Some(on_start);
+        let (release, on_release) = mpsc::channel::<()>();
+        let on_release = Mutex::new(on_release);
+        let release = Mutex::new(release);
+        let ran: Arc<Mutex<Vec<(u32, ThreadId)>>> = Arc::default();
+        let log = Arc::clone(&ran);
+        // Chunks of 2, a window of 4: chunk 0 on the worker, blocked in item
+        // 0 until chunk 1 (the last the consumer reaches) releases it.
+        let out: Vec<u32> = map_closure(
+            &pool,
+            move |x: u32| {
+                log.lock().unwrap().push((x, thread::current().id()));
+                if x == 0 {
+                    started.send(()).unwrap();
+                    on_release.lock().unwrap().recv().unwrap();
+                }
+                if x == 2 {
+                    release.lock().unwrap().send(()).unwrap();
+                }
+                x * 10
+            },
+            0..12,
+            MapOptions::new().chunksize(2).buffersize(4),
+        )
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+        assert_eq!(out, (0..12).map(|x| x * 10).collect::<Vec<_>>());
+        let worker = pool.worker.lock().unwrap().take().unwrap();
+        let worker_id = worker.thread().id();
+        worker.join().unwrap();
+        let ran = ran.lock().unwrap().clone();
+        let me = thread::current().id();
+        // The worker ran chunk 0; the consumer ran chunks 3, 2, 1 (farthest
+        // first) while it waited, then each later one as it became the head.
+        let by = |who: ThreadId| -> Vec<u32> {
+            ran.iter()
+                .filter(|&&(_, t)| t == who)
+                .map(|&(x, _)| x)
+                .collect()
+        };
+        assert_eq!(by(worker_id), [0, 1]);
+        assert_eq!(by(me), [6, 7, 4, 5, 2, 3, 8, 9, 10, 11]);
+        // The held tasks, run now, find their items gone: nothing runs twice.
+        for held in pool.held.lock().unwrap().drain(..) {
+            held();
+        }
+        assert_eq!(ran.len(), 12);
+    }
+}
