@@ -34,6 +34,11 @@ impl ThreadPool {
     /// ends; dropping it cancels what has not started.
     /// [`Map::into_stream`] makes it a `Stream`.
     ///
+    /// The thread iterating the map (in input order, with no `timeout`) does
+    /// not wait for a worker to start a chunk: when its next chunk is not
+    /// done, it runs the chunks no worker has started itself, so `f` may run
+    /// on that thread as well as on the workers.
+    ///
     /// # Errors
     ///
     /// [`Error::InvalidConfig`] for a `chunksize` or `buffersize` of 0;

@@ -74,8 +74,9 @@ pub trait SpawnClosure: Executor {
     /// and runs it, if no worker has started it; while a worker runs it,
     /// the consumer runs the window's farthest chunk nobody has started.
     /// Each item still runs once, fails alone, and comes back in order. Only
-    /// the blocking iterator without a `timeout` does this (a chunk run
-    /// there cannot be cut short at the deadline); the stream never does.
+    /// the blocking iterator in input order without a `timeout` does this (a
+    /// chunk run there could not be cut short at the deadline); completion
+    /// order and the stream never do.
     /// A pool whose consumer then shares the workers' cores (the thread
     /// pool) gains the wait for a worker's wake-up and scheduling: the
     /// caller is one more worker, as in a work-stealing `join`.
