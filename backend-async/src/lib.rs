@@ -1,5 +1,6 @@
-//! concur's async backend: [`AsyncPool`], N threads running a [`smol`] executor,
-//! and the glue that lets async code await any concur future.
+//! concur's async backend: [`AsyncPool`], N threads running async tasks (a
+//! scheduler of its own on `async-task`, under [`smol`]'s reactor), and the
+//! glue that lets async code await any concur future.
 //!
 //! # The model
 //!
@@ -89,7 +90,7 @@
 //! assert_eq!(answers.result(None)?, vec![Ok(6765), Ok(10946), Ok(17711), Ok(28657)]);
 //! # Ok::<(), concur_core::Error>(())
 //! ```
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -1,15 +1,16 @@
-//! [`AsyncPool`]: N executor threads running one smol executor.
+//! [`AsyncPool`]: N executor threads running the pool's own scheduler
+//! ([`Sched`](sched::Sched), on `async-task`).
 //!
 //! # How a task runs
 //!
 //! `spawn` (and `submit`, which wraps the function call in an `async` block)
-//! creates a [`Promise`], registers its future for `shutdown(cancel_futures)`, and
-//! spawns a wrapper task on the [`smol::Executor`]. On its first poll the wrapper
-//! calls [`Promise::set_running`]: false means the future was cancelled while the
-//! task waited, and the user's future is dropped without ever being polled. A
-//! task that first polls while `shutdown(cancel_futures)` is cancelling the
-//! queue cancels itself first, so no pending task slips through while the
-//! cancellations are under way.
+//! creates a [`Promise`] and an async-task task whose metadata
+//! ([`TaskMeta`](meta::TaskMeta)) holds the pool, and queues its runnable. On
+//! its first poll the wrapper calls [`Promise::set_running`]: false means the
+//! future was cancelled while the task waited, and the user's future is
+//! dropped without ever being polled. A task that first polls after
+//! `shutdown(cancel_futures)` began cancels itself, so a task an executor
+//! thread popped while the queue was being drained does not slip through.
 //! Otherwise each poll of the user's future runs inside
 //! [`catch_panic`](concur_core::catch_panic), so a panic becomes
 //! [`Error::Panicked`] and the executor thread goes on.
@@ -20,28 +21,25 @@
 //! protocol counting live tasks (accepted and not yet dropped): `accept`
 //! enters it, a task's drop leaves it, `shutdown` closes it. So either the
 //! task is refused, or shutdown sees it live and the task's last `release` is
-//! told the pool became quiescent and closes the stop channel. The executor
-//! threads return from `Executor::run` once the stop channel is closed, which
-//! happens only when no task is left.
+//! told the pool became quiescent and stops the scheduler. The executor
+//! threads return once it is stopped, which happens only when no task is
+//! left. `shutdown(cancel_futures)` drains the run queue: the runnable of a
+//! task not yet picked up is dropped, which cancels its future unpolled;
+//! tasks that started and were woken go back to the queue and finish.
 //!
 //! # What a task costs
 //!
-//! Beyond the executor's own spawn (one allocation, its task), a task costs the
-//! future's cell (a second allocation: core's [`Promise`]), an entry in the
-//! pending [`Registry`] (a lock and an `Arc` clone; a sweep looks at each
-//! entry about once), the live count (the spawner's half and the executor
-//! threads' half on lines of their own), the stats' counters and a clone of
-//! the pool's `Arc`. The task itself is kept under 128 bytes for a small user
-//! future (see [`RunTask`]). When one thread spawns many short tasks it is the
-//! bottleneck, and the second allocation is the larger part of what the pool
-//! adds: the bench's W1 line `smol-spawn-promise` (the raw executor with a
-//! `Promise` per task) measures that floor. The spawner's extra time also lets
-//! the executor threads drain the queue and sleep, so that more spawns pay for
-//! waking one. Getting to the executor's own cost takes the future's state and
-//! the task in one allocation, which `Executor::spawn` cannot give (it
-//! allocates the task itself and carries nothing else in it): that needs a
-//! scheduler of our own on `async-task`, whose task header can hold the state,
-//! and a core future cell that can live in that allocation.
+//! One allocation for the task (async-task's header with the metadata, and
+//! the [`RunTask`] future, 112 bytes for a W1 task) and one for the future's
+//! cell (core's [`Promise`]); one reference count of the pool (the
+//! metadata's); the live count (the spawner's half and the executor threads'
+//! half on lines of their own); the stats' counters (the spawner's and the
+//! threads' on lines of their own); the queue bound; a push on the run queue
+//! and a wake-up only when a thread sleeps and none is on its way already
+//! (otherwise a fence and a load: `sleepers.rs`). Getting to one
+//! allocation takes the future's cell inside the task's header, where the
+//! metadata is (`meta.rs`): that needs a core cell that can live in memory
+//! core did not allocate.
 
 use std::cell::Cell;
 use std::fmt;
@@ -49,25 +47,26 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
+use crate::Builder;
+use crate::builder::Config;
+use crate::sync::{self, lock};
 use concur_core::backend::{CachePadded, QueueBound, TaskObj};
 use concur_core::{
     ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter, TaskFn,
     catch_panic, run_chunk,
 };
-use smol::channel::Sender;
-
-use crate::Builder;
-use crate::builder::Config;
-use crate::sync::{self, lock};
 
 mod erased;
 mod live;
-mod registry;
+mod meta;
+mod sched;
+mod sleepers;
 mod thread;
 mod wrapper;
 
 use live::LiveTasks;
-use registry::Registry;
+use meta::TaskMeta;
+use sched::Sched;
 use thread::worker;
 use wrapper::{RunTask, TaskGuard};
 
@@ -111,8 +110,8 @@ pub struct AsyncPool {
 
 /// What the pool handle, the executor threads and every task share.
 pub(crate) struct Shared {
-    /// The executor all threads run.
-    ex: Arc<smol::Executor<'static>>,
+    /// The run queue all threads pop from, and their sleep.
+    sched: Sched,
     /// Number of executor threads (`max_workers`).
     threads: usize,
     /// The task counters behind `stats()`, written by the spawning thread and
@@ -124,16 +123,11 @@ pub(crate) struct Shared {
     /// Tasks accepted and not yet picked up by an executor thread: the bound
     /// of `try_submit` / `try_spawn`.
     bound: QueueBound,
-    /// Futures of tasks that may not have started, for `shutdown(cancel_futures)`.
-    pending: Mutex<Registry>,
-    /// Set by `shutdown(cancel_futures)` before it cancels the registered
-    /// futures one by one: a task that reaches its first poll meanwhile (a
-    /// thread freed up) is cancelled there instead of running. Read by every
-    /// task: on a line of its own, away from the registry's lock that every
-    /// spawn writes.
+    /// Set by `shutdown(cancel_futures)` before it drains the run queue: a
+    /// task that reaches its first poll meanwhile (a thread popped it first)
+    /// is cancelled there instead of running. Read by every task's first
+    /// poll, written once: on a line of its own.
     cancelling: CachePadded<AtomicBool>,
-    /// Closed (never sent on) when the executor threads must return.
-    stop: Sender<()>,
     /// Executor threads that have not exited yet; `exited` is notified as each exits.
     running: Mutex<usize>,
     exited: Condvar,
@@ -164,16 +158,13 @@ impl AsyncPool {
             thread_name_prefix: prefix,
             initializer,
         } = config;
-        let (stop, stop_rx) = smol::channel::bounded(1);
         let shared = Arc::new(Shared {
-            ex: Arc::new(smol::Executor::new()),
+            sched: Sched::new(),
             threads,
             stats: StatsCounter::default(),
             gate: LiveTasks::default(),
             bound: QueueBound::new(max_queued),
-            pending: Mutex::new(Registry::default()),
             cancelling: CachePadded::new(AtomicBool::new(false)),
-            stop,
             running: Mutex::new(0),
             exited: Condvar::new(),
             handles: Mutex::new(Vec::with_capacity(threads)),
@@ -184,7 +175,6 @@ impl AsyncPool {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<(), String>>();
         for i in 0..threads {
             let shared = pool.shared.clone();
-            let stop_rx = stop_rx.clone();
             let initializer = initializer.clone();
             let ready = ready_tx.clone();
             *lock(&pool.shared.running) += 1;
@@ -203,7 +193,7 @@ impl AsyncPool {
                     };
                     let ok = init.is_ok();
                     let _ = ready.send(init);
-                    worker(shared, stop_rx, ok);
+                    worker(shared, ok);
                 });
             match spawned {
                 Ok(handle) => lock(&pool.shared.handles).push(handle),
@@ -287,7 +277,7 @@ impl Shared {
             // still counted and left the stopping to whoever counts out last:
             // here, us.
             if self.gate.is_quiescent() {
-                self.stop.close();
+                self.sched.stop();
             }
             return Err(Error::Shutdown);
         }
@@ -311,10 +301,11 @@ impl Shared {
     /// A task is gone; the last one after shutdown stops the executor threads.
     fn release(&self) {
         if self.gate.leave() {
-            self.stop.close();
+            self.sched.stop();
         }
     }
 
+    #[allow(unsafe_code)] // `spawn_raw`
     pub(crate) fn spawn_task<T, F>(
         self: &Arc<Self>,
         future: F,
@@ -325,34 +316,51 @@ impl Shared {
         T: Send + 'static,
     {
         self.accept(bounded)?;
-        let guard = TaskGuard::new(self);
         let promise = Promise::new();
         let handle = promise.future();
-        registry::register(&self.pending, handle.as_any());
-        self.ex.spawn(RunTask::new(guard, promise, future)).detach();
+        let make = move |meta| RunTask::new(TaskGuard::new(meta), promise, future);
+        // SAFETY: the future borrows the metadata it is given (its guard) and
+        // owns everything else (`promise`, and `future`: `Send + 'static`).
+        unsafe { self.spawn_raw(make) };
         Ok(handle)
+    }
+
+    /// Spawns the task `make` builds from its metadata, and queues it. The
+    /// caller has counted it in (`accept`).
+    ///
+    /// # Safety
+    ///
+    /// The future `make` returns may borrow the `TaskMeta` it is given, and
+    /// nothing else: apart from that reference it must be `'static`.
+    #[allow(unsafe_code)]
+    unsafe fn spawn_raw<'a, M, Fut>(self: &Arc<Self>, make: M)
+    where
+        M: FnOnce(&'a TaskMeta) -> Fut,
+        Fut: std::future::Future<Output = ()> + Send + 'a,
+    {
+        let builder = async_task::Builder::new().metadata(TaskMeta::new(self.clone()));
+        // SAFETY: async-task's conditions for `spawn_unchecked`: `Fut` is
+        // `Send`, so the runnable may run and drop on any thread; `Fut` is not
+        // `'static` only by the metadata it borrows (this function's
+        // contract), which async-task allows: the metadata lives in the
+        // task's header until the task is deallocated, after its future was
+        // dropped; `schedule` is a `Send + Sync + 'static` fn.
+        let (runnable, task) = unsafe { builder.spawn_unchecked(make, sched::schedule) };
+        // The pool keeps no handle: the task is only ever ended by its runnable.
+        task.detach();
+        self.sched.push(runnable);
     }
 
     fn shutdown(&self, wait: bool, cancel_futures: bool) {
         self.gate.close();
         if cancel_futures {
-            // Release: pairs with the Acquire load in `RunTask::poll`; everything
-            // that saw one of the futures below cancelled sees the flag.
+            // Release: pairs with the Acquire load in `RunTask::poll`; a task
+            // an executor thread pops after the drain started cancels itself.
             self.cancelling.store(true, Ordering::Release);
+            self.sched.cancel_queued();
         }
-        let pending = {
-            let mut registry = lock(&self.pending);
-            registry.cancel_all |= cancel_futures;
-            std::mem::take(&mut registry.futures)
-        };
-        if cancel_futures {
-            for f in &pending {
-                f.cancel();
-            }
-        }
-        drop(pending);
         if self.gate.is_quiescent() {
-            self.stop.close();
+            self.sched.stop();
         }
         // A task that shuts its own pool down cannot wait for itself.
         let on_own_thread = CURRENT.with(Cell::get) == self as *const Shared as usize;

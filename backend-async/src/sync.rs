@@ -6,10 +6,17 @@
 //! one panic to every later caller.
 //!
 //! There is no `cfg(loom)` switch here: smol's crates read `cfg(loom)`
-//! themselves and do not build with it, and the state this pool shares is
-//! core's (whose loom models are in `concur-core`) and core's `Gate`.
+//! themselves and do not build with it (their loom support is an optional
+//! dependency). The pool's own sleep protocol (`pool/sleepers.rs`) takes its
+//! atomics from [`atomic`] alone, so that `tests/loom_sleepers.rs` can build
+//! that file against loom's atomics instead; the rest of the state the pool
+//! shares is core's (whose loom models are in `concur-core`) and core's
+//! `Gate`.
 
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+
+/// The atomics of the sleep protocol (see the module docs).
+pub(crate) use std::sync::atomic;
 
 /// Locks `m`, taking a poisoned lock as it is (see the module docs).
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

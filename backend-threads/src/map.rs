@@ -34,6 +34,11 @@ impl ThreadPool {
     /// ends; dropping it cancels what has not started.
     /// [`Map::into_stream`] makes it a `Stream`.
     ///
+    /// The thread iterating the map (in input order, with no `timeout`) does
+    /// not wait for a worker to start a chunk: when its next chunk is not
+    /// done, it runs the chunks no worker has started itself, so `f` may run
+    /// on that thread as well as on the workers.
+    ///
     /// # Errors
     ///
     /// [`Error::InvalidConfig`] for a `chunksize` or `buffersize` of 0;
@@ -99,6 +104,15 @@ impl SpawnClosure for ThreadPool {
         F: FnOnce() -> R + Send + 'static,
     {
         self.spawn_inner(job, false)
+    }
+
+    /// Yes: the consumer of a map runs a chunk no worker has started rather
+    /// than wait for one to wake up or be scheduled (see BENCH.md, "W2 and
+    /// the consumer's waits"). It then does what a worker does, on the
+    /// same items, with the same failure per item.
+    #[inline]
+    fn caller_runs_unstarted_chunks(&self) -> bool {
+        true
     }
 }
 

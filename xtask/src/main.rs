@@ -36,7 +36,9 @@ Commands:
                          has no other backend
   loom [--bounded]       the loom models of the future state machine (core/tests/loom.rs)
                          with --cfg loom in <target>/loom: exhaustive by default (a few
-                         minutes), --bounded caps each at 3 preemptions (seconds; CI)
+                         minutes), --bounded caps each at 3 preemptions (seconds; CI);
+                         then the async pool's sleep model (backend-async/tests/
+                         loom_sleepers.rs) at 3 preemptions, 2 with --bounded
   mpi                    the MPI backend (outside the workspace; needs Open MPI):
                          fmt, clippy, its tests with the conformance suite under
                          mpirun --oversubscribe -n 3, the facade's mpi feature and

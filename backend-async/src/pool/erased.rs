@@ -1,8 +1,7 @@
 //! The erased path of the async pool: [`Shared::spawn_obj`] spawns a
 //! [`TaskObj`] — what `concur::Pool` hands any backend through
 //! `Executor::submit_task` — as one async task, with the admission, the
-//! pending registry for `shutdown(cancel_futures)` and the `cancelling` check
-//! of a typed task (`spawn_task`, `RunTask`).
+//! guard and the `cancelling` check of a typed task (`spawn_task`, `RunTask`).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -15,12 +14,12 @@ use super::{Shared, TaskGuard};
 impl Shared {
     /// As [`spawn_task`](Shared::spawn_task), for a type-erased task whose
     /// future exists already.
+    #[allow(unsafe_code)] // `spawn_raw`
     pub(super) fn spawn_obj(self: &Arc<Self>, task: TaskObj, bounded: bool) -> Result<(), Error> {
         self.accept(bounded)?;
-        let mut guard = TaskGuard::new(self);
-        super::registry::register(&self.pending, task.future());
-        self.ex
-            .spawn(async move {
+        let make = move |meta| {
+            let mut guard = TaskGuard::new(meta);
+            async move {
                 guard.pick_up();
                 // Acquire: pairs with the store in `shutdown`, as in `RunTask`.
                 if guard.shared().cancelling.load(Ordering::Acquire) {
@@ -28,8 +27,11 @@ impl Shared {
                 }
                 // Dropped unpolled (shutdown), the task cancels its future.
                 task.run(&guard.shared().stats);
-            })
-            .detach();
+            }
+        };
+        // SAFETY: the future borrows the metadata it is given (its guard) and
+        // owns everything else (`task`: `TaskObj` is `Send + 'static`).
+        unsafe { self.spawn_raw(make) };
         Ok(())
     }
 }

@@ -2,16 +2,17 @@
 //! task is spawned as — started through core's task body, cancelled unpolled
 //! when its future was cancelled while queued or `shutdown(cancel_futures)`
 //! had begun, each poll under `catch_panic` — and [`TaskGuard`] counts it from
-//! acceptance until the executor drops it (polled or not).
+//! acceptance until its future is dropped (polled or not).
 //!
 //! `RunTask` is written by hand rather than as an `async fn`: an `async fn`
 //! keeps its arguments and the locals they are moved into side by side, and
-//! the task (the executor's header, its bookkeeping and this future, one
-//! allocation) grew past what the allocator recycles on its cheap path (a
-//! W1 task was 176 bytes; it is 104 now, as small as the user's future allows).
+//! the task (async-task's header with the pool's [`TaskMeta`], and this
+//! future, one allocation) would grow past the 128 bytes the allocator
+//! recycles on its cheap path. A W1 task is 112 bytes (`tests/task_size.rs`
+//! checks it stays within 128).
 
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
@@ -19,34 +20,45 @@ use concur_core::backend::task;
 use concur_core::{Promise, catch_panic};
 
 use super::Shared;
+use super::meta::TaskMeta;
 
-/// Counts a task from acceptance until the executor drops it, even unpolled.
-pub(super) struct TaskGuard {
-    shared: Arc<Shared>,
-    pub(super) picked_up: bool,
+/// Counts a task from acceptance until its future is dropped, even unpolled.
+/// It reaches the pool through the task's metadata, which outlives the future
+/// (`meta.rs`): no reference count of the pool's is taken per task beyond the
+/// metadata's own.
+pub(super) struct TaskGuard<'a> {
+    meta: &'a TaskMeta,
+    picked_up: bool,
 }
 
-impl TaskGuard {
+impl<'a> TaskGuard<'a> {
     /// A guard for a task `shared.accept` has just counted live.
-    pub(super) fn new(shared: &Arc<Shared>) -> Self {
+    pub(super) fn new(meta: &'a TaskMeta) -> Self {
         TaskGuard {
-            shared: shared.clone(),
+            meta,
             picked_up: false,
         }
     }
 
     /// The pool this task belongs to.
-    pub(super) fn shared(&self) -> &Shared {
-        &self.shared
+    pub(super) fn shared(&self) -> &'a Shared {
+        &self.meta.shared
     }
 
+    /// Whether the first poll has happened.
+    pub(super) fn picked_up(&self) -> bool {
+        self.picked_up
+    }
+
+    /// The first poll: the task leaves the queue bound.
     pub(super) fn pick_up(&mut self) {
         self.picked_up = true;
+        self.meta.pick_up();
         self.shared().unqueue();
     }
 }
 
-impl Drop for TaskGuard {
+impl Drop for TaskGuard<'_> {
     fn drop(&mut self) {
         let shared = self.shared();
         if !self.picked_up {
@@ -54,39 +66,58 @@ impl Drop for TaskGuard {
             shared.unqueue();
             shared.stats.cancelled();
         }
+        // The last use of the pool by this task; the metadata keeps it alive
+        // through `release` even when that lets the executor threads return.
         shared.release();
     }
 }
 
 pin_project_lite::pin_project! {
-    /// The future every typed task runs as. Fields drop in declaration
-    /// order, so a task dropped unpolled cancels its future (the promise's
-    /// drop) and drops the user's future before its guard counts it out:
-    /// a `shutdown(wait)` that returns has seen every task's drop.
-    pub(super) struct RunTask<T, F>
+    /// The future every typed task runs as. A task dropped unpolled cancels
+    /// its future (the promise's drop), then drops the user's future, then
+    /// its guard counts it out: a `shutdown(wait)` that returns has seen
+    /// every task's drop.
+    pub(super) struct RunTask<'a, T, F>
     where
         T: Send,
         T: 'static,
     {
         // `None` once completed (or cancelled at the first poll).
         promise: Option<Promise<T>>,
+        // `None` once dropped (in `drop`, where its panic is caught).
         #[pin]
-        future: F,
-        guard: TaskGuard,
+        future: Option<F>,
+        guard: TaskGuard<'a>,
+    }
+
+    impl<'a, T, F> PinnedDrop for RunTask<'a, T, F>
+    where
+        T: Send,
+        T: 'static,
+    {
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            drop(this.promise.take());
+            if this.future.is_some() {
+                // async-task aborts on a panic in a task's drop; a panic in
+                // the user's `Drop` is the user's, and stays in this task.
+                let _ = panic::catch_unwind(AssertUnwindSafe(|| this.future.set(None)));
+            }
+        }
     }
 }
 
-impl<T: Send + 'static, F> RunTask<T, F> {
-    pub(super) fn new(guard: TaskGuard, promise: Promise<T>, future: F) -> Self {
+impl<'a, T: Send + 'static, F> RunTask<'a, T, F> {
+    pub(super) fn new(guard: TaskGuard<'a>, promise: Promise<T>, future: F) -> Self {
         RunTask {
             promise: Some(promise),
-            future,
+            future: Some(future),
             guard,
         }
     }
 }
 
-impl<T, F> std::future::Future for RunTask<T, F>
+impl<T, F> std::future::Future for RunTask<'_, T, F>
 where
     T: Send + 'static,
     F: std::future::Future<Output = T>,
@@ -99,11 +130,11 @@ where
             // Not polled again after Ready; nothing to do if it were.
             return Poll::Ready(());
         };
-        if !this.guard.picked_up {
+        if !this.guard.picked_up() {
             this.guard.pick_up();
             let stats = &this.guard.shared().stats;
             // Acquire: pairs with the store in `shutdown`. Not started before
-            // shutdown(cancel_futures) began: cancelled, as if the loop had
+            // shutdown(cancel_futures) began: cancelled, as if the drain had
             // got to it.
             let cancelling = this.guard.shared().cancelling.load(Ordering::Acquire);
             if cancelling {
@@ -118,7 +149,10 @@ where
                 return Poll::Ready(());
             }
         }
-        let outcome = match catch_panic(|| this.future.poll(cx)) {
+        let Some(future) = this.future.as_pin_mut() else {
+            return Poll::Ready(());
+        };
+        let outcome = match catch_panic(|| future.poll(cx)) {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(v)) => Ok(v),
             Err(e) => Err(e),

@@ -17,7 +17,10 @@
 
 use std::sync::Arc;
 
-use super::{Map, map_with};
+use super::claim::Claim;
+use super::custom::window;
+use super::source::{Submit, Submitted};
+use super::{Map, Source, map_with};
 use crate::{ClosureFn, Error, Executor, Future, MapOptions, run_chunk};
 
 /// A pool that runs closures in process: what [`map_closure`] needs of it.
@@ -62,6 +65,54 @@ pub trait SpawnClosure: Executor {
     where
         R: Send + 'static,
         F: FnOnce() -> R + Send + 'static;
+
+    /// Whether the thread iterating a [`map_closure`] may run, itself, a
+    /// chunk no worker of this pool has started yet, instead of waiting for
+    /// one to start it (false unless the pool says so).
+    ///
+    /// With true, a consumer whose next chunk is not done takes it back
+    /// and runs it, if no worker has started it; while a worker runs it,
+    /// the consumer runs the window's farthest chunk nobody has started.
+    /// Each item still runs once, fails alone, and comes back in order. Only
+    /// the blocking iterator in input order without a `timeout` does this (a
+    /// chunk run there could not be cut short at the deadline); completion
+    /// order and the stream never do.
+    /// A pool whose consumer then shares the workers' cores (the thread
+    /// pool) gains the wait for a worker's wake-up and scheduling: the
+    /// caller is one more worker, as in a work-stealing `join`.
+    fn caller_runs_unstarted_chunks(&self) -> bool {
+        false
+    }
+}
+
+/// A [`map_closure`]'s submitter when the caller may run chunks: each chunk's
+/// items in a [`Claim`] the pool's task and the map share. `G` calls the
+/// user's function (a closure over it, with the function's own type).
+struct Claims<'a, P, G> {
+    pool: &'a P,
+    f: Arc<G>,
+}
+
+impl<A, R, P, G> Submit<A, R> for Claims<'_, P, G>
+where
+    P: SpawnClosure,
+    G: Fn(A) -> R + Send + Sync + 'static,
+    A: Send + 'static,
+    R: Send + 'static,
+{
+    fn one(&mut self, arg: A) -> Future<R> {
+        let f = Arc::clone(&self.f);
+        self.pool.spawn_closure(move || f(arg))
+    }
+
+    fn chunk(&mut self, items: Vec<A>) -> Submitted<R> {
+        let claim = Arc::new(Claim::new(Arc::clone(&self.f), items));
+        let queued = Arc::clone(&claim);
+        // One `Arc` in the task (not the function and the items): the task is
+        // as large as a pointer, and the claim's allocation replaces its box.
+        let future = self.pool.spawn_closure(move || queued.run_queued());
+        (future, Some(claim))
+    }
 }
 
 /// Applies `f` to every item on `pool`, lazily: Python's
@@ -136,6 +187,15 @@ where
     I: IntoIterator<Item = A>,
     I::IntoIter: 'a,
 {
+    if pool.caller_runs_unstarted_chunks() {
+        options.validate()?;
+        let claims = Claims {
+            pool,
+            f: Arc::new(move |a| f.call_ref(a)),
+        };
+        let source = Source::with_submit(items.into_iter(), options.chunksize, Box::new(claims));
+        return Map::new(source, window(options, pool.max_workers()), options).or_refused();
+    }
     let one = Arc::new(f);
     let chunk = Arc::clone(&one);
     map_with(
@@ -151,4 +211,123 @@ where
             pool.spawn_closure(move || run_chunk(|a| f.call_ref(a), items))
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::TaskObj;
+    use crate::{Promise, Stats};
+    use std::sync::Mutex;
+    use std::sync::mpsc;
+    use std::thread::{self, ThreadId};
+
+    type Held = Box<dyn FnOnce() + Send>;
+
+    /// A pool whose first task runs on a thread of its own, and has started
+    /// when `spawn_closure` returns; every later task is held, unstarted,
+    /// until the test runs it.
+    #[derive(Default)]
+    struct FirstOnly {
+        spawned: Mutex<usize>,
+        held: Mutex<Vec<Held>>,
+        started: Mutex<Option<mpsc::Receiver<()>>>,
+        worker: Mutex<Option<thread::JoinHandle<()>>>,
+    }
+
+    impl Executor for FirstOnly {
+        fn submit_task(&self, _task: TaskObj) -> Result<(), Error> {
+            unreachable!("only closures are spawned")
+        }
+        fn max_workers(&self) -> usize {
+            1
+        }
+        fn stats(&self) -> Stats {
+            Stats::default()
+        }
+        fn shutdown(&self, _wait: bool, _cancel_futures: bool) {}
+    }
+
+    impl SpawnClosure for FirstOnly {
+        fn spawn_closure<R, F>(&self, job: F) -> Future<R>
+        where
+            R: Send + 'static,
+            F: FnOnce() -> R + Send + 'static,
+        {
+            let promise = Promise::new();
+            let future = promise.future();
+            let run = move || {
+                promise.set_result(job());
+            };
+            let mut spawned = self.spawned.lock().unwrap();
+            *spawned += 1;
+            if *spawned == 1 {
+                *self.worker.lock().unwrap() = Some(thread::spawn(run));
+                // The task's first item tells when it runs.
+                let started = self.started.lock().unwrap().take().expect("a signal");
+                started.recv().unwrap();
+            } else {
+                self.held.lock().unwrap().push(Box::new(run));
+            }
+            future
+        }
+
+        fn caller_runs_unstarted_chunks(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn the_consumer_runs_the_farthest_unstarted_chunk_while_a_worker_runs_the_head() {
+        let pool = FirstOnly::default();
+        let (started, on_start) = mpsc::channel();
+        *pool.started.lock().unwrap() = Some(on_start);
+        let (release, on_release) = mpsc::channel::<()>();
+        let on_release = Mutex::new(on_release);
+        let release = Mutex::new(release);
+        let ran: Arc<Mutex<Vec<(u32, ThreadId)>>> = Arc::default();
+        let log = Arc::clone(&ran);
+        // Chunks of 2, a window of 4: chunk 0 on the worker, blocked in item
+        // 0 until chunk 1 (the last the consumer reaches) releases it.
+        let out: Vec<u32> = map_closure(
+            &pool,
+            move |x: u32| {
+                log.lock().unwrap().push((x, thread::current().id()));
+                if x == 0 {
+                    started.send(()).unwrap();
+                    on_release.lock().unwrap().recv().unwrap();
+                }
+                if x == 2 {
+                    release.lock().unwrap().send(()).unwrap();
+                }
+                x * 10
+            },
+            0..12,
+            MapOptions::new().chunksize(2).buffersize(4),
+        )
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+        assert_eq!(out, (0..12).map(|x| x * 10).collect::<Vec<_>>());
+        let worker = pool.worker.lock().unwrap().take().unwrap();
+        let worker_id = worker.thread().id();
+        worker.join().unwrap();
+        let ran = ran.lock().unwrap().clone();
+        let me = thread::current().id();
+        // The worker ran chunk 0; the consumer ran chunks 3, 2, 1 (farthest
+        // first) while it waited, then each later one as it became the head.
+        let by = |who: ThreadId| -> Vec<u32> {
+            ran.iter()
+                .filter(|&&(_, t)| t == who)
+                .map(|&(x, _)| x)
+                .collect()
+        };
+        assert_eq!(by(worker_id), [0, 1]);
+        assert_eq!(by(me), [6, 7, 4, 5, 2, 3, 8, 9, 10, 11]);
+        // The held tasks, run now, find their items gone: nothing runs twice.
+        for held in pool.held.lock().unwrap().drain(..) {
+            held();
+        }
+        assert_eq!(ran.len(), 12);
+    }
 }

@@ -61,9 +61,14 @@ where
     C: FnMut(Vec<A>) -> Future<ChunkResult<R>> + Send + 'a,
 {
     options.validate()?;
-    let window = options.buffersize.unwrap_or_else(|| 4 * max_workers.max(1));
     let source = Source::with(items.into_iter(), options.chunksize, submit, submit_chunk);
-    Map::new(source, window, options).or_refused()
+    Map::new(source, window(options, max_workers), options).or_refused()
+}
+
+/// The tasks a map keeps in flight: `buffersize`, else 4 × `max_workers`
+/// (at least 4).
+pub(super) fn window(options: MapOptions, max_workers: usize) -> usize {
+    options.buffersize.unwrap_or_else(|| 4 * max_workers.max(1))
 }
 
 impl<R: Send + 'static, I: Iterator> Map<'_, R, I> {

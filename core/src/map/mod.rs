@@ -16,147 +16,21 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use crate::backend::{ChunkIter, ChunkResult};
+use crate::Error;
 use crate::collector::Collector;
-use crate::{Error, Future};
+use task::{Outcomes, Task};
 
+mod claim;
 mod closure;
 mod custom;
 mod options;
 mod source;
+mod task;
 
 pub use closure::{SpawnClosure, map_closure};
 pub use custom::map_with;
 pub use options::MapOptions;
 pub(crate) use source::Source;
-
-/// How many times the iterator looks at the head task again (yielding in
-/// between) before it parks on it.
-const SPINS_BEFORE_PARK: usize = 16;
-
-/// One submitted unit of a map: a single item or a chunk of `len` items.
-pub(crate) enum Task<R: Send + 'static> {
-    Single(Future<R>),
-    Chunk(Future<ChunkResult<R>>, usize),
-}
-
-impl<R: Send + 'static> Task<R> {
-    fn any(&self) -> crate::AnyFuture {
-        match self {
-            Task::Single(f) => f.as_any(),
-            Task::Chunk(f, _) => f.as_any(),
-        }
-    }
-
-    fn cancel(&self) {
-        match self {
-            Task::Single(f) => f.cancel(),
-            Task::Chunk(f, _) => f.cancel(),
-        };
-    }
-
-    fn is_done(&self) -> bool {
-        match self {
-            Task::Single(f) => f.is_done(),
-            Task::Chunk(f, _) => f.is_done(),
-        }
-    }
-
-    fn wait(&self, deadline: Option<Instant>) -> bool {
-        // A task of a map is short and usually about to finish: look again a
-        // few times, giving the core away in between, before parking — a park
-        // costs this thread a registration and the completer a wake-up call.
-        for _ in 0..SPINS_BEFORE_PARK {
-            if self.is_done() {
-                return true;
-            }
-            std::thread::yield_now();
-        }
-        let timeout = crate::backend::remaining(deadline);
-        match self {
-            Task::Single(f) => f.wait_timeout(timeout),
-            Task::Chunk(f, _) => f.wait_timeout(timeout),
-        }
-    }
-
-    fn poll_done(&self, cx: &mut Context<'_>) -> bool {
-        match self {
-            Task::Single(f) => f.poll_done(cx),
-            Task::Chunk(f, _) => f.poll_done(cx),
-        }
-    }
-
-    /// The items' outcomes; the task is done.
-    fn outcomes(self) -> Outcomes<R> {
-        match self {
-            Task::Single(f) => Outcomes::One(Some(f.into_result())),
-            Task::Chunk(f, len) => match f.into_result() {
-                Ok(items) if items.is_well_formed(len) => Outcomes::Chunk(items.into_iter()),
-                // Not one outcome per item (a chunk decoded from a process that
-                // lied): no item is trusted.
-                Ok(items) => Outcomes::Failed(malformed(len, items.len()), len),
-                Err(e) => Outcomes::Failed(e, len),
-            },
-        }
-    }
-}
-
-/// The error of every item of a chunk whose outcome does not match its items.
-#[cold]
-fn malformed(len: usize, got: usize) -> Error {
-    Error::Decode {
-        type_name: "ChunkResult".to_owned(),
-        message: format!("a chunk of {len} items came back as {got} outcomes, or out of order"),
-    }
-}
-
-/// The outcomes of one finished task, yielded without copying them again.
-enum Outcomes<R> {
-    One(Option<Result<R, Error>>),
-    Chunk(ChunkIter<R>),
-    /// The whole chunk failed (cancelled, worker lost, ...): every item gets the error.
-    Failed(Error, usize),
-}
-
-impl<R> Outcomes<R> {
-    fn empty() -> Self {
-        Outcomes::One(None)
-    }
-}
-
-impl<R> Outcomes<R> {
-    /// Folds what is left, a chunk's values in its cursor's tight loop.
-    #[inline]
-    fn fold_items<B>(self, acc: B, mut g: impl FnMut(B, Result<R, Error>) -> B) -> B {
-        match self {
-            Outcomes::Chunk(items) => items.fold_items(acc, g),
-            mut other => {
-                let mut acc = acc;
-                for item in other.by_ref() {
-                    acc = g(acc, item);
-                }
-                acc
-            }
-        }
-    }
-}
-
-impl<R> Iterator for Outcomes<R> {
-    type Item = Result<R, Error>;
-
-    #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
-        match self {
-            Outcomes::One(item) => item.take(),
-            Outcomes::Chunk(items) => items.next(),
-            Outcomes::Failed(_, 0) => None,
-            Outcomes::Failed(e, left) => {
-                *left -= 1;
-                Some(Err(e.clone()))
-            }
-        }
-    }
-}
 
 /// The results of [`Executor::map`](crate::Executor::map), one `Result` per input item.
 ///
@@ -322,6 +196,10 @@ impl<'a, R: Send + 'static, I: Iterator> Map<'a, R, I> {
     /// The next finished task, blocking until one is or the deadline passes.
     fn wait_task(&mut self) -> Option<Task<R>> {
         if self.ordered {
+            // Without a deadline: a chunk run here cannot make the wait late.
+            if self.deadline.is_none() {
+                self.run_unstarted();
+            }
             if !self.queue[0].wait(self.deadline) {
                 return None;
             }
@@ -329,6 +207,20 @@ impl<'a, R: Send + 'static, I: Iterator> Map<'a, R, I> {
         } else {
             let token = self.collector.next_blocking(self.deadline)?;
             Some(self.by_token.remove(&token).expect("a live token").0)
+        }
+    }
+
+    /// While the head task is not done, runs here the chunks no worker has
+    /// started (when the backend offers them, see [`Reclaim`]): the head
+    /// itself first, whose outcomes are next; else, while a worker runs the
+    /// head, the chunk farthest back, the last one a worker would reach.
+    /// The consumer then never waits for a worker to start a chunk, only for
+    /// one to finish it.
+    fn run_unstarted(&mut self) {
+        while !self.queue[0].is_done() && !self.queue[0].reclaim() {
+            if !self.queue.iter_mut().skip(1).rev().any(Task::reclaim) {
+                return;
+            }
         }
     }
 

@@ -4,14 +4,21 @@
 //! `map_with`), so that a map names its input's type — and is `Send` exactly
 //! when the input is — but not its executor's.
 
+use std::sync::Arc;
+
 use super::Task;
+use super::claim::Reclaim;
 use crate::backend::ChunkResult;
 use crate::{Executor, Future, Payload, TaskFn};
+
+/// A submitted chunk's future, and the claim on its items when the map's
+/// consumer may take them back (see claim.rs).
+pub(crate) type Submitted<R> = (Future<ChunkResult<R>>, Option<Arc<dyn Reclaim<R>>>);
 
 /// What a map submits to, for one argument and result type.
 pub(crate) trait Submit<A, R>: Send {
     fn one(&mut self, arg: A) -> Future<R>;
-    fn chunk(&mut self, items: Vec<A>) -> Future<ChunkResult<R>>;
+    fn chunk(&mut self, items: Vec<A>) -> Submitted<R>;
 }
 
 /// A backend's own submitters (`map_with`).
@@ -25,8 +32,8 @@ where
     fn one(&mut self, arg: A) -> Future<R> {
         (self.0)(arg)
     }
-    fn chunk(&mut self, items: Vec<A>) -> Future<ChunkResult<R>> {
-        (self.1)(items)
+    fn chunk(&mut self, items: Vec<A>) -> Submitted<R> {
+        ((self.1)(items), None)
     }
 }
 
@@ -64,9 +71,18 @@ impl<'a, R, I: Iterator> Source<'a, R, I> {
         S: FnMut(I::Item) -> Future<R> + Send + 'a,
         C: FnMut(Vec<I::Item>) -> Future<ChunkResult<R>> + Send + 'a,
     {
+        Source::with_submit(input, chunksize, Box::new(ByClosures(submit, submit_chunk)))
+    }
+
+    /// The source whose tasks `submit` starts.
+    pub(crate) fn with_submit(
+        input: I,
+        chunksize: usize,
+        submit: Box<dyn Submit<I::Item, R> + 'a>,
+    ) -> Self {
         Source {
             input,
-            submit: Box::new(ByClosures(submit, submit_chunk)),
+            submit,
             chunksize,
             spare: None,
         }
@@ -103,7 +119,10 @@ impl<'a, R, I: Iterator> Source<'a, R, I> {
                 None => input.collect(),
             };
             let len = chunk.len();
-            (len > 0).then(|| Task::Chunk(self.submit.chunk(chunk), len))
+            (len > 0).then(|| {
+                let (future, claim) = self.submit.chunk(chunk);
+                Task::Chunk(future, len, claim)
+            })
         }
     }
 }
@@ -134,7 +153,7 @@ mod tests {
         let buffer: Vec<u64> = Vec::with_capacity(16);
         let at = buffer.as_ptr() as usize;
         source.recycle(buffer);
-        let Some(Task::Chunk(f, 4)) = source.next_task() else {
+        let Some(Task::Chunk(f, 4, None)) = source.next_task() else {
             panic!("a chunk of 4")
         };
         assert_eq!(
@@ -144,7 +163,7 @@ mod tests {
         assert_eq!(seen.lock().unwrap()[0], (at, 16), "the recycled buffer");
         // Used once: nothing is kept for the next chunk.
         assert!(source.spare.is_none());
-        let Some(Task::Chunk(f, 4)) = source.next_task() else {
+        let Some(Task::Chunk(f, 4, None)) = source.next_task() else {
             panic!("a chunk of 4")
         };
         assert_eq!(
