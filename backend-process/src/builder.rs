@@ -100,7 +100,7 @@ impl Builder {
     /// 16 tasks each way (the worker announces its results to the pool once
     /// per half window too), small enough that the tasks a fast worker holds
     /// ahead are a few milliseconds of work at most (W1 on 2 workers: 3.3-3.9
-    /// µs per task with 16, 2.0-2.6 with 32, `examples/w1.rs`).
+    /// µs per task with 16, 2.0-2.6 with 32, `examples/process_w1.rs`).
     pub const DEFAULT_WINDOW: usize = 32;
 
     /// The defaults: as many workers as the machine's available parallelism, no

@@ -3,8 +3,8 @@
 //! (`I`: `inflight_per_worker`, default the builder's).
 //!
 //! ```text
-//! cargo run --release -p concur-process --example w1 -- [N [W [R [I]]]]
-//! strace -f -c -o trace.txt target/release/examples/w1 20000 2 1
+//! cargo run --release -p concur-process --example process_w1 -- [N [W [R [I]]]]
+//! strace -f -c -o trace.txt target/release/examples/process_w1 20000 2 1
 //! ```
 
 use std::time::Instant;
