@@ -4,7 +4,8 @@
 //! the normal build.
 //!
 //! By default every model is exhaustive (all interleavings; a few minutes on
-//! two cores). `--bounded` caps each model at 3 preemptions
+//! two cores), but one three-thread model, capped at 5 preemptions in its
+//! own file (`model_capped`). `--bounded` caps each model at 3 preemptions
 //! (`LOOM_MAX_PREEMPTIONS`), which still finds the lost wake-ups and double
 //! claims the models are about, in seconds: that is what CI runs.
 //!
