@@ -299,7 +299,7 @@ impl<T> Inner<T> {
                 // The phase was made done (Release) before this call; the
                 // parked thread reads it (Acquire) after it wakes.
                 Waiter::Thread(thread) => thread.unpark(),
-                Waiter::Waker(w) => w.wake(),
+                Waiter::Waker(w) => wake_waker(w),
                 Waiter::Listener(l, token) => l.notify(token),
                 Waiter::Callback(cb) => {
                     let fut = handle.get_or_insert_with(|| {
@@ -409,6 +409,19 @@ fn taken() -> Error {
 }
 
 /// Runs a done-callback, reporting (not propagating) a panic.
+/// Wakes one task's waker. A waker is another runtime's code: one that
+/// panics must not keep the waiters after it from waking (a blocked
+/// `result()` would sit out its timeout, an `.await` elsewhere would hang)
+/// nor unwind into the thread completing the future. It is reported as a
+/// panicking done-callback is.
+fn wake_waker(waker: Waker) {
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
+    if let Err(payload) = res {
+        let msg = crate::panic::payload_message(&*payload);
+        eprintln!("concur: a waker panicked when the future it waits on completed: {msg}");
+    }
+}
+
 pub(crate) fn run_callback<T>(cb: Callback<T>, fut: &Future<T>) {
     let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb(fut)));
     if let Err(payload) = res {

@@ -160,6 +160,75 @@ fn panicking_callback_does_not_stop_the_others() {
     assert_eq!(f.result(None), Ok(1));
 }
 
+/// A waker that counts its wake-ups, or panics on one.
+struct TestWaker {
+    woken: AtomicUsize,
+    panics: bool,
+}
+
+impl std::task::Wake for TestWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.fetch_add(1, Ordering::SeqCst);
+        assert!(!self.panics, "waker boom");
+    }
+}
+
+#[test]
+fn panicking_waker_does_not_stop_the_other_waiters() {
+    // Two tasks of some runtime await the future (the first one's waker
+    // panics when woken), then a thread blocks on it and a callback is
+    // added: every one of them must hear of the completion, and the
+    // completing call must return normally.
+    let p = Promise::new();
+    let f = p.future();
+    let wakers: Vec<Arc<TestWaker>> = [true, false]
+        .map(|panics| {
+            Arc::new(TestWaker {
+                woken: AtomicUsize::new(0),
+                panics,
+            })
+        })
+        .into();
+    for w in &wakers {
+        let waker = std::task::Waker::from(w.clone());
+        let mut cx = std::task::Context::from_waker(&waker);
+        let mut by_ref = &f;
+        let polled = std::future::Future::poll(std::pin::Pin::new(&mut by_ref), &mut cx);
+        assert!(polled.is_pending());
+    }
+    let (tx, rx) = mpsc::channel();
+    let blocked = {
+        let f = f.clone();
+        std::thread::spawn(move || {
+            tx.send(()).unwrap();
+            f.result(LONG)
+        })
+    };
+    rx.recv().unwrap();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    f.add_done_callback(move |_| {
+        h.fetch_add(1, Ordering::SeqCst);
+    });
+    assert!(p.set_result(5u8), "the completing call returns");
+    assert_eq!(wakers[0].woken.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        wakers[1].woken.load(Ordering::SeqCst),
+        1,
+        "the waker after the panicking one"
+    );
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        1,
+        "the callback after the panicking waker"
+    );
+    assert_eq!(blocked.join().unwrap(), Ok(5));
+}
+
 #[test]
 fn blocking_result_wakes_on_completion_from_another_thread() {
     let p = Promise::new();
