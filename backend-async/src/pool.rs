@@ -52,8 +52,8 @@ use crate::builder::Config;
 use crate::sync::{self, lock};
 use concur_core::backend::{CachePadded, QueueBound, TaskObj};
 use concur_core::{
-    ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter, TaskFn,
-    catch_panic, run_chunk,
+    ChunkResult, Error, Executor, Future, Payload, Stats, StatsCounter, TaskFn, catch_panic,
+    run_chunk,
 };
 
 mod erased;
@@ -66,7 +66,7 @@ mod wrapper;
 
 use live::LiveTasks;
 use meta::TaskMeta;
-use sched::Sched;
+use sched::{Queued, Sched};
 use thread::worker;
 use wrapper::{RunTask, TaskGuard};
 
@@ -305,7 +305,7 @@ impl Shared {
         }
     }
 
-    #[allow(unsafe_code)] // `spawn_raw`
+    #[allow(unsafe_code)] // `spawn_raw`, the cell in the task
     pub(crate) fn spawn_task<T, F>(
         self: &Arc<Self>,
         future: F,
@@ -316,26 +316,42 @@ impl Shared {
         T: Send + 'static,
     {
         self.accept(bounded)?;
-        let promise = Promise::new();
-        let handle = promise.future();
-        let make = move |meta| RunTask::new(TaskGuard::new(meta), promise, future);
-        // SAFETY: the future borrows the metadata it is given (its guard) and
-        // owns everything else (`promise`, and `future`: `Send + 'static`).
-        unsafe { self.spawn_raw(make) };
-        Ok(handle)
+        let mut handle = None;
+        let slot = &mut handle;
+        // SAFETY (`spawn_raw`): the future borrows the metadata it is given
+        // (its guard, and its promise points into the metadata's cell) and
+        // owns everything else (`future`: `Send + 'static`).
+        // SAFETY (`TaskMeta::promise`): called once, on the metadata of this
+        // task, which is not queued yet; the waker is kept below before the
+        // task is queued, and until then both handles are here: the promise
+        // inside the task's future (which nothing runs or drops before the
+        // push) and `handle`.
+        let runnable = unsafe {
+            self.spawn_raw::<T, _, _>(move |meta| {
+                let promise = meta.promise();
+                *slot = Some(promise.future());
+                RunTask::new(TaskGuard::new(&meta.base), promise, future)
+            })
+        };
+        // SAFETY: once, before the task is queued.
+        unsafe { runnable.metadata().keep(runnable.waker()) };
+        self.sched.push(Queued::new(runnable));
+        Ok(handle.expect("the task's future was made at the spawn"))
     }
 
-    /// Spawns the task `make` builds from its metadata, and queues it. The
-    /// caller has counted it in (`accept`).
+    /// Creates the task `make` builds from its metadata, with its pool in
+    /// it, and hands back its runnable for the caller to queue. The caller
+    /// has counted it in (`accept`).
     ///
     /// # Safety
     ///
     /// The future `make` returns may borrow the `TaskMeta` it is given, and
     /// nothing else: apart from that reference it must be `'static`.
     #[allow(unsafe_code)]
-    unsafe fn spawn_raw<'a, M, Fut>(self: &Arc<Self>, make: M)
+    unsafe fn spawn_raw<'a, T, M, Fut>(self: &Arc<Self>, make: M) -> sched::Runnable<T>
     where
-        M: FnOnce(&'a TaskMeta) -> Fut,
+        T: Send + 'static,
+        M: FnOnce(&'a TaskMeta<T>) -> Fut,
         Fut: std::future::Future<Output = ()> + Send + 'a,
     {
         let builder = async_task::Builder::new().metadata(TaskMeta::new(self.clone()));
@@ -344,11 +360,11 @@ impl Shared {
         // `'static` only by the metadata it borrows (this function's
         // contract), which async-task allows: the metadata lives in the
         // task's header until the task is deallocated, after its future was
-        // dropped; `schedule` is a `Send + Sync + 'static` fn.
-        let (runnable, task) = unsafe { builder.spawn_unchecked(make, sched::schedule) };
+        // dropped; `schedule::<T>` is a `Send + Sync + 'static` fn.
+        let (runnable, task) = unsafe { builder.spawn_unchecked(make, sched::schedule::<T>) };
         // The pool keeps no handle: the task is only ever ended by its runnable.
         task.detach();
-        self.sched.push(runnable);
+        runnable
     }
 
     fn shutdown(&self, wait: bool, cancel_futures: bool) {
