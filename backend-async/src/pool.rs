@@ -4,9 +4,11 @@
 //! # How a task runs
 //!
 //! `spawn` (and `submit`, which wraps the function call in an `async` block)
-//! creates a [`Promise`] and an async-task task whose metadata
-//! ([`TaskMeta`](meta::TaskMeta)) holds the pool, and queues its runnable. On
-//! its first poll the wrapper calls [`Promise::set_running`]: false means the
+//! creates an async-task task whose metadata ([`TaskMeta`](meta::TaskMeta))
+//! holds the pool and the future's cell, makes the cell's
+//! [`Promise`](concur_core::Promise) (the task keeps it) and its [`Future`]
+//! (the spawner's), and queues the runnable. On its first poll the wrapper
+//! calls [`Promise::set_running`](concur_core::Promise::set_running): false means the
 //! future was cancelled while the task waited, and the user's future is
 //! dropped without ever being polled. A task that first polls after
 //! `shutdown(cancel_futures)` began cancels itself, so a task an executor
@@ -29,17 +31,19 @@
 //!
 //! # What a task costs
 //!
-//! One allocation for the task (async-task's header with the metadata, and
-//! the [`RunTask`] future, 112 bytes for a W1 task) and one for the future's
-//! cell (core's [`Promise`]); one reference count of the pool (the
-//! metadata's); the live count (the spawner's half and the executor threads'
-//! half on lines of their own); the stats' counters (the spawner's and the
-//! threads' on lines of their own); the queue bound; a push on the run queue
-//! and a wake-up only when a thread sleeps and none is on its way already
-//! (otherwise a fence and a load: `sleepers.rs`). Getting to one
-//! allocation takes the future's cell inside the task's header, where the
-//! metadata is (`meta.rs`): that needs a core cell that can live in memory
-//! core did not allocate.
+//! One allocation for a typed task (`spawn`, `submit`, `try_spawn`, ...):
+//! async-task's header with the metadata — the pool, the picked-up flag, the
+//! future's [`FutureCell`](concur_core::backend::FutureCell) and the waker
+//! that keeps the task allocated for the future's handles (`meta.rs`) — and
+//! the [`RunTask`] future, 248 bytes for a W1 task; the spawner's [`Future`]
+//! points into it. One reference count of the pool (the metadata's); the
+//! live count (the spawner's half and the executor threads' half on lines of
+//! their own); the stats' counters (the spawner's and the threads' on lines
+//! of their own); the queue bound; a push of two words on the run queue (the
+//! erased runnable, `sched.rs`) and a wake-up only when a thread sleeps and
+//! none is on its way already (otherwise a fence and a load:
+//! `sleepers.rs`). The erased path (`submit_task`, a [`TaskObj`] with a cell
+//! of its own) is two allocations.
 
 use std::cell::Cell;
 use std::fmt;
