@@ -322,10 +322,10 @@ impl Shared {
         self.accept(bounded)?;
         let mut handle = None;
         let slot = &mut handle;
-        // SAFETY (`spawn_raw`): the future borrows the metadata it is given
-        // (its guard, and its promise points into the metadata's cell) and
-        // owns everything else (`future`: `Send + 'static`).
-        // SAFETY (`TaskMeta::promise`): called once, on the metadata of this
+        // SAFETY: for `spawn_raw`, the future borrows the metadata it is
+        // given (its guard, and its promise points into the metadata's cell)
+        // and owns everything else (`future`: `Send + 'static`). For
+        // `TaskMeta::promise` (inside the closure): called once, on the metadata of this
         // task, which is not queued yet; the waker is kept below before the
         // task is queued, and until then both handles are here: the promise
         // inside the task's future (which nothing runs or drops before the
