@@ -331,7 +331,7 @@ impl Shared {
         // inside the task's future (which nothing runs or drops before the
         // push) and `handle`.
         let runnable = unsafe {
-            self.spawn_raw::<T, _, _>(move |meta| {
+            Self::spawn_raw(TaskMeta::typed(self.clone()), move |meta| {
                 let promise = meta.promise();
                 *slot = Some(promise.future());
                 RunTask::new(TaskGuard::new(&meta.base), promise, future)
@@ -343,8 +343,8 @@ impl Shared {
         Ok(handle.expect("the task's future was made at the spawn"))
     }
 
-    /// Creates the task `make` builds from its metadata, with its pool in
-    /// it, and hands back its runnable for the caller to queue. The caller
+    /// Creates the task `make` builds from its metadata `meta` (which holds
+    /// the pool), and hands back its runnable for the caller to queue. The caller
     /// has counted it in (`accept`).
     ///
     /// # Safety
@@ -352,20 +352,20 @@ impl Shared {
     /// The future `make` returns may borrow the `TaskMeta` it is given, and
     /// nothing else: apart from that reference it must be `'static`.
     #[allow(unsafe_code)]
-    unsafe fn spawn_raw<'a, T, M, Fut>(self: &Arc<Self>, make: M) -> sched::Runnable<T>
+    unsafe fn spawn_raw<'a, C, M, Fut>(meta: TaskMeta<C>, make: M) -> sched::Runnable<C>
     where
-        T: Send + 'static,
-        M: FnOnce(&'a TaskMeta<T>) -> Fut,
+        C: Send + Sync + 'static,
+        M: FnOnce(&'a TaskMeta<C>) -> Fut,
         Fut: std::future::Future<Output = ()> + Send + 'a,
     {
-        let builder = async_task::Builder::new().metadata(TaskMeta::new(self.clone()));
+        let builder = async_task::Builder::new().metadata(meta);
         // SAFETY: async-task's conditions for `spawn_unchecked`: `Fut` is
         // `Send`, so the runnable may run and drop on any thread; `Fut` is not
         // `'static` only by the metadata it borrows (this function's
         // contract), which async-task allows: the metadata lives in the
         // task's header until the task is deallocated, after its future was
-        // dropped; `schedule::<T>` is a `Send + Sync + 'static` fn.
-        let (runnable, task) = unsafe { builder.spawn_unchecked(make, sched::schedule::<T>) };
+        // dropped; `schedule::<C>` is a `Send + Sync + 'static` fn.
+        let (runnable, task) = unsafe { builder.spawn_unchecked(make, sched::schedule::<C>) };
         // The pool keeps no handle: the task is only ever ended by its runnable.
         task.detach();
         runnable

@@ -9,6 +9,7 @@ use std::sync::atomic::Ordering;
 use concur_core::Error;
 use concur_core::backend::TaskObj;
 
+use super::meta::TaskMeta;
 use super::sched::Queued;
 use super::{Shared, TaskGuard};
 
@@ -21,7 +22,7 @@ impl Shared {
         // SAFETY: the future borrows the metadata it is given (its guard) and
         // owns everything else (`task`: `TaskObj` is `Send + 'static`).
         let runnable = unsafe {
-            self.spawn_raw::<(), _, _>(move |meta| {
+            Self::spawn_raw(TaskMeta::erased(self.clone()), move |meta| {
                 let mut guard = TaskGuard::new(&meta.base);
                 async move {
                     guard.pick_up();
@@ -35,7 +36,7 @@ impl Shared {
             })
         };
         // The erased task's future has a cell of its own (the `TaskObj`'s):
-        // this task's stays unused, and nothing keeps the task allocated.
+        // the task has none, and nothing keeps it allocated past its run.
         self.sched.push(Queued::new(runnable));
         Ok(())
     }

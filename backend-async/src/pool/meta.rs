@@ -57,6 +57,13 @@ pub(super) struct TaskBase {
 }
 
 impl TaskBase {
+    fn new(shared: Arc<Shared>) -> Self {
+        TaskBase {
+            shared,
+            picked_up: AtomicBool::new(false),
+        }
+    }
+
     /// Marks the task picked up; called once, by its first poll.
     pub(super) fn pick_up(&self) {
         // Release: pairs with the Acquire in `is_picked_up`. (A runnable the
@@ -73,36 +80,51 @@ impl TaskBase {
     }
 }
 
-/// The metadata of one task: [`TaskBase`], and for a typed task the cell of
-/// its future and the waker that keeps the task allocated for the cell's
-/// handles (module docs). The erased path (`TaskObj`, whose future has a
-/// cell of its own) uses `TaskMeta<()>` and leaves both unused.
-pub(super) struct TaskMeta<T> {
+/// The metadata of one task: [`TaskBase`], and what its kind of task adds:
+/// for a typed task, [`Owned`] (its future's cell and the waker that keeps
+/// the task allocated for the cell's handles, module docs); nothing for the
+/// erased path (`TaskObj`, whose future has a cell of its own).
+pub(super) struct TaskMeta<C> {
     pub(super) base: TaskBase,
+    own: C,
+}
+
+impl TaskMeta<()> {
+    /// The metadata of an erased task.
+    pub(super) fn erased(shared: Arc<Shared>) -> Self {
+        TaskMeta {
+            base: TaskBase::new(shared),
+            own: (),
+        }
+    }
+}
+
+/// What a typed task's metadata holds besides [`TaskBase`].
+pub(super) struct Owned<T> {
     cell: FutureCell<T>,
     /// Written once, by the spawner, before the runnable is first queued;
     /// taken once, by [`release`], after the cell's last handle.
     keep: UnsafeCell<Option<Waker>>,
 }
 
-// SAFETY: `base` and `cell` are `Sync` (`FutureCell<T>` for `T: Send`). The
-// only unsynchronised field is `keep`, whose two accesses cannot overlap: the
+// SAFETY: `cell` is `Sync` (`FutureCell<T>` for `T: Send`). The only
+// unsynchronised field is `keep`, whose two accesses cannot overlap: the
 // spawner writes it before any other thread can reach the task (before the
 // runnable is queued and before the spawn returns the future handle), and
 // the one read is the release hook's, after the cell's last handle, which
 // happens after the write (every handle was made before it on the spawner's
 // thread, or reached its thread through the queue or the returned future).
-unsafe impl<T: Send> Sync for TaskMeta<T> {}
+unsafe impl<T: Send> Sync for Owned<T> {}
 
-impl<T: Send + 'static> TaskMeta<T> {
-    pub(super) fn new(shared: Arc<Shared>) -> Self {
+impl<T: Send + 'static> TaskMeta<Owned<T>> {
+    /// The metadata of a typed task, its cell without handles yet.
+    pub(super) fn typed(shared: Arc<Shared>) -> Self {
         TaskMeta {
-            base: TaskBase {
-                shared,
-                picked_up: AtomicBool::new(false),
+            base: TaskBase::new(shared),
+            own: Owned {
+                cell: FutureCell::new(),
+                keep: UnsafeCell::new(None),
             },
-            cell: FutureCell::new(),
-            keep: UnsafeCell::new(None),
         }
     }
 
@@ -125,7 +147,7 @@ impl<T: Send + 'static> TaskMeta<T> {
         // which frees the allocation with the cell in it, now or when the
         // task's last reference goes (module docs), and makes no handle. The
         // spawn calls this once per task.
-        unsafe { self.cell.promise(hook) }
+        unsafe { self.own.cell.promise(hook) }
     }
 
     /// Stores the waker that keeps the task allocated for its cell's handles.
@@ -138,7 +160,7 @@ impl<T: Send + 'static> TaskMeta<T> {
         // SAFETY: no other access to `keep` can happen yet (the caller's
         // contract): `release` needs the last handle, and the spawner holds
         // one.
-        unsafe { *self.keep.get() = Some(waker) };
+        unsafe { *self.own.keep.get() = Some(waker) };
     }
 }
 
@@ -147,14 +169,14 @@ impl<T: Send + 'static> TaskMeta<T> {
 ///
 /// # Safety
 ///
-/// `data` is the address of a `TaskMeta<T>` whose waker was stored with
+/// `data` is the address of a `TaskMeta<Owned<T>>` whose waker was stored with
 /// [`TaskMeta::keep`], and the cell's last handle is gone; called once.
 unsafe fn release<T>(data: *const ()) {
-    let meta = data as *const TaskMeta<T>;
+    let meta = data as *const TaskMeta<Owned<T>>;
     // SAFETY: the metadata is alive (the kept waker holds the allocation),
     // and nothing else touches `keep` now (the write happened before the
     // handles this call follows; this is the one read). No reference to the
     // metadata outlives this line: the drop below may free it.
-    let waker = unsafe { (*(*meta).keep.get()).take() };
+    let waker = unsafe { (*(*meta).own.keep.get()).take() };
     drop(waker);
 }

@@ -38,8 +38,8 @@ use event_listener::{Event, IntoNotification, listener};
 use super::meta::TaskMeta;
 use super::sleepers::Sleepers;
 
-/// A task of the pool whose output is `T`, ready to be polled.
-pub(super) type Runnable<T> = async_task::Runnable<TaskMeta<T>>;
+/// A task of the pool whose metadata is `TaskMeta<C>`, ready to be polled.
+pub(super) type Runnable<C> = async_task::Runnable<TaskMeta<C>>;
 
 /// What [`Queued`] asks of the runnable it holds.
 #[derive(Clone, Copy)]
@@ -58,23 +58,23 @@ pub(super) struct Queued {
     op: unsafe fn(NonNull<()>, Op) -> bool,
 }
 
-// SAFETY: a `Queued` is a `Runnable<TaskMeta<T>>` in other words, and that is
-// `Send` (`TaskMeta<T>` is `Send + Sync` for the `T: Send` the pool spawns
-// with, and the tasks' futures are `Send`).
+// SAFETY: a `Queued` is a `Runnable<TaskMeta<C>>` in other words, and that is
+// `Send` (`new` requires `TaskMeta<C>` to be `Send + Sync`, and the tasks'
+// futures are `Send`).
 unsafe impl Send for Queued {}
 
 impl Queued {
-    pub(super) fn new<T: Send + 'static>(runnable: Runnable<T>) -> Self {
+    pub(super) fn new<C: Send + Sync + 'static>(runnable: Runnable<C>) -> Self {
         Queued {
             ptr: runnable.into_raw(),
-            op: op::<T>,
+            op: op::<C>,
         }
     }
 
     fn run(self) {
         let this = std::mem::ManuallyDrop::new(self);
-        // SAFETY: `ptr` came from `into_raw` of a `Runnable<TaskMeta<T>>` and
-        // `op` is `op::<T>` for that same `T` (`new`); the `ManuallyDrop`
+        // SAFETY: `ptr` came from `into_raw` of a `Runnable<TaskMeta<C>>` and
+        // `op` is `op::<C>` for that same `C` (`new`); the `ManuallyDrop`
         // hands the runnable to `op` once.
         unsafe { (this.op)(this.ptr, Op::Run) };
     }
@@ -92,18 +92,18 @@ impl Drop for Queued {
     }
 }
 
-/// The one function a [`Queued`] of a `TaskMeta<T>` task calls: rebuilds its
+/// The one function a [`Queued`] of a `TaskMeta<C>` task calls: rebuilds its
 /// runnable and runs it (`Run`), drops it (`Drop`) or reads its metadata
 /// (`IsPickedUp`, which keeps it).
 ///
 /// # Safety
 ///
-/// `ptr` is from `Runnable::<TaskMeta<T>>::into_raw`, not yet rebuilt for
+/// `ptr` is from `Runnable::<TaskMeta<C>>::into_raw`, not yet rebuilt for
 /// `Run` or `Drop`; after those, `ptr` is spent.
-unsafe fn op<T: Send + 'static>(ptr: NonNull<()>, op: Op) -> bool {
+unsafe fn op<C: Send + Sync + 'static>(ptr: NonNull<()>, op: Op) -> bool {
     // SAFETY: the caller's contract: the pointer is a runnable of this very
     // metadata type, owned by the caller.
-    let runnable = unsafe { Runnable::<T>::from_raw(ptr) };
+    let runnable = unsafe { Runnable::<C>::from_raw(ptr) };
     match op {
         Op::Run => {
             run(runnable);
@@ -252,7 +252,7 @@ impl Sched {
 /// what else may unwind out of a poll — a waker of the task's future that
 /// panics when the task completes it — is caught here, so that it does not
 /// end the executor thread (async-task has closed the task by then).
-fn run<T: Send + 'static>(runnable: Runnable<T>) {
+fn run<C>(runnable: Runnable<C>) {
     let _ = panic::catch_unwind(AssertUnwindSafe(|| runnable.run()));
 }
 
@@ -262,7 +262,7 @@ fn run<T: Send + 'static>(runnable: Runnable<T>) {
 /// The clone keeps the pool alive until the push has notified: once the
 /// runnable is queued, another thread may run the task to its end and the
 /// pool may go away with it.
-pub(super) fn schedule<T: Send + 'static>(runnable: Runnable<T>) {
+pub(super) fn schedule<C: Send + Sync + 'static>(runnable: Runnable<C>) {
     let shared = Arc::clone(&runnable.metadata().base.shared);
     shared.sched.push(Queued::new(runnable));
 }
