@@ -4,9 +4,11 @@
 //! # How a task runs
 //!
 //! `spawn` (and `submit`, which wraps the function call in an `async` block)
-//! creates a [`Promise`] and an async-task task whose metadata
-//! ([`TaskMeta`](meta::TaskMeta)) holds the pool, and queues its runnable. On
-//! its first poll the wrapper calls [`Promise::set_running`]: false means the
+//! creates an async-task task whose metadata ([`TaskMeta`](meta::TaskMeta))
+//! holds the pool and the future's cell, makes the cell's
+//! [`Promise`](concur_core::Promise) (the task keeps it) and its [`Future`]
+//! (the spawner's), and queues the runnable. On its first poll the wrapper
+//! calls [`Promise::set_running`](concur_core::Promise::set_running): false means the
 //! future was cancelled while the task waited, and the user's future is
 //! dropped without ever being polled. A task that first polls after
 //! `shutdown(cancel_futures)` began cancels itself, so a task an executor
@@ -29,17 +31,19 @@
 //!
 //! # What a task costs
 //!
-//! One allocation for the task (async-task's header with the metadata, and
-//! the [`RunTask`] future, 112 bytes for a W1 task) and one for the future's
-//! cell (core's [`Promise`]); one reference count of the pool (the
-//! metadata's); the live count (the spawner's half and the executor threads'
-//! half on lines of their own); the stats' counters (the spawner's and the
-//! threads' on lines of their own); the queue bound; a push on the run queue
-//! and a wake-up only when a thread sleeps and none is on its way already
-//! (otherwise a fence and a load: `sleepers.rs`). Getting to one
-//! allocation takes the future's cell inside the task's header, where the
-//! metadata is (`meta.rs`): that needs a core cell that can live in memory
-//! core did not allocate.
+//! One allocation for a typed task (`spawn`, `submit`, `try_spawn`, ...):
+//! async-task's header with the metadata — the pool, the picked-up flag, the
+//! future's [`FutureCell`](concur_core::backend::FutureCell) and the waker
+//! that keeps the task allocated for the future's handles (`meta.rs`) — and
+//! the [`RunTask`] future, 248 bytes for a W1 task; the spawner's [`Future`]
+//! points into it. One reference count of the pool (the metadata's); the
+//! live count (the spawner's half and the executor threads' half on lines of
+//! their own); the stats' counters (the spawner's and the threads' on lines
+//! of their own); the queue bound; a push of two words on the run queue (the
+//! erased runnable, `sched.rs`) and a wake-up only when a thread sleeps and
+//! none is on its way already (otherwise a fence and a load:
+//! `sleepers.rs`). The erased path (`submit_task`, a [`TaskObj`] with a cell
+//! of its own) is two allocations.
 
 use std::cell::Cell;
 use std::fmt;
@@ -52,8 +56,8 @@ use crate::builder::Config;
 use crate::sync::{self, lock};
 use concur_core::backend::{CachePadded, QueueBound, TaskObj};
 use concur_core::{
-    ChunkResult, Error, Executor, Future, Payload, Promise, Stats, StatsCounter, TaskFn,
-    catch_panic, run_chunk,
+    ChunkResult, Error, Executor, Future, Payload, Stats, StatsCounter, TaskFn, catch_panic,
+    run_chunk,
 };
 
 mod erased;
@@ -66,7 +70,7 @@ mod wrapper;
 
 use live::LiveTasks;
 use meta::TaskMeta;
-use sched::Sched;
+use sched::{Queued, Sched};
 use thread::worker;
 use wrapper::{RunTask, TaskGuard};
 
@@ -305,7 +309,7 @@ impl Shared {
         }
     }
 
-    #[allow(unsafe_code)] // `spawn_raw`
+    #[allow(unsafe_code)] // `spawn_raw`, the cell in the task
     pub(crate) fn spawn_task<T, F>(
         self: &Arc<Self>,
         future: F,
@@ -316,39 +320,55 @@ impl Shared {
         T: Send + 'static,
     {
         self.accept(bounded)?;
-        let promise = Promise::new();
-        let handle = promise.future();
-        let make = move |meta| RunTask::new(TaskGuard::new(meta), promise, future);
-        // SAFETY: the future borrows the metadata it is given (its guard) and
-        // owns everything else (`promise`, and `future`: `Send + 'static`).
-        unsafe { self.spawn_raw(make) };
-        Ok(handle)
+        let mut handle = None;
+        let slot = &mut handle;
+        // SAFETY: for `spawn_raw`, the future borrows the metadata it is
+        // given (its guard, and its promise points into the metadata's cell)
+        // and owns everything else (`future`: `Send + 'static`). For
+        // `TaskMeta::promise` (inside the closure): called once, on the metadata of this
+        // task, which is not queued yet; the waker is kept below before the
+        // task is queued, and until then both handles are here: the promise
+        // inside the task's future (which nothing runs or drops before the
+        // push) and `handle`.
+        let runnable = unsafe {
+            Self::spawn_raw(TaskMeta::typed(self.clone()), move |meta| {
+                let promise = meta.promise();
+                *slot = Some(promise.future());
+                RunTask::new(TaskGuard::new(&meta.base), promise, future)
+            })
+        };
+        // SAFETY: once, before the task is queued.
+        unsafe { runnable.metadata().keep(runnable.waker()) };
+        self.sched.push(Queued::new(runnable));
+        Ok(handle.expect("the task's future was made at the spawn"))
     }
 
-    /// Spawns the task `make` builds from its metadata, and queues it. The
-    /// caller has counted it in (`accept`).
+    /// Creates the task `make` builds from its metadata `meta` (which holds
+    /// the pool), and hands back its runnable for the caller to queue. The caller
+    /// has counted it in (`accept`).
     ///
     /// # Safety
     ///
     /// The future `make` returns may borrow the `TaskMeta` it is given, and
     /// nothing else: apart from that reference it must be `'static`.
     #[allow(unsafe_code)]
-    unsafe fn spawn_raw<'a, M, Fut>(self: &Arc<Self>, make: M)
+    unsafe fn spawn_raw<'a, C, M, Fut>(meta: TaskMeta<C>, make: M) -> sched::Runnable<C>
     where
-        M: FnOnce(&'a TaskMeta) -> Fut,
+        C: Send + Sync + 'static,
+        M: FnOnce(&'a TaskMeta<C>) -> Fut,
         Fut: std::future::Future<Output = ()> + Send + 'a,
     {
-        let builder = async_task::Builder::new().metadata(TaskMeta::new(self.clone()));
+        let builder = async_task::Builder::new().metadata(meta);
         // SAFETY: async-task's conditions for `spawn_unchecked`: `Fut` is
         // `Send`, so the runnable may run and drop on any thread; `Fut` is not
         // `'static` only by the metadata it borrows (this function's
         // contract), which async-task allows: the metadata lives in the
         // task's header until the task is deallocated, after its future was
-        // dropped; `schedule` is a `Send + Sync + 'static` fn.
-        let (runnable, task) = unsafe { builder.spawn_unchecked(make, sched::schedule) };
+        // dropped; `schedule::<C>` is a `Send + Sync + 'static` fn.
+        let (runnable, task) = unsafe { builder.spawn_unchecked(make, sched::schedule::<C>) };
         // The pool keeps no handle: the task is only ever ended by its runnable.
         task.detach();
-        self.sched.push(runnable);
+        runnable
     }
 
     fn shutdown(&self, wait: bool, cancel_futures: bool) {

@@ -9,6 +9,8 @@ use std::sync::atomic::Ordering;
 use concur_core::Error;
 use concur_core::backend::TaskObj;
 
+use super::meta::TaskMeta;
+use super::sched::Queued;
 use super::{Shared, TaskGuard};
 
 impl Shared {
@@ -17,21 +19,25 @@ impl Shared {
     #[allow(unsafe_code)] // `spawn_raw`
     pub(super) fn spawn_obj(self: &Arc<Self>, task: TaskObj, bounded: bool) -> Result<(), Error> {
         self.accept(bounded)?;
-        let make = move |meta| {
-            let mut guard = TaskGuard::new(meta);
-            async move {
-                guard.pick_up();
-                // Acquire: pairs with the store in `shutdown`, as in `RunTask`.
-                if guard.shared().cancelling.load(Ordering::Acquire) {
-                    task.future().cancel();
-                }
-                // Dropped unpolled (shutdown), the task cancels its future.
-                task.run(&guard.shared().stats);
-            }
-        };
         // SAFETY: the future borrows the metadata it is given (its guard) and
         // owns everything else (`task`: `TaskObj` is `Send + 'static`).
-        unsafe { self.spawn_raw(make) };
+        let runnable = unsafe {
+            Self::spawn_raw(TaskMeta::erased(self.clone()), move |meta| {
+                let mut guard = TaskGuard::new(&meta.base);
+                async move {
+                    guard.pick_up();
+                    // Acquire: pairs with the store in `shutdown`, as in `RunTask`.
+                    if guard.shared().cancelling.load(Ordering::Acquire) {
+                        task.future().cancel();
+                    }
+                    // Dropped unpolled (shutdown), the task cancels its future.
+                    task.run(&guard.shared().stats);
+                }
+            })
+        };
+        // The erased task's future has a cell of its own (the `TaskObj`'s):
+        // the task has none, and nothing keeps it allocated past its run.
+        self.sched.push(Queued::new(runnable));
         Ok(())
     }
 }

@@ -1,6 +1,8 @@
 //! [`Sched`]: the async pool's own scheduler on `async-task`. One FIFO queue
-//! of [`Runnable`]s that every executor thread pops from, and the idle
-//! threads' sleep.
+//! of runnables that every executor thread pops from, and the idle threads'
+//! sleep. The tasks' metadata is generic over their output type (the future's
+//! cell is in it, `meta.rs`), so the queue holds them erased: a [`Queued`] is
+//! the raw runnable and the function of its type that runs or drops it.
 //!
 //! # Waking an idle thread
 //!
@@ -23,7 +25,10 @@
 //! to `block_on` every [`BATCH`] tasks so that it also polls the reactor when
 //! the queue never empties.
 
+#![allow(unsafe_code)] // the queue's erased runnables (`Queued`)
+
 use std::panic::{self, AssertUnwindSafe};
+use std::ptr::NonNull;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -33,15 +38,96 @@ use event_listener::{Event, IntoNotification, listener};
 use super::meta::TaskMeta;
 use super::sleepers::Sleepers;
 
-/// A task of the pool, ready to be polled.
-pub(super) type Runnable = async_task::Runnable<TaskMeta>;
+/// A task of the pool whose metadata is `TaskMeta<C>`, ready to be polled.
+pub(super) type Runnable<C> = async_task::Runnable<TaskMeta<C>>;
+
+/// What [`Queued`] asks of the runnable it holds.
+#[derive(Clone, Copy)]
+enum Op {
+    Run,
+    Drop,
+    IsPickedUp,
+}
+
+/// A runnable of any task type, as the run queue holds it: the raw task
+/// pointer and the one function, instantiated for the task's metadata type,
+/// that rebuilds the runnable to run or drop it (two words). Owning: a
+/// `Queued` dropped unrun drops its runnable.
+pub(super) struct Queued {
+    ptr: NonNull<()>,
+    op: unsafe fn(NonNull<()>, Op) -> bool,
+}
+
+// SAFETY: a `Queued` is a `Runnable<TaskMeta<C>>` in other words, and that is
+// `Send` (`new` requires `TaskMeta<C>` to be `Send + Sync`, and the tasks'
+// futures are `Send`).
+unsafe impl Send for Queued {}
+
+impl Queued {
+    pub(super) fn new<C: Send + Sync + 'static>(runnable: Runnable<C>) -> Self {
+        Queued {
+            ptr: runnable.into_raw(),
+            op: op::<C>,
+        }
+    }
+
+    fn run(self) {
+        let this = std::mem::ManuallyDrop::new(self);
+        // SAFETY: `ptr` came from `into_raw` of a `Runnable<TaskMeta<C>>` and
+        // `op` is `op::<C>` for that same `C` (`new`); the `ManuallyDrop`
+        // hands the runnable to `op` once.
+        unsafe { (this.op)(this.ptr, Op::Run) };
+    }
+
+    fn is_picked_up(&self) -> bool {
+        // SAFETY: as in `run`; `IsPickedUp` only borrows the runnable.
+        unsafe { (self.op)(self.ptr, Op::IsPickedUp) }
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        // SAFETY: as in `run`; a dropped `Queued` was not run.
+        unsafe { (self.op)(self.ptr, Op::Drop) };
+    }
+}
+
+/// The one function a [`Queued`] of a `TaskMeta<C>` task calls: rebuilds its
+/// runnable and runs it (`Run`), drops it (`Drop`) or reads its metadata
+/// (`IsPickedUp`, which keeps it).
+///
+/// # Safety
+///
+/// `ptr` is from `Runnable::<TaskMeta<C>>::into_raw`, not yet rebuilt for
+/// `Run` or `Drop`; after those, `ptr` is spent.
+unsafe fn op<C: Send + Sync + 'static>(ptr: NonNull<()>, op: Op) -> bool {
+    // SAFETY: the caller's contract: the pointer is a runnable of this very
+    // metadata type, owned by the caller.
+    let runnable = unsafe { Runnable::<C>::from_raw(ptr) };
+    match op {
+        Op::Run => {
+            run(runnable);
+            false
+        }
+        Op::Drop => {
+            drop(runnable);
+            false
+        }
+        Op::IsPickedUp => {
+            let picked_up = runnable.metadata().base.is_picked_up();
+            // Only looked at: the caller still owns it.
+            let _ = runnable.into_raw();
+            picked_up
+        }
+    }
+}
 
 /// Tasks a busy thread runs between two looks at the reactor.
 const BATCH: u32 = 128;
 
 /// The run queue and the idle threads (see module docs).
 pub(super) struct Sched {
-    queue: ConcurrentQueue<Runnable>,
+    queue: ConcurrentQueue<Queued>,
     /// Idle executor threads listen here.
     idle: Event,
     /// Who sleeps, and whether a notification is on its way (`sleepers.rs`).
@@ -61,7 +147,7 @@ impl Sched {
     }
 
     /// Queues `runnable` and wakes an idle thread, unless one is woken already.
-    pub(super) fn push(&self, runnable: Runnable) {
+    pub(super) fn push(&self, runnable: Queued) {
         if let Err(refused) = self.queue.push(runnable) {
             // The queue is unbounded and never closed.
             drop(refused);
@@ -83,7 +169,7 @@ impl Sched {
 
     /// Takes the next runnable, and hands the queue on to an idle thread when
     /// more are waiting.
-    fn pop(&self) -> Option<Runnable> {
+    fn pop(&self) -> Option<Queued> {
         let runnable = self.queue.pop().ok()?;
         if !self.queue.is_empty() {
             self.wake_one();
@@ -96,7 +182,7 @@ impl Sched {
     pub(super) fn try_run_one(&self) -> bool {
         match self.pop() {
             Some(runnable) => {
-                run(runnable);
+                runnable.run();
                 true
             }
             None => false,
@@ -108,7 +194,7 @@ impl Sched {
         let mut ran = 0;
         loop {
             if let Some(runnable) = self.pop() {
-                run(runnable);
+                runnable.run();
                 ran += 1;
                 if ran == BATCH {
                     ran = 0;
@@ -149,7 +235,7 @@ impl Sched {
     pub(super) fn cancel_queued(&self) {
         let mut started = Vec::new();
         while let Ok(runnable) = self.queue.pop() {
-            if runnable.metadata().is_picked_up() {
+            if runnable.is_picked_up() {
                 started.push(runnable);
             } else {
                 let _ = panic::catch_unwind(AssertUnwindSafe(|| drop(runnable)));
@@ -166,7 +252,7 @@ impl Sched {
 /// what else may unwind out of a poll — a waker of the task's future that
 /// panics when the task completes it — is caught here, so that it does not
 /// end the executor thread (async-task has closed the task by then).
-fn run(runnable: Runnable) {
+fn run<C>(runnable: Runnable<C>) {
     let _ = panic::catch_unwind(AssertUnwindSafe(|| runnable.run()));
 }
 
@@ -176,7 +262,7 @@ fn run(runnable: Runnable) {
 /// The clone keeps the pool alive until the push has notified: once the
 /// runnable is queued, another thread may run the task to its end and the
 /// pool may go away with it.
-pub(super) fn schedule(runnable: Runnable) {
-    let shared = Arc::clone(&runnable.metadata().shared);
-    shared.sched.push(runnable);
+pub(super) fn schedule<C: Send + Sync + 'static>(runnable: Runnable<C>) {
+    let shared = Arc::clone(&runnable.metadata().base.shared);
+    shared.sched.push(Queued::new(runnable));
 }

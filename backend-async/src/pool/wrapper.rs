@@ -6,10 +6,10 @@
 //!
 //! `RunTask` is written by hand rather than as an `async fn`: an `async fn`
 //! keeps its arguments and the locals they are moved into side by side, and
-//! the task (async-task's header with the pool's [`TaskMeta`], and this
-//! future, one allocation) would grow past the 128 bytes the allocator
-//! recycles on its cheap path. A W1 task is 112 bytes (`tests/task_size.rs`
-//! checks it stays within 128).
+//! the task (async-task's header with the pool's
+//! [`TaskMeta`](super::meta::TaskMeta) and the future's cell, and this
+//! future, one allocation) would grow larger than it needs
+//! (`tests/task_size.rs` checks what a W1 task allocates).
 
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
@@ -20,20 +20,20 @@ use concur_core::backend::task;
 use concur_core::{Promise, catch_panic};
 
 use super::Shared;
-use super::meta::TaskMeta;
+use super::meta::TaskBase;
 
 /// Counts a task from acceptance until its future is dropped, even unpolled.
 /// It reaches the pool through the task's metadata, which outlives the future
 /// (`meta.rs`): no reference count of the pool's is taken per task beyond the
 /// metadata's own.
 pub(super) struct TaskGuard<'a> {
-    meta: &'a TaskMeta,
+    meta: &'a TaskBase,
     picked_up: bool,
 }
 
 impl<'a> TaskGuard<'a> {
     /// A guard for a task `shared.accept` has just counted live.
-    pub(super) fn new(meta: &'a TaskMeta) -> Self {
+    pub(super) fn new(meta: &'a TaskBase) -> Self {
         TaskGuard {
             meta,
             picked_up: false,
