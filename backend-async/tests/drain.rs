@@ -11,21 +11,8 @@ use std::time::Duration;
 use concur_async::AsyncPool;
 use concur_core::{Error, Executor, Future};
 
-const LONG: Duration = Duration::from_secs(30);
-
-/// Occupies one executor thread until the returned sender sends (or is dropped).
-fn block_one_thread(pool: &AsyncPool) -> (mpsc::Sender<()>, Future<()>) {
-    let (started_tx, started_rx) = mpsc::channel();
-    let (release_tx, release_rx) = mpsc::channel::<()>();
-    let blocker = pool.spawn(async move {
-        started_tx.send(()).unwrap();
-        let _ = release_rx.recv();
-    });
-    started_rx
-        .recv_timeout(LONG)
-        .expect("the blocking task starts");
-    (release_tx, blocker)
-}
+mod common;
+use common::{LONG, block_one_thread};
 
 #[test]
 fn floods_of_spawns_racing_cancel_futures_end_each_task_once_and_count_it() {

@@ -8,22 +8,8 @@ use std::time::Duration;
 use concur_async::AsyncPool;
 use concur_core::{Error, Executor};
 
-const LONG: Duration = Duration::from_secs(30);
-
-/// Occupies one executor thread until the returned sender sends (or is dropped).
-fn block_one_thread(pool: &AsyncPool) -> (mpsc::Sender<()>, concur_core::Future<()>) {
-    let (started_tx, started_rx) = mpsc::channel();
-    let (release_tx, release_rx) = mpsc::channel::<()>();
-    let blocker = pool.spawn(async move {
-        started_tx.send(()).unwrap();
-        // Deliberately blocking: this task holds its executor thread.
-        let _ = release_rx.recv();
-    });
-    started_rx
-        .recv_timeout(LONG)
-        .expect("the blocking task starts");
-    (release_tx, blocker)
-}
+mod common;
+use common::{LONG, block_one_thread};
 
 #[test]
 fn spawned_tasks_return_their_values() {
