@@ -61,7 +61,9 @@ impl Shared {
     /// [`MAX_FAILED_SPAWNS`] failures in a row, with the last one's message (or,
     /// for the first spawn, `build` fails with it); a worker killed by
     /// `SIGKILL` before it joined does not count (an outside killer says
-    /// nothing about whether workers can start).
+    /// nothing about whether workers can start) and does not grow the
+    /// back-off either: the next start comes 10 ms later, so a killer that
+    /// hits most starts slows the slot to a start per 10 ms, not per second.
     fn next_worker(&self, ready: &mut Option<Ready>) -> Option<Spawned> {
         let mut failures = 0;
         let mut backoff = FIRST_BACKOFF;
@@ -92,7 +94,9 @@ impl Shared {
             // Shutdown wakes the wait (it notifies `timer_cv`).
             let st = self.lock();
             drop(sync::wait_timeout(&self.timer_cv, st, backoff));
-            backoff = (backoff * 2).min(MAX_BACKOFF);
+            if failure.counts {
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
         }
     }
 
