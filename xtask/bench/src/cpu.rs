@@ -12,6 +12,11 @@
 //! of a few milliseconds reads 0 or a tick, the sum over every repetition of a
 //! figure is what is reported.
 //!
+//! *Steal* is the time the hypervisor gave this machine's CPUs to someone
+//! else while we wanted them (the `steal` column of `/proc/stat`, summed over
+//! the CPUs): on a shared virtual machine it slows a figure as much as a
+//! busy neighbour process does, and no `/proc/<pid>` shows it.
+//!
 //! Linux only: elsewhere [`snapshot`] returns `None` and the columns stay empty.
 
 use std::collections::HashMap;
@@ -23,6 +28,8 @@ pub(crate) struct CpuTimes {
     pub(crate) ours: f64,
     /// Every other process.
     pub(crate) others: f64,
+    /// Taken by the hypervisor, over every CPU.
+    pub(crate) steal: f64,
 }
 
 impl CpuTimes {
@@ -32,12 +39,13 @@ impl CpuTimes {
         CpuTimes {
             ours: (self.ours - earlier.ours).max(0.0),
             others: (self.others - earlier.others).max(0.0),
+            steal: (self.steal - earlier.steal).max(0.0),
         }
     }
 }
 
-/// Others' CPU, in cores (CPU seconds per second of the figure's wall time),
-/// past which a figure is flagged: a tenth of a core.
+/// Others' CPU plus steal, in cores (CPU seconds per second of the figure's
+/// wall time), past which a figure is flagged: a tenth of a core.
 pub(crate) const CONTAMINATED: f64 = 0.10;
 
 /// One line of `/proc/<pid>/stat`: the parent and the CPU ticks, own plus
@@ -59,6 +67,15 @@ fn parse_stat(line: &str) -> Option<Stat> {
     let ppid = u32::try_from(field(4)?).ok()?;
     let ticks = field(14)? + field(15)? + field(16)? + field(17)?;
     Some(Stat { ppid, ticks })
+}
+
+/// The steal ticks of the all-CPU line (`cpu  user nice system idle iowait
+/// irq softirq steal ...`) of `/proc/stat`; 0 for a kernel too old to count it.
+fn parse_steal(text: &str) -> Option<u64> {
+    let line = text.lines().find(|l| l.starts_with("cpu "))?;
+    let mut fields = line.split_whitespace().skip(1);
+    let steal = fields.nth(7).map_or(Some(0), |f| f.parse().ok())?;
+    Some(steal)
 }
 
 /// Splits the processes into this one's descendants and the others: the ticks
@@ -162,9 +179,14 @@ pub(crate) fn snapshot(edge: Edge) -> Option<CpuTimes> {
         }
     };
     let (ours, others) = split(&stats, me);
+    let steal = std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|text| parse_steal(&text))
+        .unwrap_or(0);
     Some(CpuTimes {
         ours: own + ours as f64 * tick,
         others: others as f64 * tick,
+        steal: steal as f64 * tick,
     })
 }
 
@@ -212,6 +234,17 @@ mod tests {
         .into_iter()
         .collect();
         assert_eq!(split(&stats, 10), (7 + 8 + 9, 1000 + 40 + 2 + 5));
+    }
+
+    #[test]
+    fn steal_is_the_eighth_figure_of_the_all_cpu_line() {
+        let text = "cpu  26592 0 4154 2005519 617 0 116 3568 0 0\n\
+                    cpu0 13417 0 2305 1002401 343 0 44 1742 0 0\n";
+        assert_eq!(parse_steal(text), Some(3568));
+        // A kernel that does not count steal: seven figures.
+        assert_eq!(parse_steal("cpu  1 2 3 4 5 6 7\n"), Some(0));
+        assert_eq!(parse_steal("cpu  1 2 3 4 5 6 7 x\n"), None);
+        assert_eq!(parse_steal("intr 5\n"), None);
     }
 
     #[test]

@@ -85,7 +85,7 @@ pub(crate) fn headlines(records: &[Record]) -> Vec<String> {
         .collect();
     if !contaminated.is_empty() {
         lines.push(format!(
-            "contaminated (other processes used more than {} of a core meanwhile): {} of {} figures: {}",
+            "contaminated (other processes, or the hypervisor's steal, took more than {} of a core meanwhile): {} of {} figures: {}",
             crate::cpu::CONTAMINATED,
             contaminated.len(),
             records.len(),
@@ -140,6 +140,7 @@ const COLUMNS: &[&str] = &[
     "anchor",
     "time_vs_anchor",
     "others_cpu",
+    "steal_cpu",
     "contaminated",
 ];
 
@@ -189,14 +190,20 @@ fn versus(r: &Record) -> String {
     }
 }
 
-/// Other processes' CPU meanwhile, in cores, flagged past the threshold.
+/// Other processes' CPU meanwhile, in cores, and the hypervisor's steal when
+/// there was any; flagged past the threshold.
 fn others(r: &Record) -> String {
-    match r.number("others_cpu") {
-        Some(cores) if r.extra.get("contaminated") == Some(&Value::Bool(true)) => {
-            format!("**{cores:.2} ⚠**")
-        }
-        Some(cores) => format!("{cores:.2}"),
-        None => "—".into(),
+    let Some(cores) = r.number("others_cpu") else {
+        return "—".into();
+    };
+    let text = match r.number("steal_cpu") {
+        Some(steal) if steal > 0.0 => format!("{cores:.2} + steal {steal:.2}"),
+        _ => format!("{cores:.2}"),
+    };
+    if r.extra.get("contaminated") == Some(&Value::Bool(true)) {
+        format!("**{text} ⚠**")
+    } else {
+        text
     }
 }
 
@@ -307,6 +314,13 @@ mod tests {
         ];
         derive(&mut records);
         let table = markdown(&records);
+        // The hypervisor's steal shows beside the others' CPU, and flags.
+        let stolen = markdown(&[crate::runner::steal(
+            contamination(record("W2", "rayon-par-iter", 1.0), 0.01, 1.0),
+            0.3,
+            1.0,
+        )]);
+        assert!(stolen.contains("| **0.01 + steal 0.30 ⚠** |"), "{stolen}");
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 2 + 3);
         // W1 before W3, whatever the order of the records.

@@ -144,6 +144,7 @@ pub(crate) fn run(workload: &str, config: &Config, mut benches: Vec<Bench>) -> V
                     let sum = tally.cpu.get_or_insert_default();
                     sum.ours += spent.ours;
                     sum.others += spent.others;
+                    sum.steal += spent.steal;
                 }
                 _ => cpu_known = false,
             }
@@ -170,7 +171,11 @@ pub(crate) fn run(workload: &str, config: &Config, mut benches: Vec<Bench>) -> V
                 }
             }
             if let (true, Some(cpu)) = (cpu_known, tally.cpu) {
-                record = contamination(record, cpu.others, tally.wall);
+                record = steal(
+                    contamination(record, cpu.others, tally.wall),
+                    cpu.steal,
+                    tally.wall,
+                );
             }
             record.extra.extend(bench.extra);
             record
@@ -187,6 +192,18 @@ pub(crate) fn contamination(record: Record, others_seconds: f64, wall_seconds: f
         .with("contaminated", cores > CONTAMINATED)
 }
 
+/// Adds `steal_cpu` (the CPU the hypervisor took meanwhile, in cores) and
+/// flags the record `contaminated` past [`CONTAMINATED`] of others' CPU and
+/// steal together: a neighbour on the host slows a figure as a process here does.
+pub(crate) fn steal(record: Record, steal_seconds: f64, wall_seconds: f64) -> Record {
+    let cores = steal_seconds / wall_seconds.max(f64::MIN_POSITIVE);
+    let others = record.number("others_cpu").unwrap_or(0.0);
+    let flagged = record.extra.get("contaminated") == Some(&json!(true));
+    record
+        .with("steal_cpu", json!((cores * 100.0).round() / 100.0))
+        .with("contaminated", flagged || others + cores > CONTAMINATED)
+}
+
 /// Runs `suite` (a program that runs its own repetitions and prints records),
 /// flagging every record it returns with the other processes' CPU over the
 /// whole call.
@@ -198,10 +215,10 @@ pub(crate) fn external(suite: impl FnOnce() -> Vec<Record>) -> Vec<Record> {
     let wall = start.elapsed().as_secs_f64();
     match (before, after) {
         (Some(before), Some(after)) => {
-            let others = after.since(before).others;
+            let spent = after.since(before);
             records
                 .into_iter()
-                .map(|r| contamination(r, others, wall))
+                .map(|r| steal(contamination(r, spent.others, wall), spent.steal, wall))
                 .collect()
         }
         _ => records,
@@ -303,5 +320,26 @@ mod tests {
         let dirty = contamination(r(), 0.9, 2.0);
         assert_eq!(dirty.extra["contaminated"], true);
         assert_eq!(dirty.number("others_cpu"), Some(0.45));
+    }
+
+    #[test]
+    fn steal_counts_with_the_others_toward_contamination() {
+        let r = || Record::new("W1", "x", 1, Sample::of(&[1.0]));
+        // Neither alone is past a tenth of a core; together they are.
+        let both = steal(contamination(r(), 0.06, 1.0), 0.06, 1.0);
+        assert_eq!(both.number("steal_cpu"), Some(0.06));
+        assert_eq!(both.extra["contaminated"], true);
+        let quiet = steal(contamination(r(), 0.02, 1.0), 0.04, 2.0);
+        assert_eq!(quiet.number("steal_cpu"), Some(0.02));
+        assert_eq!(quiet.extra["contaminated"], false);
+        // Steal alone flags a figure; it never clears one the others flagged.
+        assert_eq!(
+            steal(contamination(r(), 0.0, 1.0), 0.5, 1.0).extra["contaminated"],
+            true
+        );
+        assert_eq!(
+            steal(contamination(r(), 0.5, 1.0), 0.0, 1.0).extra["contaminated"],
+            true
+        );
     }
 }
